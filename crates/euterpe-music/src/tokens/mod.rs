@@ -106,7 +106,8 @@ pub struct TokenizerConfig {
     pub quantize: QuantizeConfig,
     /// Number of velocity bins (default 32, as MidiTok).
     pub velocity_bins: u8,
-    /// Longest supported bar, in quarter notes (default 16); sets the number of `Position` tokens.
+    /// Longest supported bar, in quarter notes (default 32, enough for the 26/4 bars of some folk
+    /// songs); sets the number of `Position` tokens.
     pub max_bar_beats: u32,
     /// Longest single `Duration`/`TimeShift` token, in quarter notes (default 8); longer values use
     /// several tokens.
@@ -129,7 +130,7 @@ impl Default for TokenizerConfig {
             scheme: Scheme::Remi,
             quantize: QuantizeConfig::default(),
             velocity_bins: 32,
-            max_bar_beats: 16,
+            max_bar_beats: 32,
             max_duration_beats: 8,
             tempo_bins: 32,
             min_bpm: 40.0,

@@ -11,9 +11,9 @@ use crate::{fsutil, MusicError};
 pub const DRUMS: u8 = 128;
 
 /// Time-signature denominators with a token.
-const TS_DENOMINATORS: [u8; 4] = [2, 4, 8, 16];
+const TS_DENOMINATORS: [u8; 5] = [1, 2, 4, 8, 16];
 /// Largest time-signature numerator with a token.
-const TS_MAX_NUMERATOR: u8 = 16;
+const TS_MAX_NUMERATOR: u8 = 32;
 
 /// One token, as a value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -356,7 +356,7 @@ impl Vocabulary {
     }
 }
 
-/// Time signatures with a token: numerators 1–16 over 2, 4, 8 and 16 whose bar fits `max_bar_beats`.
+/// Time signatures with a token: numerators 1–32 over 1, 2, 4, 8 and 16 whose bar fits `max_bar_beats`.
 fn supported_time_signatures(config: &TokenizerConfig) -> Vec<(u8, u8)> {
     let mut out = Vec::new();
     for d in TS_DENOMINATORS {

@@ -1,0 +1,209 @@
+//! A corpus: MIDI files under a folder (or one file), with labels and splits.
+
+use std::path::{Path, PathBuf};
+
+use euterpe_music::midi::read_midi_file;
+use euterpe_music::{MusicError, Score};
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::labels::{Label, LabelTable};
+use crate::{DataError, Split, SplitRatios};
+
+/// How to open a corpus.
+#[derive(Debug, Clone)]
+pub struct CorpusOptions {
+    /// A label CSV. When `None`, `labels.csv` in the folder or its parent is used if present.
+    pub labels: Option<PathBuf>,
+    /// Seed of the split hash (default 0).
+    pub seed: u64,
+    /// Split fractions for pieces whose labels give no split (default 70/15/15).
+    pub ratios: SplitRatios,
+}
+
+impl Default for CorpusOptions {
+    fn default() -> Self {
+        CorpusOptions {
+            labels: None,
+            seed: 0,
+            ratios: SplitRatios::default(),
+        }
+    }
+}
+
+/// One MIDI file of a corpus.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CorpusEntry {
+    /// Where the file is.
+    pub path: PathBuf,
+    /// Path relative to the corpus root, with `/` separators: the piece's stable id.
+    pub id: String,
+    /// Its labels, if the label file has a row for it.
+    pub label: Option<Label>,
+    /// Its split.
+    pub split: Split,
+    /// Whether the split came from the label file rather than the hash.
+    pub split_given: bool,
+}
+
+/// A file that could not be used, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Failure {
+    /// The file.
+    pub path: PathBuf,
+    /// Why it was skipped.
+    pub reason: String,
+}
+
+/// MIDI files found under a root, in a stable (sorted) order.
+#[derive(Debug, Clone)]
+pub struct Corpus {
+    /// The folder or file the corpus was opened from.
+    pub root: PathBuf,
+    /// The label file used, if any.
+    pub labels: Option<PathBuf>,
+    /// The files.
+    pub entries: Vec<CorpusEntry>,
+}
+
+/// Whether a path names a MIDI file by its extension.
+pub fn is_midi_path(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("mid") || e.eq_ignore_ascii_case("midi"))
+}
+
+const MAX_DEPTH: usize = 32;
+
+fn collect_midi(dir: &Path, depth: usize, out: &mut Vec<PathBuf>) -> Result<(), DataError> {
+    let mut children: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(|e| DataError::io(dir, e))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .collect();
+    children.sort();
+    for child in children {
+        let hidden = child
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| n.starts_with('.'));
+        if hidden {
+            continue;
+        }
+        if child.is_dir() {
+            if depth < MAX_DEPTH {
+                collect_midi(&child, depth + 1, out)?;
+            }
+        } else if is_midi_path(&child) {
+            out.push(child);
+        }
+    }
+    Ok(())
+}
+
+fn find_labels(root: &Path) -> Option<PathBuf> {
+    let dir = if root.is_dir() { root } else { root.parent()? };
+    [Some(dir), dir.parent()]
+        .into_iter()
+        .flatten()
+        .map(|d| d.join("labels.csv"))
+        .find(|p| p.is_file())
+}
+
+impl Corpus {
+    /// Opens a folder (searched recursively for `.mid`/`.midi` files, hidden entries skipped) or a
+    /// single MIDI file.
+    pub fn open(path: &Path, options: &CorpusOptions) -> Result<Corpus, DataError> {
+        let meta = std::fs::metadata(path).map_err(|e| DataError::io(path, e))?;
+        let files = if meta.is_dir() {
+            let mut files = Vec::new();
+            collect_midi(path, 0, &mut files)?;
+            files
+        } else {
+            vec![path.to_path_buf()]
+        };
+        let label_path = options.labels.clone().or_else(|| find_labels(path));
+        let table = label_path.as_deref().map(LabelTable::load).transpose()?;
+        let base = if meta.is_dir() {
+            path
+        } else {
+            path.parent().unwrap_or(Path::new(""))
+        };
+        let entries = files
+            .into_iter()
+            .map(|file| {
+                let id = file
+                    .strip_prefix(base)
+                    .unwrap_or(&file)
+                    .components()
+                    .map(|c| c.as_os_str().to_string_lossy())
+                    .collect::<Vec<_>>()
+                    .join("/");
+                let row = table.as_ref().and_then(|t| t.get(&id));
+                let group = row
+                    .and_then(|r| r.group.clone())
+                    .unwrap_or_else(|| id.clone());
+                let given = row.and_then(|r| r.split);
+                CorpusEntry {
+                    split: given.unwrap_or_else(|| options.ratios.assign(&group, options.seed)),
+                    split_given: given.is_some(),
+                    label: row.map(|r| r.label.clone()),
+                    path: file,
+                    id,
+                }
+            })
+            .collect();
+        Ok(Corpus {
+            root: path.to_path_buf(),
+            labels: label_path,
+            entries,
+        })
+    }
+
+    /// Number of files.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Whether the corpus has no files.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// Parses every file in parallel and applies `f` to each score, in the corpus order. Files that
+    /// fail to parse, or for which `f` fails, are returned as failures instead.
+    pub fn map_scores<T, F>(&self, f: F) -> (Vec<(usize, T)>, Vec<Failure>)
+    where
+        T: Send,
+        F: Fn(&CorpusEntry, Score) -> Result<T, MusicError> + Sync,
+    {
+        let results: Vec<Result<(usize, T), Failure>> = self
+            .entries
+            .par_iter()
+            .enumerate()
+            .map(|(i, entry)| {
+                read_midi_file(&entry.path)
+                    .and_then(|score| f(entry, score))
+                    .map(|t| (i, t))
+                    .map_err(|e| Failure {
+                        path: entry.path.clone(),
+                        reason: strip_path(&e.to_string(), &entry.path),
+                    })
+            })
+            .collect();
+        let mut ok = Vec::with_capacity(results.len());
+        let mut failed = Vec::new();
+        for r in results {
+            match r {
+                Ok(x) => ok.push(x),
+                Err(e) => failed.push(e),
+            }
+        }
+        (ok, failed)
+    }
+}
+
+/// Drops a leading "path: " from a message, since failures carry the path separately.
+fn strip_path(message: &str, path: &Path) -> String {
+    let prefix = format!("{}: ", path.display());
+    message.strip_prefix(&prefix).unwrap_or(message).to_string()
+}

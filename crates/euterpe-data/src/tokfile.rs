@@ -1,0 +1,308 @@
+//! Tokenised corpora: a compact binary file that is both the output of `euterpe data tokenize` and
+//! the cache that lets training skip files that have not changed since they were last tokenised.
+//!
+//! Layout (all integers little-endian): the magic `EUTOKENS`, format version `u32`, the vocabulary
+//! as JSON (`u32` length + bytes), the piece count `u32`, then per piece: id (`u32` length + UTF-8),
+//! split `u8`, quadrant `u8` (0 = none), valence and arousal `f64` (NaN = none), source size and
+//! modification time in nanoseconds `u64`, token count `u32` and the token ids `u32` each.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::time::UNIX_EPOCH;
+
+use euterpe_music::fsutil::{read_file, write_atomically};
+use euterpe_music::tokens::{Tokenizer, Vocabulary};
+use serde::Serialize;
+
+use crate::labels::Label;
+use crate::{Corpus, DataError, Failure, Split};
+
+const MAGIC: &[u8; 8] = b"EUTOKENS";
+const VERSION: u32 = 1;
+
+/// One tokenised piece.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TokenizedPiece {
+    /// The piece's id (its path relative to the corpus root).
+    pub id: String,
+    /// Its split.
+    pub split: Split,
+    /// Its labels (all `None` when unlabelled).
+    pub label: Label,
+    /// Size of the source file in bytes, for cache validation.
+    #[serde(skip)]
+    pub source_size: u64,
+    /// Modification time of the source file (ns since the epoch), for cache validation.
+    #[serde(skip)]
+    pub source_mtime_ns: u64,
+    /// The token ids.
+    pub tokens: Vec<u32>,
+}
+
+/// A tokenised corpus with the vocabulary that produced it.
+#[derive(Debug, Clone)]
+pub struct TokenizedCorpus {
+    /// The vocabulary (and through it the tokenizer settings).
+    pub vocab: Vocabulary,
+    /// The pieces, in corpus order.
+    pub pieces: Vec<TokenizedPiece>,
+}
+
+/// What tokenising a corpus did.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct TokenizeReport {
+    /// Pieces taken unchanged from the cache.
+    pub reused: usize,
+    /// Pieces parsed and encoded now.
+    pub encoded: usize,
+    /// Files skipped, with the reason.
+    pub failures: Vec<Failure>,
+}
+
+fn file_signature(path: &Path) -> (u64, u64) {
+    let Ok(meta) = std::fs::metadata(path) else {
+        return (0, 0);
+    };
+    let mtime = meta
+        .modified()
+        .ok()
+        .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
+        .map_or(0, |d| d.as_nanos() as u64);
+    (meta.len(), mtime)
+}
+
+impl TokenizedCorpus {
+    /// Tokenises every file of a corpus in parallel. With a cache path, pieces whose file size and
+    /// modification time match the cache (made with the same vocabulary) are reused, and the cache
+    /// is rewritten afterwards. A missing, stale or unreadable cache is simply rebuilt.
+    pub fn build(
+        corpus: &Corpus,
+        tokenizer: &Tokenizer,
+        cache: Option<&Path>,
+    ) -> Result<(TokenizedCorpus, TokenizeReport), DataError> {
+        let vocab_json = tokenizer.vocab().to_json();
+        let cached: HashMap<String, TokenizedPiece> = cache
+            .filter(|p| p.exists())
+            .and_then(|p| TokenizedCorpus::load(p).ok())
+            .filter(|c| c.vocab.to_json() == vocab_json)
+            .map(|c| c.pieces.into_iter().map(|p| (p.id.clone(), p)).collect())
+            .unwrap_or_default();
+        let mut report = TokenizeReport::default();
+        let mut pieces: Vec<Option<TokenizedPiece>> = vec![None; corpus.len()];
+        let mut todo = Vec::new();
+        for (i, entry) in corpus.entries.iter().enumerate() {
+            let (size, mtime) = file_signature(&entry.path);
+            match cached.get(&entry.id) {
+                Some(p) if p.source_size == size && p.source_mtime_ns == mtime && mtime != 0 => {
+                    let mut p = p.clone();
+                    p.split = entry.split;
+                    p.label = entry.label.clone().unwrap_or_default();
+                    pieces[i] = Some(p);
+                    report.reused += 1;
+                }
+                _ => todo.push(i),
+            }
+        }
+        let subset = Corpus {
+            root: corpus.root.clone(),
+            labels: corpus.labels.clone(),
+            entries: todo.iter().map(|&i| corpus.entries[i].clone()).collect(),
+        };
+        let (encoded, failures) = subset.map_scores(|entry, score| {
+            let (source_size, source_mtime_ns) = file_signature(&entry.path);
+            Ok(TokenizedPiece {
+                id: entry.id.clone(),
+                split: entry.split,
+                label: entry.label.clone().unwrap_or_default(),
+                source_size,
+                source_mtime_ns,
+                tokens: tokenizer.encode(&score)?,
+            })
+        });
+        report.encoded = encoded.len();
+        report.failures = failures;
+        for (j, piece) in encoded {
+            pieces[todo[j]] = Some(piece);
+        }
+        let out = TokenizedCorpus {
+            vocab: tokenizer.vocab().clone(),
+            pieces: pieces.into_iter().flatten().collect(),
+        };
+        if let Some(path) = cache {
+            if report.encoded > 0 || report.reused != cached.len() || !path.exists() {
+                out.save(path)?;
+            }
+        }
+        Ok((out, report))
+    }
+
+    /// Total number of tokens.
+    pub fn token_count(&self) -> usize {
+        self.pieces.iter().map(|p| p.tokens.len()).sum()
+    }
+
+    /// The pieces of one split.
+    pub fn split(&self, split: Split) -> impl Iterator<Item = &TokenizedPiece> {
+        self.pieces.iter().filter(move |p| p.split == split)
+    }
+
+    /// Writes the binary file atomically.
+    pub fn save(&self, path: &Path) -> Result<(), DataError> {
+        let mut buf = Vec::with_capacity(64 + self.token_count() * 4);
+        buf.extend_from_slice(MAGIC);
+        buf.extend_from_slice(&VERSION.to_le_bytes());
+        put_bytes(&mut buf, self.vocab.to_json().as_bytes());
+        buf.extend_from_slice(&(self.pieces.len() as u32).to_le_bytes());
+        for p in &self.pieces {
+            put_bytes(&mut buf, p.id.as_bytes());
+            buf.push(match p.split {
+                Split::Train => 0,
+                Split::Valid => 1,
+                Split::Test => 2,
+            });
+            buf.push(p.label.quadrant.unwrap_or(0));
+            buf.extend_from_slice(&p.label.valence.unwrap_or(f64::NAN).to_le_bytes());
+            buf.extend_from_slice(&p.label.arousal.unwrap_or(f64::NAN).to_le_bytes());
+            buf.extend_from_slice(&p.source_size.to_le_bytes());
+            buf.extend_from_slice(&p.source_mtime_ns.to_le_bytes());
+            buf.extend_from_slice(&(p.tokens.len() as u32).to_le_bytes());
+            for t in &p.tokens {
+                buf.extend_from_slice(&t.to_le_bytes());
+            }
+        }
+        write_atomically(path, |w| w.write_all(&buf)).map_err(DataError::from)
+    }
+
+    /// Reads a binary file; errors name the file and the byte offset.
+    pub fn load(path: &Path) -> Result<TokenizedCorpus, DataError> {
+        let bytes = read_file(path)?;
+        let mut r = Reader {
+            bytes: &bytes,
+            pos: 0,
+        };
+        let bad = |pos: usize, why: String| DataError::invalid(path, format!("byte {pos}: {why}"));
+        if r.take(8).ok() != Some(&MAGIC[..]) {
+            return Err(bad(
+                0,
+                "not a euterpe token file (missing EUTOKENS magic)".into(),
+            ));
+        }
+        let version = r.u32().map_err(|p| bad(p, "truncated".into()))?;
+        if version != VERSION {
+            return Err(bad(
+                8,
+                format!("format version {version}, this build reads {VERSION}"),
+            ));
+        }
+        let vocab_at = r.pos;
+        let vocab_bytes = r
+            .bytes_field()
+            .map_err(|p| bad(p, "truncated vocabulary".into()))?;
+        let vocab = std::str::from_utf8(vocab_bytes)
+            .map_err(|e| e.to_string())
+            .and_then(Vocabulary::from_json)
+            .map_err(|e| bad(vocab_at, format!("bad vocabulary: {e}")))?;
+        let count = r.u32().map_err(|p| bad(p, "truncated".into()))? as usize;
+        let mut pieces = Vec::with_capacity(count.min(1 << 20));
+        for n in 0..count {
+            let at = r.pos;
+            let piece = r
+                .piece(vocab.len())
+                .map_err(|(p, why)| bad(p, format!("piece {n} (starting at byte {at}): {why}")))?;
+            pieces.push(piece);
+        }
+        Ok(TokenizedCorpus { vocab, pieces })
+    }
+}
+
+fn put_bytes(buf: &mut Vec<u8>, bytes: &[u8]) {
+    buf.extend_from_slice(&(bytes.len() as u32).to_le_bytes());
+    buf.extend_from_slice(bytes);
+}
+
+/// A bounds-checked little-endian reader; errors carry the byte offset.
+struct Reader<'a> {
+    bytes: &'a [u8],
+    pos: usize,
+}
+
+impl<'a> Reader<'a> {
+    fn take(&mut self, n: usize) -> Result<&'a [u8], usize> {
+        let end = self
+            .pos
+            .checked_add(n)
+            .filter(|&e| e <= self.bytes.len())
+            .ok_or(self.pos)?;
+        let out = &self.bytes[self.pos..end];
+        self.pos = end;
+        Ok(out)
+    }
+    fn u32(&mut self) -> Result<u32, usize> {
+        Ok(u32::from_le_bytes(
+            self.take(4)?.try_into().expect("4 bytes"),
+        ))
+    }
+    fn u64(&mut self) -> Result<u64, usize> {
+        Ok(u64::from_le_bytes(
+            self.take(8)?.try_into().expect("8 bytes"),
+        ))
+    }
+    fn bytes_field(&mut self) -> Result<&'a [u8], usize> {
+        let n = self.u32()? as usize;
+        self.take(n)
+    }
+    fn piece(&mut self, vocab_len: usize) -> Result<TokenizedPiece, (usize, String)> {
+        let trunc = |p| (p, "truncated".to_string());
+        let id_at = self.pos;
+        let id = std::str::from_utf8(self.bytes_field().map_err(trunc)?)
+            .map_err(|_| (id_at, "id is not UTF-8".to_string()))?
+            .to_string();
+        let split_at = self.pos;
+        let head = self.take(2).map_err(trunc)?;
+        let split = match head[0] {
+            0 => Split::Train,
+            1 => Split::Valid,
+            2 => Split::Test,
+            s => return Err((split_at, format!("unknown split code {s}"))),
+        };
+        let quadrant = (head[1] != 0).then_some(head[1]);
+        let float = |x: u64| Some(f64::from_bits(x)).filter(|v| !v.is_nan());
+        let valence = float(self.u64().map_err(trunc)?);
+        let arousal = float(self.u64().map_err(trunc)?);
+        let source_size = self.u64().map_err(trunc)?;
+        let source_mtime_ns = self.u64().map_err(trunc)?;
+        let n = self.u32().map_err(trunc)? as usize;
+        let tokens_at = self.pos;
+        let raw = self
+            .take(
+                n.checked_mul(4)
+                    .ok_or((tokens_at, "token count overflows".to_string()))?,
+            )
+            .map_err(trunc)?;
+        let tokens: Vec<u32> = raw
+            .chunks_exact(4)
+            .map(|c| u32::from_le_bytes(c.try_into().expect("4 bytes")))
+            .collect();
+        if let Some(i) = tokens.iter().position(|&t| t as usize >= vocab_len) {
+            return Err((
+                tokens_at + 4 * i,
+                format!(
+                    "token id {} outside the vocabulary of {vocab_len}",
+                    tokens[i]
+                ),
+            ));
+        }
+        Ok(TokenizedPiece {
+            id,
+            split,
+            label: Label {
+                quadrant,
+                valence,
+                arousal,
+            },
+            source_size,
+            source_mtime_ns,
+            tokens,
+        })
+    }
+}
