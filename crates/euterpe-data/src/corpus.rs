@@ -11,7 +11,7 @@ use crate::labels::{Label, LabelTable};
 use crate::{DataError, Split, SplitRatios};
 
 /// How to open a corpus.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct CorpusOptions {
     /// A label CSV. When `None`, `labels.csv` in the folder or its parent is used if present.
     pub labels: Option<PathBuf>,
@@ -19,16 +19,6 @@ pub struct CorpusOptions {
     pub seed: u64,
     /// Split fractions for pieces whose labels give no split (default 70/15/15).
     pub ratios: SplitRatios,
-}
-
-impl Default for CorpusOptions {
-    fn default() -> Self {
-        CorpusOptions {
-            labels: None,
-            seed: 0,
-            ratios: SplitRatios::default(),
-        }
-    }
 }
 
 /// One MIDI file of a corpus.

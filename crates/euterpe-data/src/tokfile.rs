@@ -12,7 +12,7 @@ use std::time::UNIX_EPOCH;
 
 use euterpe_music::fsutil::{read_file, write_atomically};
 use euterpe_music::tokens::{Tokenizer, Vocabulary};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::labels::Label;
 use crate::{Corpus, DataError, Failure, Split};
@@ -21,7 +21,7 @@ const MAGIC: &[u8; 8] = b"EUTOKENS";
 const VERSION: u32 = 1;
 
 /// One tokenised piece.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TokenizedPiece {
     /// The piece's id (its path relative to the corpus root).
     pub id: String,
@@ -30,10 +30,10 @@ pub struct TokenizedPiece {
     /// Its labels (all `None` when unlabelled).
     pub label: Label,
     /// Size of the source file in bytes, for cache validation.
-    #[serde(skip)]
+    #[serde(skip, default)]
     pub source_size: u64,
     /// Modification time of the source file (ns since the epoch), for cache validation.
-    #[serde(skip)]
+    #[serde(skip, default)]
     pub source_mtime_ns: u64,
     /// The token ids.
     pub tokens: Vec<u32>,
@@ -144,6 +144,51 @@ impl TokenizedCorpus {
     /// The pieces of one split.
     pub fn split(&self, split: Split) -> impl Iterator<Item = &TokenizedPiece> {
         self.pieces.iter().filter(move |p| p.split == split)
+    }
+
+    /// Writes the corpus as JSON (`{"vocab": …, "pieces": [{"id", "split", "label", "tokens"}]}`),
+    /// atomically: readable by other tools and by [`TokenizedCorpus::load_any`].
+    pub fn save_json(&self, path: &Path) -> Result<(), DataError> {
+        let vocab: serde_json::Value =
+            serde_json::from_str(&self.vocab.to_json()).expect("a vocabulary is valid JSON");
+        let doc = serde_json::json!({ "vocab": vocab, "pieces": self.pieces });
+        let text = serde_json::to_string(&doc).expect("token files always serialise");
+        write_atomically(path, |w| w.write_all(text.as_bytes())).map_err(DataError::from)
+    }
+
+    /// Reads a token file: JSON if the name ends in `.json`, the binary form otherwise.
+    pub fn load_any(path: &Path) -> Result<TokenizedCorpus, DataError> {
+        let is_json = path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("json"));
+        if !is_json {
+            return TokenizedCorpus::load(path);
+        }
+        #[derive(Deserialize)]
+        struct Doc {
+            vocab: serde_json::Value,
+            pieces: Vec<TokenizedPiece>,
+        }
+        let bytes = read_file(path)?;
+        let doc: Doc = serde_json::from_slice(&bytes)
+            .map_err(|e| DataError::invalid(path, format!("not a token file: {e}")))?;
+        let vocab = Vocabulary::from_json(&doc.vocab.to_string())
+            .map_err(|e| DataError::invalid(path, format!("bad vocabulary: {e}")))?;
+        for (n, p) in doc.pieces.iter().enumerate() {
+            if let Some(&t) = p.tokens.iter().find(|&&t| t as usize >= vocab.len()) {
+                return Err(DataError::invalid(
+                    path,
+                    format!(
+                        "piece {n}: token id {t} outside the vocabulary of {}",
+                        vocab.len()
+                    ),
+                ));
+            }
+        }
+        Ok(TokenizedCorpus {
+            vocab,
+            pieces: doc.pieces,
+        })
     }
 
     /// Writes the binary file atomically.

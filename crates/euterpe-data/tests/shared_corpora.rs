@@ -27,15 +27,26 @@ fn round_trip_is_exact_on_a_sample_of_every_corpus() {
             for ppb in [4, 12] {
                 let tok = Tokenizer::new(TokenizerConfig {
                     scheme,
-                    quantize: QuantizeConfig { positions_per_beat: ppb, min_duration: 1 },
+                    quantize: QuantizeConfig {
+                        positions_per_beat: ppb,
+                        min_duration: 1,
+                    },
                     ..TokenizerConfig::default()
                 })
                 .unwrap();
                 let r = check_round_trip(&c, &tok);
-                assert!(r.failures.is_empty(), "{corpus} {scheme:?}: {:?}", r.failures);
+                assert!(
+                    r.failures.is_empty(),
+                    "{corpus} {scheme:?}: {:?}",
+                    r.failures
+                );
                 assert_eq!(r.files, c.len());
                 assert!(r.notes > 1000, "{corpus}: {} notes", r.notes);
-                assert_eq!(r.mismatched_notes, 0, "{corpus} {scheme:?} {ppb}: {:?}", r.mismatched_files);
+                assert_eq!(
+                    r.mismatched_notes, 0,
+                    "{corpus} {scheme:?} {ppb}: {:?}",
+                    r.mismatched_files
+                );
             }
         }
     }
@@ -59,11 +70,26 @@ fn unlabelled_corpora_get_a_seeded_70_15_15_split() {
     let c = Corpus::open(&data.join("pop909"), &CorpusOptions::default()).unwrap();
     assert_eq!(c.len(), 909);
     let frac = |s| c.entries.iter().filter(|e| e.split == s).count() as f64 / c.len() as f64;
-    assert!((frac(Split::Train) - 0.70).abs() < 0.05, "{}", frac(Split::Train));
-    assert!((frac(Split::Valid) - 0.15).abs() < 0.04, "{}", frac(Split::Valid));
+    assert!(
+        (frac(Split::Train) - 0.70).abs() < 0.05,
+        "{}",
+        frac(Split::Train)
+    );
+    assert!(
+        (frac(Split::Valid) - 0.15).abs() < 0.04,
+        "{}",
+        frac(Split::Valid)
+    );
     let again = Corpus::open(&data.join("pop909"), &CorpusOptions::default()).unwrap();
     assert_eq!(c.entries, again.entries);
-    let other = Corpus::open(&data.join("pop909"), &CorpusOptions { seed: 9, ..Default::default() }).unwrap();
+    let other = Corpus::open(
+        &data.join("pop909"),
+        &CorpusOptions {
+            seed: 9,
+            ..Default::default()
+        },
+    )
+    .unwrap();
     assert_ne!(c.entries, other.entries);
 }
 
@@ -72,9 +98,16 @@ fn vgmidi_labels_give_emotions_and_keep_phrases_of_a_piece_together() {
     let data = common::shared_data();
     let c = Corpus::open(&data.join("vgmidi"), &CorpusOptions::default()).unwrap();
     assert_eq!(c.len(), 204);
-    assert!(c.entries.iter().all(|e| e.label.as_ref().and_then(|l| l.emotion()).is_some()));
+    assert!(c
+        .entries
+        .iter()
+        .all(|e| e.label.as_ref().and_then(|l| l.emotion()).is_some()));
     // Same game and piece name → same split (the `piece` column groups them).
-    let key = |id: &str| id.rsplit_once('_').map(|(a, _)| a.to_string()).unwrap_or_default();
+    let key = |id: &str| {
+        id.rsplit_once('_')
+            .map(|(a, _)| a.to_string())
+            .unwrap_or_default()
+    };
     for a in &c.entries {
         for b in &c.entries {
             if key(&a.id) == key(&b.id) {
@@ -100,11 +133,19 @@ fn token_file_round_trips_and_the_cache_skips_unchanged_files() {
     let data = common::shared_data();
     let dir = tempfile::tempdir().unwrap();
     let src = data.join("emopia/midi");
-    let names = ["Q1_0vLPYiPN7qY_0.mid", "Q1_0vLPYiPN7qY_1.mid", "Q1_0vLPYiPN7qY_2.mid"];
+    let names = [
+        "Q1_0vLPYiPN7qY_0.mid",
+        "Q1_0vLPYiPN7qY_1.mid",
+        "Q1_0vLPYiPN7qY_2.mid",
+    ];
     for n in names {
         std::fs::copy(src.join(n), dir.path().join(n)).unwrap();
     }
-    std::fs::write(dir.path().join("broken.mid"), b"MThd\0\0\0\x06\0\x01\0\x02\x01\xe0MTrk\0\0\x10\0").unwrap();
+    std::fs::write(
+        dir.path().join("broken.mid"),
+        b"MThd\0\0\0\x06\0\x01\0\x02\x01\xe0MTrk\0\0\x10\0",
+    )
+    .unwrap();
     let corpus = Corpus::open(dir.path(), &CorpusOptions::default()).unwrap();
     let tok = Tokenizer::new(TokenizerConfig::default()).unwrap();
     let cache = dir.path().join("cache.etok");
@@ -118,7 +159,12 @@ fn token_file_round_trips_and_the_cache_skips_unchanged_files() {
     let changed = dir.path().join(names[1]);
     std::fs::copy(src.join("Q1_0vLPYiPN7qY_0.mid"), &changed).unwrap();
     let later = std::time::SystemTime::now() + std::time::Duration::from_secs(5);
-    std::fs::File::options().write(true).open(&changed).unwrap().set_modified(later).unwrap();
+    std::fs::File::options()
+        .write(true)
+        .open(&changed)
+        .unwrap()
+        .set_modified(later)
+        .unwrap();
     let (third, r3) = TokenizedCorpus::build(&corpus, &tok, Some(&cache)).unwrap();
     assert_eq!((r3.encoded, r3.reused), (1, 2));
     assert_eq!(third.pieces[1].tokens, first.pieces[0].tokens);

@@ -7,10 +7,9 @@ use anyhow::{anyhow, bail, Context, Result};
 use clap::{Args, Subcommand, ValueEnum};
 use euterpe_data::stats::{midi_corpus_stats, polyphonic_stats, MidiCorpusStats, PolyphonicStats};
 use euterpe_data::tokfile::TokenizeReport;
-use euterpe_data::{Corpus, CorpusOptions, TokenizedCorpus, TokenizedPiece};
-use euterpe_music::fsutil::write_atomically;
+use euterpe_data::{Corpus, CorpusOptions, TokenizedCorpus};
 use euterpe_music::midi::write_midi_file;
-use euterpe_music::tokens::{Scheme, Tokenizer, TokenizerConfig, Vocabulary};
+use euterpe_music::tokens::{Scheme, Tokenizer, TokenizerConfig};
 use euterpe_music::QuantizeConfig;
 
 use super::print_json;
@@ -317,7 +316,7 @@ fn tokenize(a: &TokenizeArgs) -> Result<()> {
         );
     }
     if is_json(&a.out) {
-        save_json(&tokens, &a.out)?;
+        tokens.save_json(&a.out)?;
     } else {
         tokens.save(&a.out)?;
     }
@@ -356,53 +355,13 @@ fn is_json(path: &Path) -> bool {
         .is_some_and(|e| e.eq_ignore_ascii_case("json"))
 }
 
-fn save_json(tokens: &TokenizedCorpus, path: &Path) -> Result<()> {
-    let vocab: serde_json::Value = serde_json::from_str(&tokens.vocab.to_json())?;
-    let doc = serde_json::json!({ "vocab": vocab, "pieces": tokens.pieces });
-    let text = serde_json::to_string(&doc)?;
-    write_atomically(path, |w| w.write_all(text.as_bytes()))?;
-    Ok(())
-}
-
-fn load_any(path: &Path) -> Result<(Vocabulary, Vec<(String, Vec<u32>)>)> {
-    if !is_json(path) {
-        let t = TokenizedCorpus::load(path)?;
-        return Ok((
-            t.vocab,
-            t.pieces
-                .into_iter()
-                .map(|p: TokenizedPiece| (p.id, p.tokens))
-                .collect(),
-        ));
-    }
-    #[derive(serde::Deserialize)]
-    struct Piece {
-        id: String,
-        tokens: Vec<u32>,
-    }
-    #[derive(serde::Deserialize)]
-    struct Doc {
-        vocab: serde_json::Value,
-        pieces: Vec<Piece>,
-    }
-    let text = std::fs::read_to_string(path).with_context(|| format!("{}", path.display()))?;
-    let doc: Doc = serde_json::from_str(&text)
-        .map_err(|e| anyhow!("{}: not a token file: {e}", path.display()))?;
-    let vocab = Vocabulary::from_json(&doc.vocab.to_string())
-        .map_err(|e| anyhow!("{}: bad vocabulary: {e}", path.display()))?;
-    Ok((
-        vocab,
-        doc.pieces.into_iter().map(|p| (p.id, p.tokens)).collect(),
-    ))
-}
-
 fn detokenize(a: &DetokenizeArgs) -> Result<()> {
-    let (vocab, pieces) = load_any(&a.file)?;
+    let TokenizedCorpus { vocab, pieces } = TokenizedCorpus::load_any(&a.file)?;
     let index = match &a.piece {
         None => 0,
         Some(sel) => pieces
             .iter()
-            .position(|(id, _)| id == sel)
+            .position(|p| &p.id == sel)
             .or_else(|| sel.parse::<usize>().ok().filter(|&i| i < pieces.len()))
             .ok_or_else(|| {
                 anyhow!(
@@ -412,12 +371,13 @@ fn detokenize(a: &DetokenizeArgs) -> Result<()> {
                 )
             })?,
     };
-    let (id, tokens) = pieces
+    let piece = pieces
         .get(index)
         .ok_or_else(|| anyhow!("{}: holds no pieces", a.file.display()))?;
+    let id = &piece.id;
     let tokenizer = Tokenizer::from_vocabulary(vocab)?;
     let score = tokenizer
-        .decode(tokens)
+        .decode(&piece.tokens)
         .map_err(|e| anyhow!("{}: piece {id:?}: {e}", a.file.display()))?;
     write_midi_file(&score, &a.out)?;
     println!(
