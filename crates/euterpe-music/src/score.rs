@@ -265,6 +265,11 @@ impl TempoMap {
         let (start, secs, spt) = self.segments[idx.saturating_sub(1)];
         secs + (tick - start) as f64 * spt
     }
+
+    /// A note's onset and offset in seconds.
+    pub fn note_seconds(&self, note: &Note) -> (f64, f64) {
+        (self.seconds_at(note.onset), self.seconds_at(note.offset()))
+    }
 }
 
 #[cfg(test)]
