@@ -8,6 +8,7 @@
 //! * [`tokfile`] — the binary file of a tokenised corpus, which doubles as the cache that lets
 //!   training skip unchanged files.
 
+pub mod batch;
 pub mod corpus;
 pub mod error;
 pub mod labels;

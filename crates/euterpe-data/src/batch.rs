@@ -1,0 +1,325 @@
+//! Batching of token sequences and piano-roll frames into flat, padded arrays.
+//!
+//! The arrays are plain `Vec`s with their shapes, so this crate does not depend on a tensor library;
+//! the training crate turns them into tensors. Shuffling is seeded and reproducible.
+
+use euterpe_music::pianoroll::{PitchSequence, PIANO_KEYS, PIANO_LOWEST};
+
+/// A small, fast, reproducible random number generator (SplitMix64).
+#[derive(Debug, Clone)]
+pub struct SplitMix64(u64);
+
+impl SplitMix64 {
+    /// A generator from a seed.
+    pub fn new(seed: u64) -> Self {
+        SplitMix64(seed)
+    }
+
+    /// The next 64 random bits.
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+
+    /// A uniform number in `[0, n)` (`n > 0`).
+    pub fn below(&mut self, n: usize) -> usize {
+        ((self.next_u64() as u128 * n as u128) >> 64) as usize
+    }
+
+    /// A uniform number in `[0, 1)`.
+    pub fn unit(&mut self) -> f64 {
+        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
+    }
+
+    /// Shuffles a slice in place (Fisher–Yates).
+    pub fn shuffle<T>(&mut self, items: &mut [T]) {
+        for i in (1..items.len()).rev() {
+            items.swap(i, self.below(i + 1));
+        }
+    }
+}
+
+/// A batch of next-token prediction examples: `inputs[b][t]` predicts `targets[b][t]`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TokenBatch {
+    /// Number of sequences.
+    pub batch: usize,
+    /// Steps per sequence.
+    pub steps: usize,
+    /// Input ids, `batch * steps`, row-major.
+    pub inputs: Vec<u32>,
+    /// Target ids (the next token), `batch * steps`; padding positions hold `pad_id`.
+    pub targets: Vec<u32>,
+    /// 1.0 where the target is real, 0.0 where it is padding.
+    pub mask: Vec<f32>,
+}
+
+/// Cuts token sequences into windows of `steps + 1` tokens (consecutive windows overlap by one
+/// token, so every transition is predicted exactly once) and groups them into batches.
+#[derive(Debug, Clone)]
+pub struct TokenWindows {
+    windows: Vec<Vec<u32>>,
+    steps: usize,
+    pad_id: u32,
+}
+
+impl TokenWindows {
+    /// Windows of all `sequences` (sequences shorter than two tokens contribute nothing).
+    pub fn new<'a>(
+        sequences: impl IntoIterator<Item = &'a [u32]>,
+        steps: usize,
+        pad_id: u32,
+    ) -> Self {
+        let steps = steps.max(1);
+        let mut windows = Vec::new();
+        for seq in sequences {
+            let mut start = 0;
+            while start + 1 < seq.len() {
+                let end = (start + steps + 1).min(seq.len());
+                windows.push(seq[start..end].to_vec());
+                if end == seq.len() {
+                    break;
+                }
+                start += steps;
+            }
+        }
+        TokenWindows {
+            windows,
+            steps,
+            pad_id,
+        }
+    }
+
+    /// Number of windows.
+    pub fn len(&self) -> usize {
+        self.windows.len()
+    }
+
+    /// Whether there are no windows.
+    pub fn is_empty(&self) -> bool {
+        self.windows.is_empty()
+    }
+
+    /// Number of predicted tokens over all windows.
+    pub fn target_count(&self) -> usize {
+        self.windows.iter().map(|w| w.len() - 1).sum()
+    }
+
+    /// The batches of one epoch; with a seed the windows are shuffled first.
+    pub fn batches(&self, batch_size: usize, shuffle_seed: Option<u64>) -> Vec<TokenBatch> {
+        let mut order: Vec<usize> = (0..self.windows.len()).collect();
+        if let Some(seed) = shuffle_seed {
+            SplitMix64::new(seed).shuffle(&mut order);
+        }
+        order
+            .chunks(batch_size.max(1))
+            .map(|chunk| self.batch(chunk))
+            .collect()
+    }
+
+    fn batch(&self, indices: &[usize]) -> TokenBatch {
+        // Trim the batch to its longest window: short batches cost less.
+        let steps = indices
+            .iter()
+            .map(|&i| self.windows[i].len() - 1)
+            .max()
+            .unwrap_or(0);
+        let steps = steps.min(self.steps);
+        let n = indices.len() * steps;
+        let mut b = TokenBatch {
+            batch: indices.len(),
+            steps,
+            inputs: vec![self.pad_id; n],
+            targets: vec![self.pad_id; n],
+            mask: vec![0.0; n],
+        };
+        for (row, &i) in indices.iter().enumerate() {
+            let w = &self.windows[i];
+            for t in 0..w.len() - 1 {
+                b.inputs[row * steps + t] = w[t];
+                b.targets[row * steps + t] = w[t + 1];
+                b.mask[row * steps + t] = 1.0;
+            }
+        }
+        b
+    }
+}
+
+/// A batch of next-frame prediction examples over 88-key piano-rolls.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FrameBatch {
+    /// Number of sequences.
+    pub batch: usize,
+    /// Steps per sequence.
+    pub steps: usize,
+    /// Keys per frame (88).
+    pub keys: usize,
+    /// Input frames, `batch * steps * keys`, 0.0 or 1.0.
+    pub inputs: Vec<f32>,
+    /// Target frames (the next frame), same shape.
+    pub targets: Vec<f32>,
+    /// 1.0 where the target frame is real, `batch * steps`.
+    pub mask: Vec<f32>,
+}
+
+/// Piano-roll sequences prepared for next-frame prediction.
+///
+/// Frame `t` predicts frame `t + 1`; the first frame of a sequence is never a target, which is the
+/// standard scoring of the polyphonic benchmarks. Long sequences are cut into windows of
+/// `steps + 1` frames for training (truncated back-propagation); evaluation uses whole sequences.
+#[derive(Debug, Clone)]
+pub struct FrameWindows {
+    windows: Vec<Vec<[bool; PIANO_KEYS]>>,
+}
+
+impl FrameWindows {
+    /// Windows of at most `steps + 1` frames (`None`: whole sequences).
+    pub fn new(sequences: &[PitchSequence], steps: Option<usize>) -> Self {
+        let mut windows = Vec::new();
+        for seq in sequences {
+            let frames: Vec<[bool; PIANO_KEYS]> = seq
+                .iter()
+                .map(|f| {
+                    let mut row = [false; PIANO_KEYS];
+                    for &p in f {
+                        if let Some(k) = (p as usize)
+                            .checked_sub(PIANO_LOWEST as usize)
+                            .filter(|&k| k < PIANO_KEYS)
+                        {
+                            row[k] = true;
+                        }
+                    }
+                    row
+                })
+                .collect();
+            let step = steps.unwrap_or(usize::MAX).max(1);
+            let mut start = 0;
+            while start + 1 < frames.len() {
+                let end = frames
+                    .len()
+                    .min(start.saturating_add(step).saturating_add(1));
+                windows.push(frames[start..end].to_vec());
+                if end == frames.len() {
+                    break;
+                }
+                start += step;
+            }
+        }
+        FrameWindows { windows }
+    }
+
+    /// Number of windows.
+    pub fn len(&self) -> usize {
+        self.windows.len()
+    }
+
+    /// Whether there are no windows.
+    pub fn is_empty(&self) -> bool {
+        self.windows.is_empty()
+    }
+
+    /// Number of scored (target) frames.
+    pub fn target_count(&self) -> usize {
+        self.windows.iter().map(|w| w.len() - 1).sum()
+    }
+
+    /// The batches of one epoch; with a seed the windows are shuffled first. Without one, windows
+    /// are sorted by length so that evaluation wastes little on padding.
+    pub fn batches(&self, batch_size: usize, shuffle_seed: Option<u64>) -> Vec<FrameBatch> {
+        let mut order: Vec<usize> = (0..self.windows.len()).collect();
+        match shuffle_seed {
+            Some(seed) => SplitMix64::new(seed).shuffle(&mut order),
+            None => order.sort_by_key(|&i| self.windows[i].len()),
+        }
+        order
+            .chunks(batch_size.max(1))
+            .map(|c| self.batch(c))
+            .collect()
+    }
+
+    fn batch(&self, indices: &[usize]) -> FrameBatch {
+        let steps = indices
+            .iter()
+            .map(|&i| self.windows[i].len() - 1)
+            .max()
+            .unwrap_or(0);
+        let k = PIANO_KEYS;
+        let mut b = FrameBatch {
+            batch: indices.len(),
+            steps,
+            keys: k,
+            inputs: vec![0.0; indices.len() * steps * k],
+            targets: vec![0.0; indices.len() * steps * k],
+            mask: vec![0.0; indices.len() * steps],
+        };
+        for (row, &i) in indices.iter().enumerate() {
+            let w = &self.windows[i];
+            for t in 0..w.len() - 1 {
+                let at = (row * steps + t) * k;
+                for key in 0..k {
+                    b.inputs[at + key] = w[t][key] as u8 as f32;
+                    b.targets[at + key] = w[t + 1][key] as u8 as f32;
+                }
+                b.mask[row * steps + t] = 1.0;
+            }
+        }
+        b
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn token_windows_predict_every_transition_once() {
+        let a: Vec<u32> = (10..20).collect();
+        let b: Vec<u32> = vec![5, 6, 7];
+        let w = TokenWindows::new([a.as_slice(), b.as_slice()], 4, 0);
+        assert_eq!(w.target_count(), 9 + 2);
+        let batches = w.batches(16, None);
+        assert_eq!(batches.len(), 1);
+        let batch = &batches[0];
+        assert_eq!(batch.steps, 4);
+        let mut pairs = Vec::new();
+        for i in 0..batch.batch * batch.steps {
+            if batch.mask[i] > 0.0 {
+                pairs.push((batch.inputs[i], batch.targets[i]));
+            }
+        }
+        pairs.sort();
+        let mut expected: Vec<(u32, u32)> = (10..19).map(|x| (x, x + 1)).collect();
+        expected.extend([(5, 6), (6, 7)]);
+        expected.sort();
+        assert_eq!(pairs, expected);
+    }
+
+    #[test]
+    fn shuffling_is_seeded() {
+        let seqs: Vec<Vec<u32>> = (0..50).map(|i| vec![i, i + 1, i + 2]).collect();
+        let w = TokenWindows::new(seqs.iter().map(|s| s.as_slice()), 8, 0);
+        assert_eq!(w.batches(4, Some(3)), w.batches(4, Some(3)));
+        assert_ne!(w.batches(4, Some(3)), w.batches(4, Some(4)));
+    }
+
+    #[test]
+    fn frame_windows_skip_the_first_frame_of_each_sequence() {
+        let seqs: Vec<PitchSequence> = vec![
+            vec![vec![60], vec![62], vec![64, 67]],
+            vec![vec![21], vec![108]],
+        ];
+        let w = FrameWindows::new(&seqs, None);
+        assert_eq!(w.target_count(), 3);
+        let b = &w.batches(8, None)[0];
+        assert_eq!((b.batch, b.steps, b.keys), (2, 2, 88));
+        assert_eq!(b.mask.iter().sum::<f32>(), 3.0);
+        // The short sequence sorts first: its target is pitch 108 (key 87).
+        assert_eq!(b.targets[87], 1.0);
+        assert_eq!(b.inputs[0], 1.0);
+        // Windowed: a 3-frame sequence with steps = 1 gives two windows.
+        assert_eq!(FrameWindows::new(&seqs, Some(1)).len(), 3);
+    }
+}
