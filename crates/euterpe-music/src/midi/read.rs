@@ -1,6 +1,5 @@
 //! MIDI parsing on top of midly's lazy, allocation-free event iterators.
 
-use std::collections::VecDeque;
 use std::path::Path;
 
 use midly::{MetaMessage, MidiMessage, Timing, TrackEventKind};
@@ -38,7 +37,7 @@ pub fn parse_midi(bytes: &[u8]) -> Result<Score, MusicError> {
     let mut open = OpenNotes::new();
     for (track_index, events) in tracks.enumerate() {
         let events = events.map_err(|e| invalid(format!("track {track_index}: {e}")))?;
-        let mut reader = TrackReader::new(track_index, &mut open);
+        let mut reader = TrackReader::new(&mut open);
         for (event_index, event) in events.enumerate() {
             let event = event
                 .map_err(|e| invalid(format!("track {track_index}, event {event_index}: {e}")))?;
@@ -121,24 +120,105 @@ fn check_chunks(bytes: &[u8]) -> Result<(), MusicError> {
     Ok(())
 }
 
+/// Marks an empty list in [`OpenNotes`].
+const NONE: u32 = u32::MAX;
+
 /// Open (sounding) notes per channel and pitch, matched first-in, first-out.
+///
+/// A note enters its track's note list at its note-on, with duration 0, so that every track's notes
+/// come out in onset order and the final sort has little to do; the note-off only fills in the
+/// duration. The open notes
+/// of one (channel, pitch) slot form a singly linked FIFO list through `pool`; closed entries go to a
+/// free list and are reused. Nothing is allocated per slot: the whole state is one 16 KiB table per
+/// file plus a pool as large as the most notes open at once.
 struct OpenNotes {
-    slots: Vec<VecDeque<(u64, u8, usize)>>,
-    used: Vec<usize>,
+    /// The list of each `channel * 128 + pitch` slot.
+    slots: Box<[Slot; 16 * 128]>,
+    pool: Vec<OpenNote>,
+    /// First reusable entry of `pool`, or [`NONE`].
+    free: u32,
+    /// Number of notes open now.
+    count: usize,
+}
+
+/// The open notes of one (channel, pitch), as indices into [`OpenNotes::pool`].
+#[derive(Clone, Copy)]
+struct Slot {
+    /// Oldest open note, or [`NONE`] when the slot is empty.
+    head: u32,
+    /// Newest open note; meaningful only while `head` is not [`NONE`].
+    tail: u32,
+}
+
+/// One sounding note: where it is in the score, and the next open note of its slot.
+#[derive(Clone, Copy)]
+struct OpenNote {
+    /// Score track index.
+    out: usize,
+    /// Index of the note in that track's notes.
+    index: usize,
+    /// Next (newer) open note of the same slot, or, for a free entry, the next free entry.
+    next: u32,
 }
 
 impl OpenNotes {
     fn new() -> Self {
         OpenNotes {
-            slots: (0..16 * 128).map(|_| VecDeque::new()).collect(),
-            used: Vec::new(),
+            slots: Box::new(
+                [Slot {
+                    head: NONE,
+                    tail: NONE,
+                }; 16 * 128],
+            ),
+            pool: Vec::new(),
+            free: NONE,
+            count: 0,
         }
+    }
+
+    /// Appends a note to the end of a slot's list.
+    fn push(&mut self, slot: usize, out: usize, index: usize) {
+        let entry = OpenNote {
+            out,
+            index,
+            next: NONE,
+        };
+        let id = if self.free != NONE {
+            let id = self.free;
+            self.free = self.pool[id as usize].next;
+            self.pool[id as usize] = entry;
+            id
+        } else {
+            self.pool.push(entry);
+            u32::try_from(self.pool.len() - 1).expect("fewer than 2^32 notes open at once")
+        };
+        let slot = &mut self.slots[slot];
+        if slot.head == NONE {
+            slot.head = id;
+        } else {
+            self.pool[slot.tail as usize].next = id;
+        }
+        slot.tail = id;
+        self.count += 1;
+    }
+
+    /// Removes and returns the oldest open note of a slot.
+    fn pop(&mut self, slot: usize) -> Option<OpenNote> {
+        let id = self.slots[slot].head;
+        if id == NONE {
+            return None;
+        }
+        let entry = self.pool[id as usize];
+        self.slots[slot].head = entry.next;
+        self.pool[id as usize].next = self.free;
+        self.free = id;
+        self.count -= 1;
+        Some(entry)
     }
 }
 
 /// State while reading one MIDI track.
 struct TrackReader<'o> {
-    track_index: usize,
     tick: u64,
     name: String,
     programs: [u8; 16],
@@ -148,9 +228,8 @@ struct TrackReader<'o> {
 }
 
 impl<'o> TrackReader<'o> {
-    fn new(track_index: usize, open: &'o mut OpenNotes) -> Self {
+    fn new(open: &'o mut OpenNotes) -> Self {
         TrackReader {
-            track_index,
             tick: 0,
             name: String::new(),
             programs: [0; 16],
@@ -166,21 +245,21 @@ impl<'o> TrackReader<'o> {
                 match message {
                     MidiMessage::NoteOn { key, vel } if vel.as_int() > 0 => {
                         let out = self.output_for(ch, score);
+                        let notes = &mut score.tracks[out].notes;
+                        notes.push(Note {
+                            onset: self.tick,
+                            duration: 0,
+                            pitch: key.as_int(),
+                            velocity: vel.as_int(),
+                        });
                         let slot = ch as usize * 128 + key.as_int() as usize;
-                        if self.open.slots[slot].is_empty() {
-                            self.open.used.push(slot);
-                        }
-                        self.open.slots[slot].push_back((self.tick, vel.as_int(), out));
+                        self.open.push(slot, out, notes.len() - 1);
                     }
                     MidiMessage::NoteOn { key, .. } | MidiMessage::NoteOff { key, .. } => {
                         let slot = ch as usize * 128 + key.as_int() as usize;
-                        if let Some((onset, velocity, out)) = self.open.slots[slot].pop_front() {
-                            score.tracks[out].notes.push(Note {
-                                onset,
-                                duration: self.tick - onset,
-                                pitch: key.as_int(),
-                                velocity,
-                            });
+                        if let Some(open) = self.open.pop(slot) {
+                            let note = &mut score.tracks[open.out].notes[open.index];
+                            note.duration = self.tick - note.onset;
                         }
                     }
                     MidiMessage::ProgramChange { program } => {
@@ -246,16 +325,12 @@ impl<'o> TrackReader<'o> {
 
     /// Closes notes still sounding at the end of the track and sorts the track's notes.
     fn finish(self, score: &mut Score) {
-        let _ = self.track_index;
-        for slot in self.open.used.drain(..) {
-            let pitch = (slot % 128) as u8;
-            for (onset, velocity, out) in self.open.slots[slot].drain(..) {
-                score.tracks[out].notes.push(Note {
-                    onset,
-                    duration: self.tick.saturating_sub(onset),
-                    pitch,
-                    velocity,
-                });
+        if self.open.count > 0 {
+            for slot in 0..self.open.slots.len() {
+                while let Some(open) = self.open.pop(slot) {
+                    let note = &mut score.tracks[open.out].notes[open.index];
+                    note.duration = self.tick.saturating_sub(note.onset);
+                }
             }
         }
         for &(_, out) in &self.outputs {
@@ -280,4 +355,73 @@ fn normalize_meta(score: &mut Score) {
     last_per_tick(&mut score.tempos, |t| t.tick);
     last_per_tick(&mut score.time_signatures, |t| t.tick);
     last_per_tick(&mut score.key_signatures, |t| t.tick);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A format-0 file at 480 ticks per beat with the given track events.
+    fn smf(events: &[u8]) -> Vec<u8> {
+        let mut bytes = b"MThd\0\0\0\x06\0\0\0\x01\x01\xe0MTrk".to_vec();
+        bytes.extend_from_slice(&(events.len() as u32).to_be_bytes());
+        bytes.extend_from_slice(events);
+        bytes
+    }
+
+    fn note(onset: u64, duration: u64, pitch: u8, velocity: u8) -> Note {
+        Note {
+            onset,
+            duration,
+            pitch,
+            velocity,
+        }
+    }
+
+    #[test]
+    fn overlapping_and_unclosed_notes_are_paired_first_in_first_out() {
+        #[rustfmt::skip]
+        let bytes = smf(&[
+            0x00, 0x90, 60, 64, // tick 0: note-on 60
+            0x0a, 0x90, 60, 80, // tick 10: note-on 60 again, overlapping
+            0x0a, 62, 64,       // tick 20: note-on 62 (running status), never closed
+            0x0a, 0x80, 60, 0,  // tick 30: note-off 60 ends the first 60
+            0x0a, 0x90, 60, 0,  // tick 40: note-on with velocity 0 ends the second 60
+            0x00, 0xc1, 5,      // program 5 on channel 1
+            0x00, 0x91, 64, 64, // tick 40: note-on 64 on channel 1
+            0x14, 0x81, 64, 0,  // tick 60: note-off 64
+            0x00, 0xff, 0x2f, 0x00,
+        ]);
+        let score = parse_midi(&bytes).unwrap();
+        assert_eq!(score.tracks.len(), 2);
+        assert_eq!(
+            score.tracks[0].notes,
+            [
+                note(0, 30, 60, 64),
+                note(10, 30, 60, 80),
+                note(20, 40, 62, 64)
+            ]
+        );
+        assert_eq!(score.tracks[1].program, 5);
+        assert_eq!(score.tracks[1].notes, [note(40, 20, 64, 64)]);
+    }
+
+    #[test]
+    fn closed_slots_are_reused_and_notes_come_out_sorted() {
+        // A chord written from the top down, played three times: every note is closed and its open
+        // entry reused; the track's notes are sorted by onset, then pitch.
+        let mut events = Vec::new();
+        for _ in 0..3 {
+            for pitch in [67, 64, 60] {
+                events.extend_from_slice(&[0x00, 0x90, pitch, 100]);
+            }
+            events.extend_from_slice(&[0x60, 0x80, 60, 0, 0x00, 0x80, 67, 0, 0x00, 0x80, 64, 0]);
+        }
+        events.extend_from_slice(&[0x00, 0xff, 0x2f, 0x00]);
+        let score = parse_midi(&smf(&events)).unwrap();
+        let expected: Vec<Note> = (0..3)
+            .flat_map(|i| [60, 64, 67].map(|p| note(i * 0x60, 0x60, p, 100)))
+            .collect();
+        assert_eq!(score.tracks[0].notes, expected);
+    }
 }
