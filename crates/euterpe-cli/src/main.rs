@@ -23,6 +23,10 @@ enum Command {
     /// Inspect, tokenise and convert music data.
     #[command(subcommand)]
     Data(commands::data::DataCommand),
+    /// Train a sequence model from a TOML config (RNN, LSTM, GRU or Transformer).
+    Train(commands::train::TrainArgs),
+    /// Score a trained model on a data split: NLL, perplexity, accuracy.
+    Eval(commands::train::EvalArgs),
 }
 
 fn init_logging(verbose: u8) {
@@ -55,6 +59,8 @@ fn main() -> ExitCode {
     init_logging(cli.verbose);
     let result = match cli.command {
         Command::Data(cmd) => commands::data::run(cmd),
+        Command::Train(args) => commands::train::run_train(&args),
+        Command::Eval(args) => commands::train::run_eval(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -9,7 +9,11 @@ fn shared_data() -> PathBuf {
     let root = std::env::var_os("EUTERPE_SHARED_DATA")
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data"));
-    assert!(root.join("README.md").is_file(), "shared datasets missing at {}", root.display());
+    assert!(
+        root.join("README.md").is_file(),
+        "shared datasets missing at {}",
+        root.display()
+    );
     root
 }
 
@@ -36,7 +40,9 @@ fn every_truncation_of_a_real_file_is_an_error_or_a_prefix_never_a_panic() {
             Ok(s) => assert!(s.note_count() <= full),
         }
     }
-    let e = parse_midi(&bytes[..bytes.len() / 2]).unwrap_err().to_string();
+    let e = parse_midi(&bytes[..bytes.len() / 2])
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("truncated"), "{e}");
 }
 
@@ -64,7 +70,11 @@ fn errors_name_the_file_and_the_reason() {
         ("empty.mid", b"", "empty file"),
         ("text.mid", b"hello, I am not music", "not a MIDI file"),
         ("short.mid", b"MThd\0\0\0\x06\0", "truncated header"),
-        ("lost_track.mid", b"MThd\0\0\0\x06\0\x01\0\x02\x01\xe0MTrk\0\0\0\x04\0\xff\x2f\0", "declares 2 tracks"),
+        (
+            "lost_track.mid",
+            b"MThd\0\0\0\x06\0\x01\0\x02\x01\xe0MTrk\0\0\0\x04\0\xff\x2f\0",
+            "declares 2 tracks",
+        ),
     ];
     for (name, bytes, reason) in cases {
         let p = dir.path().join(name);
@@ -72,7 +82,9 @@ fn errors_name_the_file_and_the_reason() {
         let e = read_midi_file(&p).unwrap_err().to_string();
         assert!(e.contains(name) && e.contains(reason), "{name}: {e}");
     }
-    let e = read_midi_file(&dir.path().join("missing.mid")).unwrap_err().to_string();
+    let e = read_midi_file(&dir.path().join("missing.mid"))
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("missing.mid"), "{e}");
 }
 
@@ -87,7 +99,10 @@ fn polyphonic_loader_accepts_a_test_split_and_rejects_bad_files() {
     let bad_pitch = dir.path().join("bad_pitch.json");
     std::fs::write(&bad_pitch, r#"{"valid": [[[60], [12]]]}"#).unwrap();
     let e = PolyphonicDataset::load(&bad_pitch).unwrap_err().to_string();
-    assert!(e.contains("bad_pitch.json") && e.contains("valid sequence 0, step 1"), "{e}");
+    assert!(
+        e.contains("bad_pitch.json") && e.contains("valid sequence 0, step 1"),
+        "{e}"
+    );
     let broken = dir.path().join("broken.json");
     std::fs::write(&broken, "{\"train\": [[[60],\n [61,]]]}").unwrap();
     let e = PolyphonicDataset::load(&broken).unwrap_err().to_string();

@@ -1,6 +1,7 @@
 //! One module per command group.
 
 pub mod data;
+pub mod train;
 
 /// Prints a value as pretty JSON on stdout.
 pub fn print_json<T: serde::Serialize>(value: &T) -> anyhow::Result<()> {

@@ -1,0 +1,130 @@
+//! One sequence core over a recurrent stack or a Transformer, with state for step-by-step use.
+
+use burn::module::Module;
+use burn::nn::transformer::TransformerEncoderAutoregressiveCache;
+use burn::nn::{Linear, LinearConfig};
+use burn::tensor::backend::Backend;
+use burn::tensor::Tensor;
+
+use crate::config::{CellKind, ModelConfig};
+use crate::recurrent::{LayerState, RecurrentStack};
+use crate::transformer::CausalTransformer;
+
+/// The carried state of step-by-step inference.
+pub enum CoreState<B: Backend> {
+    /// Hidden (and cell) states of each recurrent layer: O(1) work per new step.
+    Recurrent(Vec<LayerState<B>>),
+    /// The inputs so far and the Transformer's key/value cache.
+    Transformer {
+        /// Inputs seen so far, `[batch, time, hidden]`.
+        inputs: Option<Tensor<B, 3>>,
+        /// The cache of the attention layers.
+        cache: TransformerEncoderAutoregressiveCache<B>,
+    },
+}
+
+/// A recurrent stack or a causal Transformer over `[batch, time, input]` → `[batch, time, hidden]`.
+#[derive(Module, Debug)]
+pub struct SequenceCore<B: Backend> {
+    recurrent: Option<RecurrentStack<B>>,
+    /// Input to model width, Transformer only.
+    project: Option<Linear<B>>,
+    transformer: Option<CausalTransformer<B>>,
+}
+
+impl<B: Backend> SequenceCore<B> {
+    /// A core for inputs of size `input`.
+    pub fn new(config: &ModelConfig, input: usize, device: &B::Device) -> Self {
+        match config.cell {
+            CellKind::Transformer => SequenceCore {
+                recurrent: None,
+                project: Some(LinearConfig::new(input, config.hidden).init(device)),
+                transformer: Some(CausalTransformer::new(config, device)),
+            },
+            cell => SequenceCore {
+                recurrent: Some(RecurrentStack::new(
+                    cell,
+                    input,
+                    config.hidden,
+                    config.layers,
+                    config.dropout,
+                    device,
+                )),
+                project: None,
+                transformer: None,
+            },
+        }
+    }
+
+    /// Longest sequence one forward pass accepts (`None`: unlimited).
+    pub fn max_len(&self) -> Option<usize> {
+        self.transformer.as_ref().map(CausalTransformer::max_len)
+    }
+
+    /// Runs over a whole sequence from the zero state (training and evaluation).
+    pub fn forward(&self, x: Tensor<B, 3>) -> Tensor<B, 3> {
+        if let Some(stack) = &self.recurrent {
+            let [batch, _, _] = x.dims();
+            let states = stack.zero_state(batch, &x.device());
+            return stack.forward(x, states).0;
+        }
+        let project = self
+            .project
+            .as_ref()
+            .expect("a Transformer core has a projection");
+        let transformer = self
+            .transformer
+            .as_ref()
+            .expect("a core is recurrent or a Transformer");
+        transformer.forward(project.forward(x))
+    }
+
+    /// The state before the first step.
+    pub fn initial_state(&self, batch: usize, device: &B::Device) -> CoreState<B> {
+        match (&self.recurrent, &self.transformer) {
+            (Some(stack), _) => CoreState::Recurrent(stack.zero_state(batch, device)),
+            (_, Some(t)) => CoreState::Transformer {
+                inputs: None,
+                cache: t.new_cache(),
+            },
+            _ => unreachable!("a core is recurrent or a Transformer"),
+        }
+    }
+
+    /// One step: `[batch, input]` → `[batch, hidden]`, updating the state.
+    pub fn step(&self, x: Tensor<B, 2>, state: CoreState<B>) -> (Tensor<B, 2>, CoreState<B>) {
+        match state {
+            CoreState::Recurrent(states) => {
+                let stack = self
+                    .recurrent
+                    .as_ref()
+                    .expect("recurrent state for a recurrent core");
+                let (y, states) = stack.step(x, states);
+                (y, CoreState::Recurrent(states))
+            }
+            CoreState::Transformer { inputs, mut cache } => {
+                let project = self
+                    .project
+                    .as_ref()
+                    .expect("a Transformer core has a projection");
+                let transformer = self
+                    .transformer
+                    .as_ref()
+                    .expect("Transformer state for a Transformer core");
+                let x = project.forward(x).unsqueeze_dim::<3>(1);
+                let inputs = match inputs {
+                    Some(prev) => Tensor::cat(vec![prev, x], 1),
+                    None => x,
+                };
+                let y = transformer.forward_cached(inputs.clone(), &mut cache);
+                (
+                    y,
+                    CoreState::Transformer {
+                        inputs: Some(inputs),
+                        cache,
+                    },
+                )
+            }
+        }
+    }
+}

@@ -1,0 +1,24 @@
+//! The neural sequence models of euterpe, written against burn's `Backend` so that the same code
+//! runs on the CPU (the default `flex` backend) and on NVIDIA GPUs (the `cuda` feature).
+//!
+//! * [`config`] — the serde configuration of every architecture (what a model directory records);
+//! * [`recurrent`] — vanilla RNN (tanh), LSTM and GRU layers, stacked with dropout;
+//! * [`transformer`] — a causal pre-norm Transformer decoder with learned positions;
+//! * [`core`] — one sequence core over either kind, with carried state for step-by-step inference;
+//! * [`token_lm`] — language models over event tokens;
+//! * [`frame_lm`] — models of 88-key piano-roll frames with an independent-Bernoulli or a NADE
+//!   output (the keys of a frame modelled jointly, as in RNN-NADE);
+//! * [`backend`] — the concrete backends the binary uses.
+
+pub mod backend;
+pub mod config;
+pub mod core;
+pub mod frame_lm;
+pub mod recurrent;
+pub mod token_lm;
+pub mod transformer;
+
+pub use burn;
+pub use config::{CellKind, FrameHead, ModelConfig};
+pub use frame_lm::FrameLm;
+pub use token_lm::TokenLm;
