@@ -259,9 +259,9 @@ impl FrameWindows {
             let w = &self.windows[i];
             for t in 0..w.len() - 1 {
                 let at = (row * steps + t) * k;
-                for key in 0..k {
-                    b.inputs[at + key] = w[t][key] as u8 as f32;
-                    b.targets[at + key] = w[t + 1][key] as u8 as f32;
+                for (key, (&now, &next)) in w[t].iter().zip(&w[t + 1]).enumerate() {
+                    b.inputs[at + key] = now as u8 as f32;
+                    b.targets[at + key] = next as u8 as f32;
                 }
                 b.mask[row * steps + t] = 1.0;
             }

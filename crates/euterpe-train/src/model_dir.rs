@@ -38,6 +38,8 @@ pub mod files {
 }
 
 /// A loaded model of either kind.
+// One value per loaded directory: the size difference between the variants costs nothing.
+#[allow(clippy::large_enum_variant)]
 pub enum LoadedModel<B: Backend> {
     /// A token language model and its tokenizer.
     Tokens {

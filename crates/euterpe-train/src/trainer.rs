@@ -197,7 +197,7 @@ where
     M::InnerModule: Objective<B::InnerBackend>,
 {
     let o = &config.optim;
-    let clip = (o.clip_norm > 0.0).then(|| GradientClippingConfig::Norm(o.clip_norm as f32));
+    let clip = (o.clip_norm > 0.0).then_some(GradientClippingConfig::Norm(o.clip_norm as f32));
     match o.optimizer {
         OptimizerKind::Adam => {
             let optim = AdamConfig::new()

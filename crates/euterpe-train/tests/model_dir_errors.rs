@@ -76,10 +76,7 @@ fn mismatched_or_missing_weights_are_clear_errors() {
         euterpe_data::Split::Valid,
         &Default::default(),
     );
-    let msg = e
-        .err()
-        .expect("mismatched weights are an error")
-        .to_string();
+    let msg = e.expect_err("mismatched weights are an error").to_string();
     assert!(
         msg.contains("weights.bin") && msg.contains("architecture"),
         "{msg}"
