@@ -61,12 +61,16 @@ impl<B: Backend> SequenceCore<B> {
         self.transformer.as_ref().map(CausalTransformer::max_len)
     }
 
-    /// Runs over a whole sequence from the zero state (training and evaluation).
+    /// Runs over a whole sequence `[batch, time, input]` from the zero state (training and
+    /// evaluation). `x` must not need a gradient when the core is recurrent (see
+    /// [`SequenceCore::forward_steps`]); token models embed step by step instead.
     pub fn forward(&self, x: Tensor<B, 3>) -> Tensor<B, 3> {
-        if let Some(stack) = &self.recurrent {
-            let [batch, _, _] = x.dims();
-            let states = stack.zero_state(batch, &x.device());
-            return stack.forward(x, states).0;
+        if self.recurrent.is_some() {
+            let [_, steps, _] = x.dims();
+            let inputs = (0..steps)
+                .map(|t| x.clone().narrow(1, t, 1).squeeze_dim::<2>(1))
+                .collect();
+            return Tensor::stack(self.forward_steps(inputs), 1);
         }
         let project = self
             .project
@@ -77,6 +81,29 @@ impl<B: Backend> SequenceCore<B> {
             .as_ref()
             .expect("a core is recurrent or a Transformer");
         transformer.forward(project.forward(x))
+    }
+
+    /// Runs over a sequence given as separate steps `[batch, input]`, returning each step's output
+    /// `[batch, hidden]`. For recurrent cores this keeps back-propagation through time linear in
+    /// the length: no step is sliced out of a larger tensor that needs a gradient.
+    pub fn forward_steps(&self, inputs: Vec<Tensor<B, 2>>) -> Vec<Tensor<B, 2>> {
+        if let Some(stack) = &self.recurrent {
+            let Some(first) = inputs.first() else {
+                return Vec::new();
+            };
+            let states = stack.zero_state(first.dims()[0], &first.device());
+            return stack.forward(inputs, states).0;
+        }
+        let steps = inputs.len();
+        let y = self.forward(Tensor::stack(inputs, 1));
+        (0..steps)
+            .map(|t| y.clone().narrow(1, t, 1).squeeze_dim::<2>(1))
+            .collect()
+    }
+
+    /// Whether the core is recurrent (rather than a Transformer).
+    pub fn is_recurrent(&self) -> bool {
+        self.recurrent.is_some()
     }
 
     /// The state before the first step.

@@ -1,5 +1,5 @@
-//! Recurrent layers: Elman RNN, LSTM and GRU, with the input projection of all time steps done in
-//! one matrix product before the time loop (only the hidden-to-hidden product runs per step).
+//! Recurrent layers: Elman RNN, LSTM and GRU, each computing all its gates with one input and one
+//! hidden matrix product per step.
 
 use burn::module::Module;
 use burn::nn::{Dropout, DropoutConfig, Linear, LinearConfig};
@@ -67,19 +67,24 @@ impl<B: Backend> RecurrentLayer<B> {
         }
     }
 
-    /// Runs the layer over `[batch, time, input]`, returning `[batch, time, hidden]` and the state
-    /// after the last step.
-    pub fn forward(&self, x: Tensor<B, 3>, state: LayerState<B>) -> (Tensor<B, 3>, LayerState<B>) {
-        let [_, steps, _] = x.dims();
-        let projected = self.input.forward(x);
+    /// Runs the layer over a sequence of steps `[batch, input]`, returning each step's hidden
+    /// state `[batch, hidden]` and the state after the last step.
+    ///
+    /// Steps are separate tensors on purpose: slicing one `[batch, time, …]` tensor that needs a
+    /// gradient costs a full-size zero tensor per slice in burn's backward pass, which makes
+    /// back-propagation through time quadratic in the sequence length.
+    pub fn forward(
+        &self,
+        inputs: Vec<Tensor<B, 2>>,
+        state: LayerState<B>,
+    ) -> (Vec<Tensor<B, 2>>, LayerState<B>) {
         let mut state = state;
-        let mut outputs = Vec::with_capacity(steps);
-        for t in 0..steps {
-            let xt = projected.clone().narrow(1, t, 1).squeeze_dim::<2>(1);
-            state = self.step(xt, state);
+        let mut outputs = Vec::with_capacity(inputs.len());
+        for x in inputs {
+            state = self.step(self.input.forward(x), state);
             outputs.push(state.hidden.clone());
         }
-        (Tensor::stack(outputs, 1), state)
+        (outputs, state)
     }
 
     /// One time step from the already projected input `[batch, gates × hidden]`.
@@ -158,23 +163,23 @@ impl<B: Backend> RecurrentStack<B> {
             .collect()
     }
 
-    /// Runs all layers over `[batch, time, input]`.
+    /// Runs all layers over a sequence of steps `[batch, input]`.
     pub fn forward(
         &self,
-        x: Tensor<B, 3>,
+        inputs: Vec<Tensor<B, 2>>,
         states: Vec<LayerState<B>>,
-    ) -> (Tensor<B, 3>, Vec<LayerState<B>>) {
-        let mut x = x;
+    ) -> (Vec<Tensor<B, 2>>, Vec<LayerState<B>>) {
+        let mut xs = inputs;
         let mut out_states = Vec::with_capacity(self.layers.len());
         for (i, (layer, state)) in self.layers.iter().zip(states).enumerate() {
             if i > 0 {
-                x = self.dropout.forward(x);
+                xs = xs.into_iter().map(|x| self.dropout.forward(x)).collect();
             }
-            let (y, s) = layer.forward(x, state);
-            x = y;
+            let (ys, s) = layer.forward(xs, state);
+            xs = ys;
             out_states.push(s);
         }
-        (x, out_states)
+        (xs, out_states)
     }
 
     /// One step of all layers: `[batch, input]` → `[batch, hidden]` (inference; no dropout).
