@@ -22,6 +22,7 @@ fn invalid(reason: impl Into<String>) -> MusicError {
 
 /// Parses the bytes of a Standard MIDI File into a [`Score`].
 pub fn parse_midi(bytes: &[u8]) -> Result<Score, MusicError> {
+    let bytes = unwrap_rmid(bytes)?;
     check_chunks(bytes)?;
     let (header, tracks) = midly::parse(bytes).map_err(|e| invalid(e.to_string()))?;
     let (ticks_per_beat, fixed_tempo) = match header.timing {
@@ -56,14 +57,49 @@ pub fn parse_midi(bytes: &[u8]) -> Result<Score, MusicError> {
     Ok(score)
 }
 
+/// The Standard MIDI File inside an RMID (RIFF) wrapper, or `bytes` itself when there is none.
+///
+/// Unwrapping here rather than in midly lets [`check_chunks`] check the inner file too. RIFF chunks
+/// are read as midly reads them: little-endian lengths, odd lengths padded to even, and a chunk longer
+/// than what remains takes the rest (the inner file's own chunks are checked strictly).
+fn unwrap_rmid(bytes: &[u8]) -> Result<&[u8], MusicError> {
+    if !bytes.starts_with(b"RIFF") {
+        return Ok(bytes);
+    }
+    let mut rest = bytes;
+    let riff = match next_riff_chunk(&mut rest) {
+        Some((_, riff)) if riff.starts_with(b"RMID") => riff,
+        _ => return Err(invalid("RIFF file without an 'RMID' form type")),
+    };
+    let mut rest = &riff[4..];
+    while let Some((id, data)) = next_riff_chunk(&mut rest) {
+        if id == b"data" {
+            return Ok(data);
+        }
+    }
+    Err(invalid("RMID file without a 'data' chunk"))
+}
+
+/// Splits the next RIFF chunk (id, data) off the front of `rest`.
+fn next_riff_chunk<'a>(rest: &mut &'a [u8]) -> Option<(&'a [u8], &'a [u8])> {
+    if rest.len() < 8 {
+        return None;
+    }
+    let (head, tail) = rest.split_at(8);
+    let len = u32::from_le_bytes([head[4], head[5], head[6], head[7]]) as usize;
+    let (data, after) = tail.split_at(len.min(tail.len()));
+    *rest = match after {
+        [_pad, after @ ..] if len % 2 == 1 => after,
+        _ => after,
+    };
+    Some((&head[..4], data))
+}
+
 /// Walks the chunk structure so that truncated and malformed files are reported with byte offsets
 /// (midly's lenient mode would otherwise accept a truncated last track).
 fn check_chunks(bytes: &[u8]) -> Result<(), MusicError> {
     if bytes.is_empty() {
         return Err(invalid("empty file"));
-    }
-    if bytes.starts_with(b"RIFF") {
-        return Ok(()); // RMID wrapper: midly unwraps it and checks the inner chunks.
     }
     if !bytes.starts_with(b"MThd") {
         let head: String = bytes
@@ -80,6 +116,23 @@ fn check_chunks(bytes: &[u8]) -> Result<(), MusicError> {
             "truncated header: {} bytes, need at least 14",
             bytes.len()
         )));
+    }
+    let header_len = u32::from_be_bytes([bytes[4], bytes[5], bytes[6], bytes[7]]);
+    if header_len < 6 {
+        return Err(invalid(format!(
+            "header: chunk of {header_len} bytes, need at least 6"
+        )));
+    }
+    // SMPTE timing stores minus the frame rate in the high byte of the division. midly negates that
+    // byte as an i8, which overflows (a panic in builds with overflow checks) for 0x80; only 24, 25,
+    // 29 (drop-frame 30) and 30 frames per second exist.
+    if bytes[12] & 0x80 != 0 {
+        let fps = (bytes[12] as i8).unsigned_abs();
+        if !matches!(fps, 24 | 25 | 29 | 30) {
+            return Err(invalid(format!(
+                "header: SMPTE timing at {fps} frames per second (need 24, 25, 29 or 30)"
+            )));
+        }
     }
     let declared_tracks = u16::from_be_bytes([bytes[10], bytes[11]]) as usize;
     let mut offset = 0usize;
@@ -369,6 +422,20 @@ mod tests {
         bytes
     }
 
+    /// `smf` in an RMID (RIFF) wrapper.
+    fn rmid(smf: &[u8]) -> Vec<u8> {
+        let mut data = b"RMIDdata".to_vec();
+        data.extend_from_slice(&(smf.len() as u32).to_le_bytes());
+        data.extend_from_slice(smf);
+        if smf.len() % 2 == 1 {
+            data.push(0);
+        }
+        let mut bytes = b"RIFF".to_vec();
+        bytes.extend_from_slice(&(data.len() as u32).to_le_bytes());
+        bytes.extend_from_slice(&data);
+        bytes
+    }
+
     fn note(onset: u64, duration: u64, pitch: u8, velocity: u8) -> Note {
         Note {
             onset,
@@ -423,5 +490,41 @@ mod tests {
             .flat_map(|i| [60, 64, 67].map(|p| note(i * 0x60, 0x60, p, 100)))
             .collect();
         assert_eq!(score.tracks[0].notes, expected);
+    }
+
+    #[test]
+    fn smpte_timing_at_an_impossible_frame_rate_is_an_error_not_a_panic() {
+        // Found by fuzz/ (parse_midi), minimised: division 0x8072 made midly negate -128 as an i8,
+        // which panics in builds with overflow checks, both bare and inside an RMID wrapper.
+        let bytes = b"MThd\0\0\0\x06\0\x01\0\x01\x80\x72MTrk\0\0\0\x01\xff";
+        for bytes in [bytes.to_vec(), rmid(bytes)] {
+            let err = parse_midi(&bytes).unwrap_err().to_string();
+            assert!(err.contains("128 frames per second"), "{err}");
+        }
+    }
+
+    #[test]
+    fn smpte_timing_and_rmid_files_are_read() {
+        // 25 fps × 40 subframes: 1000 ticks per second, read as 1000 ticks per beat at 60 BPM.
+        let mut bytes = smf(&[
+            0x00, 0x90, 60, 64, 0x87, 0x68, 0x80, 60, 0, 0x00, 0xff, 0x2f, 0x00,
+        ]);
+        bytes[12..14].copy_from_slice(&[0xe7, 40]);
+        for bytes in [bytes.clone(), rmid(&bytes)] {
+            let score = parse_midi(&bytes).unwrap();
+            assert_eq!(score.ticks_per_beat, 1000);
+            assert_eq!(score.tempos[0].micros_per_beat, 1_000_000);
+            assert_eq!(score.tracks[0].notes, [note(0, 1000, 60, 64)]);
+        }
+        let err = parse_midi(b"RIFF\x04\0\0\0WAVE").unwrap_err().to_string();
+        assert!(err.contains("RMID"), "{err}");
+    }
+
+    #[test]
+    fn a_header_chunk_shorter_than_six_bytes_is_an_error() {
+        let err = parse_midi(b"MThd\0\0\0\x04\0\0\0\0\x01\xe0")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("need at least 6"), "{err}");
     }
 }

@@ -1,0 +1,218 @@
+//! `euterpe train` and `euterpe eval` as a user runs them, including a run killed with SIGKILL
+//! and resumed.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+fn shared_data() -> PathBuf {
+    let root = std::env::var_os("EUTERPE_SHARED_DATA")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data"));
+    assert!(
+        root.join("README.md").is_file(),
+        "shared datasets missing at {}",
+        root.display()
+    );
+    root
+}
+
+fn euterpe() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_euterpe"))
+}
+
+fn run(args: &[&str]) -> Output {
+    euterpe().args(args).output().expect("the binary runs")
+}
+
+/// A small JSB file and a small LSTM config in `dir`.
+fn setup(dir: &Path, epochs: usize) -> (PathBuf, PathBuf) {
+    let text = std::fs::read_to_string(shared_data().join("polyphonic/jsb_chorales.json")).unwrap();
+    let full: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let take =
+        |k: &str, n: usize| serde_json::Value::Array(full[k].as_array().unwrap()[..n].to_vec());
+    let data = dir.join("jsb.json");
+    std::fs::write(
+        &data,
+        serde_json::json!({"train": take("train", 40), "valid": take("valid", 10)}).to_string(),
+    )
+    .unwrap();
+    let config = dir.join("small.toml");
+    std::fs::write(
+        &config,
+        format!("[model]\ncell = \"lstm\"\nhidden = 32\nlayers = 1\n\n[train]\nepochs = {epochs}\nbatch_size = 4\npatience = 0\n"),
+    )
+    .unwrap();
+    (data, config)
+}
+
+fn epochs_logged(out: &Path) -> Vec<u64> {
+    std::fs::read_to_string(out.join("metrics.jsonl"))
+        .unwrap_or_default()
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["epoch"]
+                .as_u64()
+                .unwrap()
+        })
+        .collect()
+}
+
+#[test]
+fn a_killed_run_resumes_from_its_last_checkpoint() {
+    let dir = tempfile::tempdir().unwrap();
+    let (data, config) = setup(dir.path(), 40);
+    let out = dir.path().join("model");
+    let (d, c, o) = (
+        data.to_str().unwrap(),
+        config.to_str().unwrap(),
+        out.to_str().unwrap(),
+    );
+    let mut child = euterpe()
+        .args(["train", "--config", c, "--data", d, "--out", o])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    // Wait for the second checkpoint, then kill -9.
+    let started = Instant::now();
+    while epochs_logged(&out).len() < 2 {
+        assert!(
+            started.elapsed() < Duration::from_secs(120),
+            "no checkpoint after two minutes"
+        );
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "training ended before it could be killed"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.kill().unwrap(); // SIGKILL on Unix
+    child.wait().unwrap();
+    let killed_at = epochs_logged(&out).len() as u64;
+    assert!(killed_at < 40);
+
+    // Without --resume the directory is protected.
+    let refused = run(&["train", "--config", c, "--data", d, "--out", o]);
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("--resume"));
+
+    let resumed = run(&[
+        "train",
+        "--config",
+        c,
+        "--data",
+        d,
+        "--out",
+        o,
+        "--resume",
+        "--set",
+        "train.epochs=40",
+        "--json",
+    ]);
+    assert!(
+        resumed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&resumed.stderr)
+    );
+    let stderr = String::from_utf8_lossy(&resumed.stderr);
+    assert!(stderr.contains("resuming after epoch"), "{stderr}");
+    let epochs = epochs_logged(&out);
+    assert_eq!(
+        epochs,
+        (1..=40).collect::<Vec<u64>>(),
+        "one line per epoch, none lost or repeated"
+    );
+    let summary: serde_json::Value = serde_json::from_slice(&resumed.stdout).unwrap();
+    assert_eq!(summary["epochs"], 40);
+
+    let eval = run(&[
+        "eval", "--model", o, "--data", d, "--split", "valid", "--json",
+    ]);
+    assert!(eval.status.success());
+    let report: serde_json::Value = serde_json::from_slice(&eval.stdout).unwrap();
+    assert_eq!(report["split"], "valid");
+    assert!(report["frames"].as_u64().unwrap() > 100);
+    let nll = report["nll"].as_f64().unwrap();
+    assert!((nll - summary["best_valid_nll"].as_f64().unwrap()).abs() < 1e-3 * nll);
+}
+
+#[test]
+fn bad_configs_and_data_get_clear_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let (data, config) = setup(dir.path(), 1);
+    let out = dir.path().join("m");
+    let (d, c, o) = (
+        data.to_str().unwrap(),
+        config.to_str().unwrap(),
+        out.to_str().unwrap(),
+    );
+    let check = |args: &[&str], needles: &[&str]| {
+        let r = run(args);
+        let stderr = String::from_utf8_lossy(&r.stderr);
+        assert!(!r.status.success(), "{args:?} should fail");
+        assert!(!stderr.contains("panicked"), "{stderr}");
+        for n in needles {
+            assert!(stderr.contains(n), "{args:?}: {stderr:?} lacks {n:?}");
+        }
+    };
+    let unknown = dir.path().join("unknown.toml");
+    std::fs::write(&unknown, "[model]\nhiden = 3\n").unwrap();
+    check(
+        &[
+            "train",
+            "--config",
+            unknown.to_str().unwrap(),
+            "--data",
+            d,
+            "--out",
+            o,
+        ],
+        &["unknown.toml", "hiden"],
+    );
+    check(
+        &[
+            "train",
+            "--config",
+            c,
+            "--data",
+            d,
+            "--out",
+            o,
+            "--set",
+            "optim.lr=0",
+        ],
+        &["small.toml", "optim.lr"],
+    );
+    check(
+        &[
+            "train",
+            "--config",
+            c,
+            "--data",
+            "/no/such/file.json",
+            "--out",
+            o,
+        ],
+        &["/no/such/file.json"],
+    );
+    let only_train = dir.path().join("only_train.json");
+    std::fs::write(&only_train, r#"{"train": [[[60], [62], [64]]]}"#).unwrap();
+    check(
+        &[
+            "train",
+            "--config",
+            c,
+            "--data",
+            only_train.to_str().unwrap(),
+            "--out",
+            o,
+        ],
+        &["only_train.json", "valid"],
+    );
+    check(
+        &["eval", "--model", dir.path().to_str().unwrap(), "--data", d],
+        &["config.toml"],
+    );
+    assert!(!out.join("weights.bin").exists());
+}
