@@ -273,10 +273,16 @@ impl Tokenizer {
             .iter()
             .enumerate()
             .map(|(index, &id)| {
-                self.vocab.token(id).ok_or(MusicError::InvalidTokens {
-                    index,
-                    reason: format!("id {id} is outside the vocabulary of {}", self.vocab.len()),
-                })
+                // `ok_or_else`: the message is formatted only for a bad id, not for every token.
+                self.vocab
+                    .token(id)
+                    .ok_or_else(|| MusicError::InvalidTokens {
+                        index,
+                        reason: format!(
+                            "id {id} is outside the vocabulary of {}",
+                            self.vocab.len()
+                        ),
+                    })
             })
             .collect::<Result<Vec<_>, _>>()?;
         match self.config.scheme {
@@ -442,13 +448,17 @@ impl DecodeBase {
                 index,
                 format!("control token {token} after the header"),
             )),
-            Token::Track(t) if !self.in_body => {
+            // A header declares each track once; naming a declared track again starts the body (a
+            // MIDI-like body may begin with a Track token).
+            Token::Track(t) if !self.in_body && (t as usize) >= self.score.tracks.len() => {
                 self.started = true;
                 self.ensure_track(t);
                 self.pending_track = Some(t);
                 Ok(Shared::Done)
             }
             Token::Track(t) => {
+                self.started = true;
+                self.in_body = true;
                 self.ensure_track(t);
                 self.current_track = t;
                 Ok(Shared::Done)

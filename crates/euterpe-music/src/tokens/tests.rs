@@ -197,3 +197,50 @@ fn too_many_tracks_is_a_clear_error() {
         .unwrap_err();
     assert!(e.to_string().contains("max_tracks"), "{e}");
 }
+
+#[test]
+fn notes_that_need_too_many_duration_tokens_are_an_error_not_an_out_of_memory() {
+    // Found while fuzzing (fuzz/, parse_midi), minimised: 33 notes held to the end of a piece of
+    // 2^24 - 4 steps needed 17.3 M REMI Duration tokens from 129 bytes; with 16 channels of 128
+    // notes, 8 KiB of MIDI asked for over 2 GiB at once. Format 0, one tick per beat.
+    let mut bytes = b"MThd\0\0\0\x06\0\0\0\x01\0\x01MTrk\0\0\0\x6b".to_vec();
+    bytes.extend_from_slice(&[0x00, 0x90, 0, 64]); // note-on pitch 0 at tick 0, never closed
+    for pitch in 1..=32 {
+        bytes.extend_from_slice(&[0x00, pitch, 64]); // running status: pitches 1–32, never closed
+    }
+    bytes.extend_from_slice(&[0x81, 0xff, 0xff, 0x7f, 0xff, 0x2f, 0x00]); // end at tick 2^22 - 1
+    let score = crate::midi::parse_midi(&bytes).unwrap();
+    let remi = Tokenizer::new(TokenizerConfig::for_scheme(Scheme::Remi)).unwrap();
+    let err = remi.encode(&score).unwrap_err();
+    assert!(
+        matches!(&err, MusicError::Unencodable(m) if m.contains("Duration tokens")),
+        "{err}"
+    );
+    // MIDI-like shares one TimeShift run between all notes and stays short.
+    let midi_like = Tokenizer::new(TokenizerConfig::for_scheme(Scheme::MidiLike)).unwrap();
+    assert!(midi_like.encode(&score).unwrap().len() < 600_000);
+}
+
+#[test]
+fn midi_like_body_may_start_with_a_track_token() {
+    // No tempo event and a note at tick 0: the body's first token is Track_0, right after the
+    // header's Track_0 Program_0 (found by fuzzing).
+    let mut s = Score::new(480);
+    let mut t = Track::new("", 0);
+    t.notes.push(Note {
+        onset: 0,
+        duration: 480,
+        pitch: 60,
+        velocity: 64,
+    });
+    s.tracks.push(t);
+    for scheme in [Scheme::MidiLike, Scheme::Remi] {
+        let tok = Tokenizer::new(TokenizerConfig::for_scheme(scheme)).unwrap();
+        let decoded = tok.decode(&tok.encode(&s).unwrap()).unwrap();
+        assert_eq!(
+            tok.canonical_notes(&decoded).unwrap(),
+            tok.canonical_notes(&s).unwrap(),
+            "{scheme:?}"
+        );
+    }
+}
