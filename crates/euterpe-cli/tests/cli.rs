@@ -1,19 +1,8 @@
 //! The command line as a user meets it: real data in, exit codes and messages out.
 
-use std::path::PathBuf;
 use std::process::{Command, Output};
 
-fn shared_data() -> PathBuf {
-    let root = std::env::var_os("EUTERPE_SHARED_DATA")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data"));
-    assert!(
-        root.join("README.md").is_file(),
-        "shared datasets missing at {}",
-        root.display()
-    );
-    root
-}
+use euterpe_testkit::shared_data;
 
 fn euterpe(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_euterpe"))

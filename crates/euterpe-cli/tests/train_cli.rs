@@ -5,17 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-fn shared_data() -> PathBuf {
-    let root = std::env::var_os("EUTERPE_SHARED_DATA")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data"));
-    assert!(
-        root.join("README.md").is_file(),
-        "shared datasets missing at {}",
-        root.display()
-    );
-    root
-}
+use euterpe_testkit::shared_data;
 
 fn euterpe() -> Command {
     Command::new(env!("CARGO_BIN_EXE_euterpe"))

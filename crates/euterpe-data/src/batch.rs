@@ -42,6 +42,20 @@ impl SplitMix64 {
     }
 }
 
+/// Cuts `seq` into windows of at most `steps + 1` items that overlap by one, so that every
+/// transition (item t → t + 1) lies in exactly one window; sequences shorter than two add nothing.
+fn push_windows<T: Clone>(seq: &[T], steps: usize, out: &mut Vec<Vec<T>>) {
+    let mut start = 0;
+    while start + 1 < seq.len() {
+        let end = seq.len().min(start.saturating_add(steps).saturating_add(1));
+        out.push(seq[start..end].to_vec());
+        if end == seq.len() {
+            break;
+        }
+        start += steps;
+    }
+}
+
 /// A batch of next-token prediction examples: `inputs[b][t]` predicts `targets[b][t]`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TokenBatch {
@@ -76,15 +90,7 @@ impl TokenWindows {
         let steps = steps.max(1);
         let mut windows = Vec::new();
         for seq in sequences {
-            let mut start = 0;
-            while start + 1 < seq.len() {
-                let end = (start + steps + 1).min(seq.len());
-                windows.push(seq[start..end].to_vec());
-                if end == seq.len() {
-                    break;
-                }
-                start += steps;
-            }
+            push_windows(seq, steps, &mut windows);
         }
         TokenWindows {
             windows,
@@ -195,18 +201,11 @@ impl FrameWindows {
                     row
                 })
                 .collect();
-            let step = steps.unwrap_or(usize::MAX).max(1);
-            let mut start = 0;
-            while start + 1 < frames.len() {
-                let end = frames
-                    .len()
-                    .min(start.saturating_add(step).saturating_add(1));
-                windows.push(frames[start..end].to_vec());
-                if end == frames.len() {
-                    break;
-                }
-                start += step;
-            }
+            push_windows(
+                &frames,
+                steps.unwrap_or(usize::MAX / 2).max(1),
+                &mut windows,
+            );
         }
         FrameWindows { windows }
     }

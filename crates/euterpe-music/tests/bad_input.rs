@@ -1,21 +1,9 @@
 //! Corrupt, truncated, empty and foreign files give errors that name the file, never panics.
 
-use std::path::PathBuf;
-
 use euterpe_music::midi::{parse_midi, read_midi_file};
 use euterpe_music::pianoroll::PolyphonicDataset;
 
-fn shared_data() -> PathBuf {
-    let root = std::env::var_os("EUTERPE_SHARED_DATA")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data"));
-    assert!(
-        root.join("README.md").is_file(),
-        "shared datasets missing at {}",
-        root.display()
-    );
-    root
-}
+use euterpe_testkit::shared_data;
 
 fn real_midi() -> Vec<u8> {
     std::fs::read(shared_data().join("pop909/001/001.mid")).unwrap()

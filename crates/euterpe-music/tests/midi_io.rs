@@ -4,17 +4,7 @@ use std::path::PathBuf;
 
 use euterpe_music::midi::{encode_midi, parse_midi, read_midi_file};
 
-fn shared_data() -> PathBuf {
-    let root = std::env::var_os("EUTERPE_SHARED_DATA")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data"));
-    assert!(
-        root.join("README.md").is_file(),
-        "shared datasets missing at {}",
-        root.display()
-    );
-    root
-}
+use euterpe_testkit::shared_data;
 
 fn midi_files(dir: &str, take: usize) -> Vec<PathBuf> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(shared_data().join(dir))

@@ -12,17 +12,7 @@ use euterpe_train::eval::evaluate;
 use euterpe_train::trainer::{train, Silent, TrainOptions};
 use euterpe_train::TrainConfig;
 
-fn shared_data() -> PathBuf {
-    let root = std::env::var_os("EUTERPE_SHARED_DATA")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data"));
-    assert!(
-        root.join("README.md").is_file(),
-        "shared datasets missing at {}",
-        root.display()
-    );
-    root
-}
+use euterpe_testkit::shared_data;
 
 fn small_config(cell: CellKind) -> TrainConfig {
     let mut c = TrainConfig::default();

@@ -12,9 +12,7 @@ use euterpe_train::trainer::{train, Silent, TrainOptions};
 use euterpe_train::{TrainConfig, TrainError};
 
 fn jsb_small(dir: &std::path::Path) -> PathBuf {
-    let root = std::env::var_os("EUTERPE_SHARED_DATA")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data"));
+    let root = euterpe_testkit::shared_data();
     let full = euterpe_music::pianoroll::PolyphonicDataset::load(
         &root.join("polyphonic/jsb_chorales.json"),
     )

@@ -3,10 +3,10 @@
 use std::collections::VecDeque;
 
 use super::{
-    bin_to_bpm, bin_to_velocity, bpm_to_bin, check_length, header, push_split, velocity_to_bin,
-    DecodeBase, Shared, Token, TokenizerConfig,
+    bin_to_bpm, bpm_to_bin, check_length, header, push_split, velocity_to_bin, DecodeBase, Shared,
+    Token, TokenizerConfig,
 };
-use crate::score::{Note, Score, TempoChange, Track};
+use crate::score::{Score, TempoChange, Track};
 use crate::MusicError;
 
 /// What happens at a tick; the order breaks ties: note-offs, then tempo, then note-ons.
@@ -125,7 +125,7 @@ pub(super) fn decode(cfg: &TokenizerConfig, tokens: &[Token]) -> Result<Score, M
                 // A new onset cuts a sounding note of the same pitch, as a synthesiser would.
                 if let Some((onset, v)) = queue.pop_front() {
                     if now > onset {
-                        push(&mut base, cfg, track, p, onset, now - onset, v);
+                        base.push_note(cfg, track, onset, now - onset, p, v);
                     }
                 }
                 queue.push_back((now, velocity));
@@ -138,7 +138,7 @@ pub(super) fn decode(cfg: &TokenizerConfig, tokens: &[Token]) -> Result<Score, M
                         format!("NoteOff_{p} on track {track} with no sounding note"),
                     ));
                 };
-                push(&mut base, cfg, track, p, onset, (now - onset).max(1), v);
+                base.push_note(cfg, track, onset, (now - onset).max(1), p, v);
             }
             other => {
                 return Err(DecodeBase::error(
@@ -151,33 +151,15 @@ pub(super) fn decode(cfg: &TokenizerConfig, tokens: &[Token]) -> Result<Score, M
     // Notes never switched off end where the sequence ends (at least one step long).
     for ((track, pitch), queue) in open {
         for (onset, v) in queue {
-            push(
-                &mut base,
+            base.push_note(
                 cfg,
                 track,
-                pitch,
                 onset,
                 now.saturating_sub(onset).max(1),
+                pitch,
                 v,
             );
         }
     }
     base.finish(end)
-}
-
-fn push(
-    base: &mut DecodeBase,
-    cfg: &TokenizerConfig,
-    track: u8,
-    pitch: u8,
-    onset: u64,
-    duration: u64,
-    bin: u8,
-) {
-    base.score.tracks[track as usize].notes.push(Note {
-        onset,
-        duration,
-        pitch,
-        velocity: bin_to_velocity(bin, cfg.velocity_bins),
-    });
 }

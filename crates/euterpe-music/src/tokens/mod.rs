@@ -408,6 +408,25 @@ impl DecodeBase {
         }
     }
 
+    /// Adds a decoded note to `track` (created if needed), with the velocity of its bin.
+    fn push_note(
+        &mut self,
+        cfg: &TokenizerConfig,
+        track: u8,
+        onset: u64,
+        duration: u64,
+        pitch: u8,
+        bin: u8,
+    ) {
+        self.ensure_track(track);
+        self.score.tracks[track as usize].notes.push(Note {
+            onset,
+            duration,
+            pitch,
+            velocity: bin_to_velocity(bin, cfg.velocity_bins),
+        });
+    }
+
     fn ensure_track(&mut self, track: u8) {
         while self.score.tracks.len() <= track as usize {
             let n = self.score.tracks.len();

@@ -1,8 +1,8 @@
 //! REMI: bars, positions and note attributes.
 
 use super::{
-    bin_to_bpm, bin_to_velocity, bpm_to_bin, check_length, header, push_split, velocity_to_bin,
-    DecodeBase, Shared, Token, TokenizerConfig,
+    bin_to_bpm, bpm_to_bin, check_length, header, push_split, velocity_to_bin, DecodeBase, Shared,
+    Token, TokenizerConfig,
 };
 use crate::score::{Note, Score, TempoChange, TimeSignature, Track};
 use crate::MusicError;
@@ -143,15 +143,7 @@ pub(super) fn decode(cfg: &TokenizerConfig, tokens: &[Token]) -> Result<Score, M
         if let NoteState::Duration(pitch, vel, duration) = note {
             if !matches!(token, Token::Duration(_)) {
                 let onset = position.expect("a note only starts at a position");
-                base.ensure_track(base.current_track);
-                base.score.tracks[base.current_track as usize]
-                    .notes
-                    .push(Note {
-                        onset,
-                        duration,
-                        pitch,
-                        velocity: bin_to_velocity(vel, cfg.velocity_bins),
-                    });
+                base.push_note(cfg, base.current_track, onset, duration, pitch, vel);
                 note = NoteState::None;
             }
         } else if !matches!(note, NoteState::None)
@@ -245,15 +237,7 @@ pub(super) fn decode(cfg: &TokenizerConfig, tokens: &[Token]) -> Result<Score, M
     match note {
         NoteState::Duration(pitch, vel, duration) => {
             let onset = position.expect("a note only starts at a position");
-            base.ensure_track(base.current_track);
-            base.score.tracks[base.current_track as usize]
-                .notes
-                .push(Note {
-                    onset,
-                    duration,
-                    pitch,
-                    velocity: bin_to_velocity(vel, cfg.velocity_bins),
-                });
+            base.push_note(cfg, base.current_track, onset, duration, pitch, vel);
         }
         NoteState::None => {}
         _ => return Err(DecodeBase::error(end, "sequence ends inside a note")),
