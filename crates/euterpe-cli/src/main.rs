@@ -27,6 +27,8 @@ enum Command {
     Train(commands::train::TrainArgs),
     /// Score a trained model on a data split: NLL, perplexity, accuracy.
     Eval(commands::train::EvalArgs),
+    /// Write new music with a token model (default: the built-in folk model).
+    Generate(Box<commands::generate::GenerateArgs>),
 }
 
 fn init_logging(verbose: u8) {
@@ -61,6 +63,7 @@ fn main() -> ExitCode {
         Command::Data(cmd) => commands::data::run(cmd),
         Command::Train(args) => commands::train::run_train(&args),
         Command::Eval(args) => commands::train::run_eval(&args),
+        Command::Generate(args) => commands::generate::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

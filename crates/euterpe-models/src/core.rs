@@ -4,7 +4,7 @@ use burn::module::Module;
 use burn::nn::transformer::TransformerEncoderAutoregressiveCache;
 use burn::nn::{Linear, LinearConfig};
 use burn::tensor::backend::Backend;
-use burn::tensor::Tensor;
+use burn::tensor::{Int, Tensor};
 
 use crate::config::{CellKind, ModelConfig};
 use crate::recurrent::{LayerState, RecurrentStack};
@@ -115,6 +115,32 @@ impl<B: Backend> SequenceCore<B> {
                 cache: t.new_cache(),
             },
             _ => unreachable!("a core is recurrent or a Transformer"),
+        }
+    }
+
+    /// Keeps the batch rows `indices` of a state (in that order, repeats allowed): how beam
+    /// search follows its surviving hypotheses. A recurrent state is gathered directly; burn's
+    /// key/value cache cannot be reordered, so a Transformer state keeps the reordered inputs and
+    /// a fresh cache, which its next step refills from them.
+    pub fn select_state(&self, state: CoreState<B>, indices: Tensor<B, 1, Int>) -> CoreState<B> {
+        match state {
+            CoreState::Recurrent(layers) => CoreState::Recurrent(
+                layers
+                    .into_iter()
+                    .map(|l| LayerState {
+                        hidden: l.hidden.select(0, indices.clone()),
+                        cell: l.cell.map(|c| c.select(0, indices.clone())),
+                    })
+                    .collect(),
+            ),
+            CoreState::Transformer { inputs, .. } => CoreState::Transformer {
+                inputs: inputs.map(|x| x.select(0, indices)),
+                cache: self
+                    .transformer
+                    .as_ref()
+                    .expect("Transformer state for a Transformer core")
+                    .new_cache(),
+            },
         }
     }
 

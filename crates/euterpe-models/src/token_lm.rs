@@ -82,6 +82,12 @@ impl<B: Backend> TokenLm<B> {
         self.core.initial_state(batch, device)
     }
 
+    /// Keeps the batch rows `indices` of a state, in that order (see
+    /// [`SequenceCore::select_state`]).
+    pub fn select_state(&self, state: CoreState<B>, indices: Tensor<B, 1, Int>) -> CoreState<B> {
+        self.core.select_state(state, indices)
+    }
+
     /// Log-probabilities of the next token `[batch, vocab]` after feeding `ids` `[batch]`.
     pub fn step(
         &self,

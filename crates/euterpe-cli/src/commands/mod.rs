@@ -1,6 +1,8 @@
 //! One module per command group.
 
 pub mod data;
+pub mod generate;
+pub mod output;
 pub mod train;
 
 /// Prints a value as pretty JSON on stdout.

@@ -19,6 +19,7 @@
 //! `s.quantized(..)` with velocities reduced to their bins.
 
 mod bins;
+mod grammar;
 mod midi_like;
 mod remi;
 mod vocab;
@@ -30,6 +31,7 @@ use crate::score::{Note, Score};
 use crate::MusicError;
 
 pub use bins::{bin_to_bpm, bin_to_velocity, bpm_to_bin, velocity_to_bin};
+pub use grammar::{Grammar, GrammarOptions};
 pub use vocab::{Token, Vocabulary};
 
 /// Which event vocabulary to use.

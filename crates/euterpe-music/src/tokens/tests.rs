@@ -244,3 +244,104 @@ fn midi_like_body_may_start_with_a_track_token() {
         );
     }
 }
+
+/// Feeds ids through a grammar, failing on the first one it rejects.
+fn accept_all(tokenizer: &Tokenizer, ids: &[u32]) -> Grammar {
+    let vocab = tokenizer.vocab();
+    let mut grammar = Grammar::new(vocab, GrammarOptions::default());
+    for (i, &id) in ids.iter().enumerate() {
+        let token = vocab.token(id).unwrap();
+        if let Err(e) = grammar.push(token) {
+            panic!("token {i} ({token}) rejected: {e}");
+        }
+    }
+    grammar
+}
+
+#[test]
+fn the_grammar_accepts_everything_the_encoder_writes() {
+    for scheme in [Scheme::Remi, Scheme::MidiLike] {
+        let tokenizer = Tokenizer::new(TokenizerConfig::for_scheme(scheme)).unwrap();
+        let ids = tokenizer.encode(&piece()).unwrap();
+        let grammar = accept_all(&tokenizer, &ids);
+        assert!(grammar.is_finished());
+        assert_eq!(grammar.tracks(), 3);
+        assert_eq!(grammar.notes(), 24 + 24 + 4);
+    }
+}
+
+#[test]
+fn the_grammar_accepts_real_pieces() {
+    let dir = euterpe_testkit::shared_data().join("pop909");
+    for scheme in [Scheme::Remi, Scheme::MidiLike] {
+        let tokenizer = Tokenizer::new(TokenizerConfig::for_scheme(scheme)).unwrap();
+        for n in ["001", "002", "003"] {
+            let score = crate::midi::read_midi_file(&dir.join(n).join(format!("{n}.mid"))).unwrap();
+            let ids = tokenizer.encode(&score).unwrap();
+            let grammar = accept_all(&tokenizer, &ids);
+            assert!(grammar.notes() > 100);
+        }
+    }
+}
+
+#[test]
+fn the_grammar_rejects_what_the_decoder_rejects() {
+    let tokenizer = Tokenizer::new(TokenizerConfig::default()).unwrap();
+    let vocab = tokenizer.vocab();
+    let mut g = Grammar::new(vocab, GrammarOptions::default());
+    for t in [Token::Bos, Token::Bar, Token::Position(4)] {
+        g.push(t).unwrap();
+    }
+    assert!(g.push(Token::Velocity(3)).is_err(), "Velocity before Pitch");
+    assert!(!g.allows(Token::Position(2)), "a position back in time");
+    assert!(!g.allows(Token::Bar), "an empty note slot");
+    g.push(Token::Pitch(60)).unwrap();
+    assert!(!g.allows(Token::Eos), "inside a note");
+    g.push(Token::Velocity(3)).unwrap();
+    g.push(Token::Duration(4)).unwrap();
+    assert!(!g.allows(Token::Duration(4)), "a second Duration after a short one");
+    assert!(g.allows(Token::Bar) && g.allows(Token::Eos));
+    g.push(Token::Bar).unwrap();
+    assert!(!g.allows(Token::Bar), "an empty bar is masked for generation");
+    assert!(g.push(Token::Bar).is_ok(), "but accepted from a primer");
+}
+
+/// A tiny deterministic generator for the sampling property test.
+fn next_random(state: &mut u64) -> u64 {
+    *state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    let mut z = *state;
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+/// Uniformly random tokens under the grammar's mask always decode, with notes in every bar.
+#[test]
+fn random_sequences_under_the_mask_always_decode() {
+    for scheme in [Scheme::Remi, Scheme::MidiLike] {
+        let tokenizer = Tokenizer::new(TokenizerConfig::for_scheme(scheme)).unwrap();
+        let vocab = tokenizer.vocab();
+        let mut mask = Vec::new();
+        for seed in 0..40u64 {
+            let mut rng = seed;
+            let mut grammar = Grammar::new(vocab, GrammarOptions::default());
+            let bos = vocab.id_of(Token::Bos).unwrap();
+            let mut ids = vec![bos];
+            grammar.push(Token::Bos).unwrap();
+            while (ids.len() < 400 || grammar.inside_note()) && !grammar.is_finished() {
+                grammar.allowed_mask(vocab, &mut mask);
+                let allowed: Vec<u32> = (0..mask.len() as u32)
+                    .filter(|&i| mask[i as usize])
+                    .collect();
+                assert!(!allowed.is_empty(), "dead end after {} tokens", ids.len());
+                let id = allowed[(next_random(&mut rng) % allowed.len() as u64) as usize];
+                grammar.push(vocab.token(id).unwrap()).unwrap();
+                ids.push(id);
+            }
+            let score = tokenizer
+                .decode(&ids)
+                .unwrap_or_else(|e| panic!("{scheme:?} seed {seed}: {e}"));
+            assert_eq!(score.note_count(), grammar.notes(), "{scheme:?} seed {seed}");
+        }
+    }
+}

@@ -1,0 +1,24 @@
+//! The error type of generation.
+
+use euterpe_music::MusicError;
+use euterpe_train::TrainError;
+
+/// What went wrong while generating.
+#[derive(Debug, thiserror::Error)]
+pub enum GenerateError {
+    /// An option is out of range; the message names it.
+    #[error("invalid option: {0}")]
+    InvalidOptions(String),
+    /// The primer cannot be used; the message says why.
+    #[error("primer: {0}")]
+    Primer(String),
+    /// The model cannot generate this way.
+    #[error("{0}")]
+    Unsupported(String),
+    /// Reading, encoding or decoding music failed.
+    #[error(transparent)]
+    Music(#[from] MusicError),
+    /// Loading a model failed.
+    #[error(transparent)]
+    Model(#[from] TrainError),
+}

@@ -1,0 +1,445 @@
+//! The generation loop: a token model stepped one token at a time with its carried state, every
+//! step masked by the vocabulary's grammar so the output always decodes.
+
+use burn::tensor::backend::Backend;
+use burn::tensor::{Int, Tensor, TensorData};
+use euterpe_data::batch::SplitMix64;
+use euterpe_models::core::CoreState;
+use euterpe_models::TokenLm;
+use euterpe_music::score::Score;
+use euterpe_music::tokens::{Grammar, GrammarOptions, Token, Tokenizer};
+
+use crate::sampling::{sample, SamplingConfig};
+use crate::score_util::{apply_program, apply_tempo, rescale, DEFAULT_BPM, OUTPUT_TICKS_PER_BEAT};
+use crate::GenerateError;
+
+/// How much music to write after the primer.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Length {
+    /// Whole bars.
+    Bars(usize),
+    /// Seconds, rounded up to whole bars of 4/4 at the piece's tempo.
+    Seconds(f64),
+}
+
+/// Every setting of one generation request.
+#[derive(Debug, Clone)]
+pub struct GenerateOptions {
+    /// Length of the new music (after the primer).
+    pub length: Length,
+    /// Temperature, top-k and top-p.
+    pub sampling: SamplingConfig,
+    /// Beam search with this many beams instead of sampling (`None`: sample).
+    pub beam: Option<usize>,
+    /// Seed of the sampler: the same seed gives the same output.
+    pub seed: u64,
+    /// How many pieces to write (sampled together as one batch).
+    pub num_outputs: usize,
+    /// Music to continue; the output starts with it.
+    pub primer: Option<Score>,
+    /// Fixed tempo in BPM (the model's tempo tokens are then masked).
+    pub tempo: Option<f64>,
+    /// General MIDI program for every melodic track.
+    pub program: Option<u8>,
+    /// Most new tokens per piece (`None`: 256 per bar).
+    pub max_tokens: Option<usize>,
+}
+
+impl Default for GenerateOptions {
+    fn default() -> Self {
+        GenerateOptions {
+            length: Length::Bars(16),
+            sampling: SamplingConfig::default(),
+            beam: None,
+            seed: 0,
+            num_outputs: 1,
+            primer: None,
+            tempo: None,
+            program: None,
+            max_tokens: None,
+        }
+    }
+}
+
+impl GenerateOptions {
+    /// Checks the ranges, naming the first bad option.
+    pub fn validate(&self) -> Result<(), GenerateError> {
+        let bad = |m: String| Err(GenerateError::InvalidOptions(m));
+        match self.length {
+            Length::Bars(0) => return bad("--bars must be at least 1".into()),
+            Length::Bars(n) if n > 10_000 => return bad(format!("--bars {n} is over 10000")),
+            Length::Seconds(s) if !(s.is_finite() && s > 0.0 && s <= 36_000.0) => {
+                return bad(format!("--seconds must be in (0, 36000], got {s}"))
+            }
+            _ => {}
+        }
+        self.sampling
+            .validate()
+            .map_err(GenerateError::InvalidOptions)?;
+        if self.beam == Some(0) {
+            return bad("--beam must be at least 1".into());
+        }
+        if !(1..=256).contains(&self.num_outputs) {
+            return bad(format!(
+                "--num-outputs must be 1–256, got {}",
+                self.num_outputs
+            ));
+        }
+        if let Some(b) = self.beam {
+            if self.num_outputs > b {
+                return bad(format!(
+                    "--num-outputs {} is more than the {b} beams",
+                    self.num_outputs
+                ));
+            }
+        }
+        if let Some(t) = self.tempo {
+            if !(t.is_finite() && (10.0..=1000.0).contains(&t)) {
+                return bad(format!("--tempo must be 10–1000 BPM, got {t}"));
+            }
+        }
+        if self.program.is_some_and(|p| p > 127) {
+            return bad("--program must be 0–127".into());
+        }
+        Ok(())
+    }
+
+    /// Bars to generate after the primer.
+    fn bars(&self) -> usize {
+        match self.length {
+            Length::Bars(n) => n,
+            Length::Seconds(s) => {
+                let beats = s * self.tempo.unwrap_or(DEFAULT_BPM) / 60.0;
+                (beats / 4.0).ceil().max(1.0) as usize
+            }
+        }
+    }
+}
+
+/// One generated piece.
+#[derive(Debug, Clone)]
+pub struct Generated {
+    /// The whole token sequence: the prefix (BOS, header, primer), the new tokens, then EOS.
+    pub ids: Vec<u32>,
+    /// How many of `ids` the model wrote.
+    pub new_tokens: usize,
+    /// The summed log-probability of the new tokens under the model (before temperature).
+    pub log_prob: f64,
+    /// The piece, at [`OUTPUT_TICKS_PER_BEAT`], with the tempo and program applied.
+    pub score: Score,
+}
+
+/// Generates music with a token model.
+pub struct Generator<'m, B: Backend> {
+    model: &'m TokenLm<B>,
+    tokenizer: &'m Tokenizer,
+    device: B::Device,
+}
+
+/// One row of the batch being written.
+#[derive(Clone)]
+struct Row {
+    grammar: Grammar,
+    new: Vec<u32>,
+    log_prob: f64,
+    done: bool,
+}
+
+impl<'m, B: Backend> Generator<'m, B> {
+    /// A generator over a model and the tokenizer of its vocabulary.
+    pub fn new(model: &'m TokenLm<B>, tokenizer: &'m Tokenizer, device: B::Device) -> Self {
+        Generator {
+            model,
+            tokenizer,
+            device,
+        }
+    }
+
+    /// Writes `options.num_outputs` pieces.
+    pub fn generate(&self, options: &GenerateOptions) -> Result<Vec<Generated>, GenerateError> {
+        options.validate()?;
+        if self.tokenizer.vocab().len() != self.model.vocab() {
+            return Err(GenerateError::Unsupported(format!(
+                "the model has {} outputs but its vocabulary {} tokens",
+                self.model.vocab(),
+                self.tokenizer.vocab().len()
+            )));
+        }
+        let prefix = self.prefix(options)?;
+        let grammar = self.prefix_grammar(&prefix, options)?;
+        let budget = self.token_budget(options, prefix.len())?;
+        let target_bars = grammar.bars() + options.bars();
+        let rows = match options.beam {
+            Some(width) => self.beam_search(&prefix, grammar, width, target_bars, budget, options),
+            None => self.sample_rows(&prefix, grammar, target_bars, budget, options),
+        };
+        rows.into_iter()
+            .map(|row| self.finish(&prefix, row, options))
+            .collect()
+    }
+
+    /// BOS, or the primer's tokens without their EOS.
+    fn prefix(&self, options: &GenerateOptions) -> Result<Vec<u32>, GenerateError> {
+        let vocab = self.tokenizer.vocab();
+        let eos = vocab.id_of(Token::Eos)?;
+        match &options.primer {
+            None => Ok(vec![vocab.id_of(Token::Bos)?]),
+            Some(primer) => {
+                if primer.note_count() == 0 {
+                    return Err(GenerateError::Primer("the primer has no notes".into()));
+                }
+                let mut ids = self
+                    .tokenizer
+                    .encode(primer)
+                    .map_err(|e| GenerateError::Primer(e.to_string()))?;
+                if ids.last() == Some(&eos) {
+                    ids.pop();
+                }
+                Ok(ids)
+            }
+        }
+    }
+
+    fn prefix_grammar(
+        &self,
+        prefix: &[u32],
+        options: &GenerateOptions,
+    ) -> Result<Grammar, GenerateError> {
+        let vocab = self.tokenizer.vocab();
+        let mut grammar = Grammar::new(
+            vocab,
+            GrammarOptions {
+                allow_tempo: options.tempo.is_none(),
+                ..GrammarOptions::default()
+            },
+        );
+        for (i, &id) in prefix.iter().enumerate() {
+            let token = vocab.token(id).ok_or_else(|| {
+                GenerateError::Primer(format!("token {i}: id {id} outside the vocabulary"))
+            })?;
+            grammar
+                .push(token)
+                .map_err(|e| GenerateError::Primer(format!("token {i}: {e}")))?;
+        }
+        Ok(grammar)
+    }
+
+    /// Most new tokens per piece, within the model's context.
+    fn token_budget(&self, options: &GenerateOptions, prefix: usize) -> Result<usize, GenerateError> {
+        let wanted = options
+            .max_tokens
+            .unwrap_or_else(|| options.bars().saturating_mul(256));
+        let Some(context) = self.model.max_len() else {
+            return Ok(wanted);
+        };
+        // Leave room to finish a note.
+        let room = context.saturating_sub(prefix + 8);
+        if room == 0 {
+            return Err(GenerateError::Primer(format!(
+                "the primer's {prefix} tokens fill the model's context of {context}"
+            )));
+        }
+        Ok(wanted.min(room))
+    }
+
+    /// Runs the prefix through the model for `batch` rows; returns the next-token log-probs.
+    fn feed_prefix(&self, prefix: &[u32], batch: usize) -> (Tensor<B, 2>, CoreState<B>) {
+        let mut state = self.model.initial_state(batch, &self.device);
+        let mut log_probs = None;
+        for &id in prefix {
+            let (lp, s) = self.model.step(self.ids(&vec![id; batch]), state);
+            state = s;
+            log_probs = Some(lp);
+        }
+        (log_probs.expect("a prefix has at least BOS"), state)
+    }
+
+    fn ids(&self, ids: &[u32]) -> Tensor<B, 1, Int> {
+        let data: Vec<i64> = ids.iter().map(|&i| i as i64).collect();
+        Tensor::from_data(TensorData::new(data, [ids.len()]), &self.device)
+    }
+
+    /// The allowed next tokens of a row: the grammar's mask without EOS (length decides the end).
+    fn mask(&self, grammar: &Grammar, eos: usize, mask: &mut Vec<bool>) {
+        grammar.allowed_mask(self.tokenizer.vocab(), mask);
+        mask[eos] = false;
+    }
+
+    /// Applies `id` to a row's grammar; `false` when the token would start a bar past the target,
+    /// so the piece ends before it.
+    fn accept(&self, grammar: &mut Grammar, id: u32, target_bars: usize) -> bool {
+        let token = self
+            .tokenizer
+            .vocab()
+            .token(id)
+            .expect("sampled ids come from the vocabulary");
+        let mut next = grammar.clone();
+        next.push(token).expect("the mask only allows grammatical tokens");
+        if next.bars() > target_bars {
+            return false;
+        }
+        *grammar = next;
+        true
+    }
+
+    fn sample_rows(
+        &self,
+        prefix: &[u32],
+        grammar: Grammar,
+        target_bars: usize,
+        budget: usize,
+        options: &GenerateOptions,
+    ) -> Vec<Row> {
+        let n = options.num_outputs;
+        let vocab = self.tokenizer.vocab().len();
+        let eos = self.tokenizer.vocab().id_of(Token::Eos).unwrap_or(2) as usize;
+        let pad = self.tokenizer.vocab().id_of(Token::Pad).unwrap_or(0);
+        let mut rngs: Vec<SplitMix64> = (0..n)
+            .map(|i| SplitMix64::new(options.seed ^ (i as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15)))
+            .collect();
+        let mut rows = vec![
+            Row {
+                grammar,
+                new: Vec::new(),
+                log_prob: 0.0,
+                done: false,
+            };
+            n
+        ];
+        let (mut log_probs, mut state) = self.feed_prefix(prefix, n);
+        let mut mask = Vec::with_capacity(vocab);
+        loop {
+            let lp: Vec<f32> = log_probs.into_data().to_vec().unwrap_or_default();
+            let mut next = vec![pad; n];
+            for (i, row) in rows.iter_mut().enumerate().filter(|(_, r)| !r.done) {
+                let lp = &lp[i * vocab..(i + 1) * vocab];
+                if row.new.len() >= budget && !row.grammar.inside_note() {
+                    row.done = true;
+                    continue;
+                }
+                self.mask(&row.grammar, eos, &mut mask);
+                let Some(id) = sample(lp, &mask, &options.sampling, &mut rngs[i]) else {
+                    row.done = true;
+                    continue;
+                };
+                if !self.accept(&mut row.grammar, id, target_bars) {
+                    row.done = true;
+                    continue;
+                }
+                row.log_prob += lp[id as usize] as f64;
+                row.new.push(id);
+                next[i] = id;
+            }
+            if rows.iter().all(|r| r.done) {
+                return rows;
+            }
+            let (lp, s) = self.model.step(self.ids(&next), state);
+            log_probs = lp;
+            state = s;
+        }
+    }
+
+    fn beam_search(
+        &self,
+        prefix: &[u32],
+        grammar: Grammar,
+        width: usize,
+        target_bars: usize,
+        budget: usize,
+        options: &GenerateOptions,
+    ) -> Vec<Row> {
+        let vocab = self.tokenizer.vocab().len();
+        let eos = self.tokenizer.vocab().id_of(Token::Eos).unwrap_or(2) as usize;
+        let mut alive = vec![Row {
+            grammar,
+            new: Vec::new(),
+            log_prob: 0.0,
+            done: false,
+        }];
+        let mut finished: Vec<Row> = Vec::new();
+        let (mut log_probs, mut state) = self.feed_prefix(prefix, 1);
+        let mut mask = Vec::with_capacity(vocab);
+        // Mean log-probability per token: whole-bar pieces differ in length by their note count.
+        let rank = |r: &Row| r.log_prob / r.new.len().max(1) as f64;
+        while !alive.is_empty() && finished.len() < width {
+            let lp: Vec<f32> = log_probs.into_data().to_vec().unwrap_or_default();
+            let mut candidates: Vec<(f64, usize, u32)> = Vec::new();
+            for (i, row) in alive.iter().enumerate() {
+                if row.new.len() >= budget && !row.grammar.inside_note() {
+                    finished.push(Row {
+                        done: true,
+                        ..row.clone()
+                    });
+                    continue;
+                }
+                self.mask(&row.grammar, eos, &mut mask);
+                let lp = &lp[i * vocab..(i + 1) * vocab];
+                candidates.extend(
+                    (0..vocab)
+                        .filter(|&t| mask[t] && lp[t].is_finite())
+                        .map(|t| (row.log_prob + lp[t] as f64, i, t as u32)),
+                );
+            }
+            candidates.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.2.cmp(&b.2)));
+            let mut next_alive = Vec::with_capacity(width);
+            let mut parents = Vec::with_capacity(width);
+            let mut tokens = Vec::with_capacity(width);
+            for (score, parent, id) in candidates {
+                if next_alive.len() + finished.len() >= width {
+                    break;
+                }
+                let mut row = alive[parent].clone();
+                if !self.accept(&mut row.grammar, id, target_bars) {
+                    // Ending the piece here: the bar-line's probability is part of its score.
+                    row.log_prob = score;
+                    row.done = true;
+                    finished.push(row);
+                    continue;
+                }
+                row.log_prob = score;
+                row.new.push(id);
+                next_alive.push(row);
+                parents.push(parent as i64);
+                tokens.push(id);
+            }
+            if next_alive.is_empty() {
+                break;
+            }
+            let parents = Tensor::from_data(
+                TensorData::new(parents.clone(), [parents.len()]),
+                &self.device,
+            );
+            state = self.model.select_state(state, parents);
+            let (lp, s) = self.model.step(self.ids(&tokens), state);
+            log_probs = lp;
+            state = s;
+            alive = next_alive;
+        }
+        finished.extend(alive);
+        finished.sort_by(|a, b| rank(b).total_cmp(&rank(a)));
+        finished.truncate(options.num_outputs);
+        finished
+    }
+
+    fn finish(
+        &self,
+        prefix: &[u32],
+        row: Row,
+        options: &GenerateOptions,
+    ) -> Result<Generated, GenerateError> {
+        let vocab = self.tokenizer.vocab();
+        let mut ids = prefix.to_vec();
+        ids.extend(&row.new);
+        ids.push(vocab.id_of(Token::Eos)?);
+        let mut score = self.tokenizer.decode(&ids)?;
+        rescale(&mut score, OUTPUT_TICKS_PER_BEAT);
+        apply_tempo(&mut score, options.tempo);
+        apply_program(&mut score, options.program);
+        Ok(Generated {
+            ids,
+            new_tokens: row.new.len(),
+            log_prob: row.log_prob,
+            score,
+        })
+    }
+}

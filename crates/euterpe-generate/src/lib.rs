@@ -1,0 +1,20 @@
+//! Music generation with euterpe's token models.
+//!
+//! A [`Generator`] steps a [`TokenLm`](euterpe_models::TokenLm) one token at a time with its
+//! carried state (O(1) model work per token for recurrent models, a key/value cache for the
+//! Transformer). At every step the vocabulary's [`Grammar`](euterpe_music::tokens::Grammar) masks
+//! the tokens that cannot come next, so every output decodes to a well-formed score. Sampling
+//! takes temperature, top-k and top-p ([`SamplingConfig`]); beam search is the deterministic
+//! alternative. A primer is fed through the model first, and the output starts with it.
+//!
+//! [`builtin`] holds the default models that ship inside the binary.
+
+pub mod builtin;
+mod error;
+pub mod generator;
+pub mod sampling;
+pub mod score_util;
+
+pub use error::GenerateError;
+pub use generator::{GenerateOptions, Generated, Generator, Length};
+pub use sampling::SamplingConfig;

@@ -1,0 +1,178 @@
+//! Choosing the next token from a model's distribution: temperature, top-k and nucleus (top-p)
+//! sampling over the tokens the grammar allows.
+
+use euterpe_data::batch::SplitMix64;
+
+/// How to sample from a next-token distribution.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SamplingConfig {
+    /// Divides the log-probabilities: below 1 sharpens, above 1 flattens (must be > 0).
+    pub temperature: f64,
+    /// Keep only the `k` most likely allowed tokens (`None`: all).
+    pub top_k: Option<usize>,
+    /// Keep the smallest set of most likely allowed tokens whose probability reaches `p`
+    /// (`None` or 1.0: all).
+    pub top_p: Option<f64>,
+}
+
+impl Default for SamplingConfig {
+    fn default() -> Self {
+        SamplingConfig {
+            temperature: 1.0,
+            top_k: None,
+            top_p: None,
+        }
+    }
+}
+
+impl SamplingConfig {
+    /// Checks the ranges, describing the first bad value.
+    pub fn validate(&self) -> Result<(), String> {
+        if !(self.temperature.is_finite() && self.temperature > 0.0) {
+            return Err(format!(
+                "temperature must be a positive number, got {}",
+                self.temperature
+            ));
+        }
+        if self.top_k == Some(0) {
+            return Err("top-k must be at least 1".into());
+        }
+        if let Some(p) = self.top_p {
+            if !(p > 0.0 && p <= 1.0) {
+                return Err(format!("top-p must be in (0, 1], got {p}"));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Samples one id from `log_probs` restricted to the ids where `allowed` is true.
+///
+/// Returns `None` when nothing is allowed. The candidates are sorted by probability (ties by id)
+/// before the random draw, so the result depends only on the distribution and the generator.
+pub fn sample(
+    log_probs: &[f32],
+    allowed: &[bool],
+    config: &SamplingConfig,
+    rng: &mut SplitMix64,
+) -> Option<u32> {
+    let mut candidates: Vec<(u32, f64)> = log_probs
+        .iter()
+        .zip(allowed)
+        .enumerate()
+        .filter(|(_, (lp, &ok))| ok && lp.is_finite())
+        .map(|(id, (&lp, _))| (id as u32, lp as f64 / config.temperature))
+        .collect();
+    if candidates.is_empty() {
+        // Every allowed token has zero probability: fall back to uniform over the allowed ones.
+        candidates = (0..allowed.len())
+            .filter(|&i| allowed[i])
+            .map(|i| (i as u32, 0.0))
+            .collect();
+    }
+    if candidates.is_empty() {
+        return None;
+    }
+    candidates.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    if let Some(k) = config.top_k {
+        candidates.truncate(k.max(1));
+    }
+    // Softmax over the survivors, stable against large magnitudes.
+    let max = candidates[0].1;
+    let mut weights: Vec<f64> = candidates.iter().map(|c| (c.1 - max).exp()).collect();
+    let total: f64 = weights.iter().sum();
+    weights.iter_mut().for_each(|w| *w /= total);
+    if let Some(p) = config.top_p.filter(|&p| p < 1.0) {
+        let mut mass = 0.0;
+        let keep = weights
+            .iter()
+            .position(|w| {
+                mass += w;
+                mass >= p
+            })
+            .map_or(weights.len(), |i| i + 1);
+        weights.truncate(keep);
+        let total: f64 = weights.iter().sum();
+        weights.iter_mut().for_each(|w| *w /= total);
+    }
+    let mut draw = rng.unit();
+    for (i, w) in weights.iter().enumerate() {
+        if draw < *w {
+            return Some(candidates[i].0);
+        }
+        draw -= w;
+    }
+    Some(candidates[weights.len() - 1].0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn frequencies(log_probs: &[f32], allowed: &[bool], config: SamplingConfig) -> Vec<f64> {
+        let mut rng = SplitMix64::new(7);
+        let mut counts = vec![0usize; log_probs.len()];
+        let n = 20_000;
+        for _ in 0..n {
+            counts[sample(log_probs, allowed, &config, &mut rng).unwrap() as usize] += 1;
+        }
+        counts.iter().map(|&c| c as f64 / n as f64).collect()
+    }
+
+    fn logs(p: &[f64]) -> Vec<f32> {
+        p.iter().map(|x| x.ln() as f32).collect()
+    }
+
+    #[test]
+    fn samples_follow_the_distribution_and_the_mask() {
+        let lp = logs(&[0.1, 0.2, 0.3, 0.4]);
+        let f = frequencies(&lp, &[true; 4], SamplingConfig::default());
+        for (got, want) in f.iter().zip([0.1, 0.2, 0.3, 0.4]) {
+            assert!((got - want).abs() < 0.015, "{f:?}");
+        }
+        let f = frequencies(&lp, &[true, false, true, false], SamplingConfig::default());
+        assert_eq!(f[1] + f[3], 0.0);
+        assert!((f[0] - 0.25).abs() < 0.015, "renormalised over the allowed: {f:?}");
+    }
+
+    #[test]
+    fn top_k_top_p_and_temperature_narrow_the_choice() {
+        let lp = logs(&[0.1, 0.2, 0.3, 0.4]);
+        let all = [true; 4];
+        let k2 = SamplingConfig {
+            top_k: Some(2),
+            ..Default::default()
+        };
+        let f = frequencies(&lp, &all, k2);
+        assert_eq!(f[0] + f[1], 0.0);
+        assert!((f[3] - 4.0 / 7.0).abs() < 0.015);
+        let p = SamplingConfig {
+            top_p: Some(0.65),
+            ..Default::default()
+        };
+        let f = frequencies(&lp, &all, p);
+        assert_eq!(f[0] + f[1], 0.0, "0.4 + 0.3 reaches 0.65");
+        let cold = SamplingConfig {
+            temperature: 0.05,
+            ..Default::default()
+        };
+        assert!(frequencies(&lp, &all, cold)[3] > 0.99);
+    }
+
+    #[test]
+    fn nothing_allowed_is_none_and_bad_settings_are_named() {
+        let mut rng = SplitMix64::new(1);
+        let none = sample(&[0.0, 0.0], &[false, false], &Default::default(), &mut rng);
+        assert_eq!(none, None);
+        let bad = SamplingConfig {
+            temperature: 0.0,
+            ..Default::default()
+        };
+        assert!(bad.validate().unwrap_err().contains("temperature"));
+        let bad = SamplingConfig {
+            top_p: Some(1.5),
+            ..Default::default()
+        };
+        assert!(bad.validate().unwrap_err().contains("top-p"));
+    }
+}

@@ -1,0 +1,204 @@
+//! Generation behaviour with real models: grammar-valid output, lengths, seeds, primers, beams.
+
+use euterpe_generate::{GenerateError, GenerateOptions, Generator, Length};
+use euterpe_models::backend::Cpu;
+use euterpe_models::{CellKind, ModelConfig, TokenLm};
+use euterpe_music::tokens::{Token, Tokenizer, TokenizerConfig};
+
+fn model(cell: CellKind, tokenizer: &Tokenizer) -> TokenLm<Cpu> {
+    let config = ModelConfig {
+        cell,
+        embedding: 16,
+        hidden: 32,
+        layers: 2,
+        heads: 2,
+        ..ModelConfig::default()
+    };
+    TokenLm::new(&config, tokenizer.vocab().len(), &Default::default())
+}
+
+fn tokens(tokenizer: &Tokenizer, ids: &[u32]) -> Vec<Token> {
+    ids.iter()
+        .map(|&id| tokenizer.vocab().token(id).unwrap())
+        .collect()
+}
+
+/// Every bar of a REMI sequence holds a note, and there are `bars` of them.
+fn assert_bars_with_notes(tokens: &[Token], bars: usize) {
+    let mut counts = Vec::new();
+    for t in tokens {
+        match t {
+            Token::Bar => counts.push(0),
+            Token::Pitch(_) => *counts.last_mut().expect("a note inside a bar") += 1,
+            _ => {}
+        }
+    }
+    assert_eq!(counts.len(), bars, "{counts:?}");
+    assert!(counts.iter().all(|&c| c > 0), "an empty bar: {counts:?}");
+}
+
+#[test]
+fn every_model_kind_writes_whole_bars_that_decode() {
+    let tokenizer = Tokenizer::new(TokenizerConfig::default()).unwrap();
+    for cell in [
+        CellKind::Rnn,
+        CellKind::Lstm,
+        CellKind::Gru,
+        CellKind::Transformer,
+    ] {
+        let model = model(cell, &tokenizer);
+        let options = GenerateOptions {
+            length: Length::Bars(3),
+            num_outputs: 2,
+            seed: 5,
+            ..Default::default()
+        };
+        let pieces = Generator::new(&model, &tokenizer, Default::default())
+            .generate(&options)
+            .unwrap();
+        assert_eq!(pieces.len(), 2);
+        for p in &pieces {
+            assert_bars_with_notes(&tokens(&tokenizer, &p.ids), 3);
+            assert!(p.score.note_count() > 0, "{cell:?}");
+            assert!(p.log_prob < 0.0);
+            // The piece decodes again from its ids, and its MIDI parses.
+            let bytes = euterpe_music::midi::encode_midi(&p.score).unwrap();
+            let back = euterpe_music::midi::parse_midi(&bytes).unwrap();
+            assert_eq!(back.note_count(), p.score.note_count());
+        }
+        assert_ne!(pieces[0].ids, pieces[1].ids, "{cell:?}: outputs differ");
+    }
+}
+
+#[test]
+fn the_same_seed_gives_the_same_music_and_another_seed_does_not() {
+    let tokenizer = Tokenizer::new(TokenizerConfig::default()).unwrap();
+    let model = model(CellKind::Lstm, &tokenizer);
+    let generator = Generator::new(&model, &tokenizer, Default::default());
+    let run = |seed| {
+        generator
+            .generate(&GenerateOptions {
+                length: Length::Bars(2),
+                seed,
+                ..Default::default()
+            })
+            .unwrap()
+            .remove(0)
+            .ids
+    };
+    assert_eq!(run(11), run(11));
+    assert_ne!(run(11), run(12));
+}
+
+#[test]
+fn a_primer_starts_the_output_and_midi_like_works_too() {
+    let tokenizer = Tokenizer::new(TokenizerConfig::default()).unwrap();
+    let gru = model(CellKind::Gru, &tokenizer);
+    let primer = euterpe_generate::score_util::primer_from_pitches(&[60, 62, 64, 65, 67]);
+    let options = GenerateOptions {
+        length: Length::Bars(2),
+        primer: Some(primer.clone()),
+        seed: 3,
+        ..Default::default()
+    };
+    let piece = Generator::new(&gru, &tokenizer, Default::default())
+        .generate(&options)
+        .unwrap()
+        .remove(0);
+    let mut primer_ids = tokenizer.encode(&primer).unwrap();
+    primer_ids.pop(); // EOS
+    assert_eq!(&piece.ids[..primer_ids.len()], &primer_ids[..]);
+    let notes = &piece.score.tracks[0].notes;
+    let pitches: Vec<u8> = notes.iter().take(5).map(|n| n.pitch).collect();
+    assert_eq!(pitches, vec![60, 62, 64, 65, 67]);
+    assert_eq!(notes[1].onset, 480, "primer timing is kept");
+    // The primer's 2 bars (the second part-filled) plus 2 new ones.
+    assert_bars_with_notes(&tokens(&tokenizer, &piece.ids), 4);
+
+    let midi_like = Tokenizer::new(TokenizerConfig::for_scheme(
+        euterpe_music::tokens::Scheme::MidiLike,
+    ))
+    .unwrap();
+    let model = model(CellKind::Lstm, &midi_like);
+    let piece = Generator::new(&model, &midi_like, Default::default())
+        .generate(&GenerateOptions {
+            length: Length::Bars(4),
+            seed: 1,
+            ..Default::default()
+        })
+        .unwrap()
+        .remove(0);
+    assert!(piece.score.note_count() >= 4, "a note in each bar");
+    let end_beats = piece.score.end_tick() as f64 / 480.0;
+    assert!(end_beats <= 16.0 + 8.0, "about 4 bars, got {end_beats} beats");
+}
+
+#[test]
+fn beam_search_is_deterministic_and_more_likely_than_sampling() {
+    let tokenizer = Tokenizer::new(TokenizerConfig::default()).unwrap();
+    let model = model(CellKind::Lstm, &tokenizer);
+    let generator = Generator::new(&model, &tokenizer, Default::default());
+    let beam = |seed| {
+        generator
+            .generate(&GenerateOptions {
+                length: Length::Bars(2),
+                beam: Some(4),
+                num_outputs: 2,
+                seed,
+                ..Default::default()
+            })
+            .unwrap()
+    };
+    let a = beam(1);
+    let b = beam(2);
+    assert_eq!(a[0].ids, b[0].ids, "beam search ignores the seed");
+    assert_eq!(a.len(), 2);
+    let mean = |p: &euterpe_generate::Generated| p.log_prob / p.new_tokens as f64;
+    assert!(mean(&a[0]) >= mean(&a[1]), "best beam first");
+    let sampled = generator
+        .generate(&GenerateOptions {
+            length: Length::Bars(2),
+            num_outputs: 4,
+            ..Default::default()
+        })
+        .unwrap();
+    for s in &sampled {
+        assert!(mean(&a[0]) > mean(s), "{} vs {}", mean(&a[0]), mean(s));
+    }
+    assert_bars_with_notes(&tokens(&tokenizer, &a[0].ids), 2);
+}
+
+#[test]
+fn bad_options_are_named() {
+    let tokenizer = Tokenizer::new(TokenizerConfig::default()).unwrap();
+    let model = model(CellKind::Rnn, &tokenizer);
+    let generator = Generator::new(&model, &tokenizer, Default::default());
+    let err = |o: GenerateOptions| match generator.generate(&o) {
+        Err(GenerateError::InvalidOptions(m)) => m,
+        other => panic!("expected an option error, got {:?}", other.map(|v| v.len())),
+    };
+    assert!(err(GenerateOptions {
+        length: Length::Bars(0),
+        ..Default::default()
+    })
+    .contains("--bars"));
+    assert!(err(GenerateOptions {
+        length: Length::Seconds(f64::NAN),
+        ..Default::default()
+    })
+    .contains("--seconds"));
+    assert!(err(GenerateOptions {
+        beam: Some(2),
+        num_outputs: 3,
+        ..Default::default()
+    })
+    .contains("--num-outputs"));
+    let empty = euterpe_music::score::Score::new(480);
+    match generator.generate(&GenerateOptions {
+        primer: Some(empty),
+        ..Default::default()
+    }) {
+        Err(GenerateError::Primer(m)) => assert!(m.contains("no notes")),
+        other => panic!("{:?}", other.map(|v| v.len())),
+    }
+}
