@@ -318,11 +318,21 @@ impl MelodicVoice {
                         s += p.osc.next(sr_table) * p.amp;
                         p.amp *= p.coef;
                     }
-                    let n = a.noise_filter.process(a.noise.next());
-                    s += n * (a.noise_amp + a.breath);
-                    a.noise_amp *= a.noise_coef;
+                    if a.noise_amp + a.breath > 0.0 {
+                        let n = a.noise_filter.process(a.noise.next());
+                        s += n * (a.noise_amp + a.breath);
+                        // Stop the burst at −120 dB: decaying further would reach denormal
+                        // floats, which are very slow.
+                        a.noise_amp = if a.noise_amp > 1e-6 {
+                            a.noise_amp * a.noise_coef
+                        } else {
+                            0.0
+                        };
+                    }
                     *o = s * self.env.next() * self.gain;
                 }
+                // Partials that have died away (−100 dB) cost time and add nothing: drop them.
+                a.partials.retain(|p| p.amp > 1e-5);
                 let remaining: f32 = a.partials.iter().map(|p| p.amp).sum::<f32>() + a.breath;
                 !(self.env.done() || remaining < SILENT)
             }
