@@ -9,12 +9,12 @@
 # SoundFont loading, MIDI parsing, synthesis, writing), ROUNDS rounds interleaved, and writes the
 # medians into docs/benchmarks.md under "## Rendering". Raw results go to bench/out/render/.
 #
-# Environment: ROUNDS (3), EUTERPE_SHARED_DATA (../shared/data), SF2 (the TimGM6mb path).
+# Environment: ROUNDS (5), EUTERPE_SHARED_DATA (../shared/data), SF2 (the TimGM6mb path).
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-ROUNDS=${ROUNDS:-3}
+ROUNDS=${ROUNDS:-5}
 DATA=${EUTERPE_SHARED_DATA:-../shared/data}
 SF2=${SF2:-/usr/share/sounds/sf2/TimGM6mb.sf2}
 OUT=bench/out/render

@@ -8,6 +8,7 @@ reported. The real-time factor is seconds of audio written per second of wall ti
 import argparse
 import json
 import os
+import resource
 import statistics
 import subprocess
 import time
@@ -37,6 +38,12 @@ def tools(args):
     ]
 
 
+def load(args):
+    """The results of the last run (for --report-only)."""
+    path = Path(args.out) / "results.jsonl"
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
 def run(args):
     out = Path(args.out)
     results = []
@@ -47,11 +54,14 @@ def run(args):
         for (name, passes, build), mid in runs[k:] + runs[:k]:
             wav = out / f"{Path(mid).stem}-{name.split(',')[0]}-{passes}.wav"
             cmd = build(mid, str(wav))
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
             start = time.perf_counter()
             subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
             wall = time.perf_counter() - start
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
             results.append({"round": r + 1, "tool": name, "passes": passes, "file": mid,
-                            "wall_s": wall, "audio_s": wav_seconds(wav)})
+                            "wall_s": wall, "cpu_s": cpu, "audio_s": wav_seconds(wav)})
             print(f"[render_ref] round {r + 1}: {name} on {Path(mid).name}: {wall:.2f} s",
                   flush=True)
     (out / "results.jsonl").write_text("".join(json.dumps(x) + "\n" for x in results))
@@ -61,21 +71,29 @@ def run(args):
 def table(args, results):
     names = [t[0] for t in tools(args)]
     rows = []
+    ratios = {name: [] for name in names}
     for mid in args.files:
-        fluid = statistics.median(x["wall_s"] for x in results
-                                  if x["file"] == mid and x["tool"] == "fluidsynth")
+        fluid = [x for x in results if x["file"] == mid and x["tool"] == "fluidsynth"]
+        fluid_wall = statistics.median(x["wall_s"] for x in fluid)
+        fluid_cpu = statistics.median(x["cpu_s"] for x in fluid)
         for name in names:
             xs = [x for x in results if x["file"] == mid and x["tool"] == name]
             walls = [x["wall_s"] for x in xs]
             wall = statistics.median(walls)
+            cpu = statistics.median(x["cpu_s"] for x in xs)
+            ratios[name].append(wall / fluid_wall)
             audio = xs[0]["audio_s"]
             rows.append(
                 f"| {Path(mid).name} | {name} | {xs[0]['passes']} | {audio:.1f} | {wall:.2f} "
-                f"({min(walls):.2f}–{max(walls):.2f}) | {audio / wall:.0f}× | {wall / fluid:.2f} |")
-    return rows
+                f"({min(walls):.2f}–{max(walls):.2f}) | {cpu:.2f} | {audio / wall:.0f}× "
+                f"| {wall / fluid_wall:.2f} | {cpu / fluid_cpu:.2f} |")
+    summary = "; ".join(
+        f"{name}: {min(r):.2f}–{max(r):.2f}× FluidSynth's wall time"
+        for name, r in ratios.items() if name != "fluidsynth")
+    return rows, summary
 
 
-def write_docs(args, rows):
+def write_docs(args, rows, summary):
     env = os.environ
     section = "\n".join([
         "## Rendering",
@@ -94,13 +112,20 @@ def write_docs(args, rows):
         f"* Versions: {env.get('BENCH_FLUIDSYNTH', '?')}; euterpe at this commit, release "
         f"profile, {env.get('BENCH_RUSTC', '?')}; rustysynth 1.3",
         "",
-        "| file | tool | passes | audio s | wall s (range) | real-time factor | wall ÷ fluidsynth |",
-        "|---|---|---:|---:|---:|---:|---:|",
+        "| file | tool | passes | audio s | wall s (range) | CPU s | real-time factor "
+        "| wall ÷ fluidsynth | CPU ÷ fluidsynth |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|",
         *rows,
+        "",
+        f"**Summary** over these files — {summary}.",
         "",
         "How to read it:",
         "",
-        "* **real-time factor**: seconds of audio per second of wall time (higher is faster).",
+        "* **real-time factor**: seconds of audio per second of wall time (higher is faster). "
+        "**CPU s** is the process's user plus system time, steadier than wall time on a shared "
+        "machine; both tools render on one thread.",
+        "* **÷ fluidsynth**: the tool's median time divided by FluidSynth's on the same file "
+        "(below 1: faster than FluidSynth).",
         "* **passes**: `render_to_wav` normalises to −1 dBFS by rendering twice (pass 1 measures the "
         "peak, pass 2 writes), so memory stays at one block whatever the length; **fixed gain** is "
         "one pass, the like-for-like comparison with FluidSynth, which does not normalise.",
@@ -128,12 +153,15 @@ def main():
     p.add_argument("--out", required=True)
     p.add_argument("--rounds", type=int, default=3)
     p.add_argument("--docs", required=True)
+    p.add_argument("--report-only", action="store_true",
+                   help="rewrite the docs from the last run's results.jsonl without running")
     p.add_argument("files", nargs="+")
     args = p.parse_args()
-    results = run(args)
-    rows = table(args, results)
+    results = load(args) if args.report_only else run(args)
+    rows, summary = table(args, results)
     print("\n".join(rows))
-    write_docs(args, rows)
+    print(summary)
+    write_docs(args, rows, summary)
 
 
 if __name__ == "__main__":

@@ -226,7 +226,8 @@ impl Renderer {
     }
 
     /// Renders the next frames into `out` (interleaved, `channels` samples per frame) and returns
-    /// how many frames it wrote: `out.len() / channels`, fewer at the end of the piece, 0 after it.
+    /// how many frames it wrote: `out.len() / channels`, fewer at the end of the piece, 0 after it
+    /// (or when `out` holds less than one frame).
     pub fn fill(&mut self, out: &mut [f32]) -> usize {
         let ch = self.channels as usize;
         let want = (out.len() / ch).min((self.total_frames - self.frame) as usize);

@@ -168,4 +168,15 @@ fn timgm6mb_renders_a_real_clip() {
     assert_eq!(samples.len() as u64, summary.frames * 2);
     assert!(summary.rms > 0.02, "rms {}", summary.rms);
     assert!((summary.peak - 0.891).abs() < 0.002);
+
+    // A truncated copy of the real bank is a clear error naming the copy.
+    let bytes = std::fs::read(sf2).unwrap();
+    let cut = dir.path().join("TimGM6mb-cut.sf2");
+    std::fs::write(&cut, &bytes[..bytes.len() * 2 / 3]).unwrap();
+    let err = LoadedSoundFont::open(&cut).unwrap_err();
+    let msg = err.to_string();
+    assert!(
+        msg.contains("TimGM6mb-cut.sf2") && msg.contains("truncated"),
+        "{msg}"
+    );
 }

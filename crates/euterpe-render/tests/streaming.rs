@@ -102,3 +102,21 @@ fn release_tails_ring_past_the_last_note_off() {
         "the organ must stop within 0.5 s of release"
     );
 }
+
+#[test]
+fn louder_velocities_are_louder() {
+    let rms_of = |velocity| {
+        let score = score_of(0, false, &[(0, 480, 60, velocity)]);
+        let x: Vec<f32> = Renderer::new(&score, &RenderOptions::default())
+            .unwrap()
+            .flat_map(|b| b.samples)
+            .collect();
+        (x.iter().map(|s| s * s).sum::<f32>() / x.len() as f32).sqrt()
+    };
+    let (soft, loud) = (rms_of(40), rms_of(120));
+    assert!(soft > 0.0);
+    assert!(
+        loud > 3.0 * soft,
+        "velocity 120: {loud}, velocity 40: {soft}"
+    );
+}
