@@ -11,6 +11,8 @@
 //!
 //! Everything is deterministic: the same score and options give byte-identical files.
 
+#![warn(missing_docs)]
+
 pub mod error;
 mod events;
 pub mod plot;

@@ -120,3 +120,41 @@ fn louder_velocities_are_louder() {
         "velocity 120: {loud}, velocity 40: {soft}"
     );
 }
+
+#[test]
+fn every_program_family_and_the_drums_render_finite_bounded_audio() {
+    let mut score = euterpe_music::Score::new(480);
+    for family in 0..16u8 {
+        let mut t = score_of(family * 8, false, &[]).tracks.remove(0);
+        for (i, pitch) in [28u8, 48, 60, 72, 96, 108].into_iter().enumerate() {
+            t.notes.push(euterpe_music::Note {
+                onset: i as u64 * 240,
+                duration: 600,
+                pitch,
+                velocity: 127,
+            });
+        }
+        score.tracks.push(t);
+    }
+    let drums = score_of(
+        0,
+        true,
+        &(27..=87)
+            .map(|k| ((k - 27) as u64 * 30, 30, k, 127))
+            .collect::<Vec<_>>(),
+    );
+    score.tracks.extend(drums.tracks);
+    let options = RenderOptions {
+        tail_seconds: 3.0,
+        ..RenderOptions::default()
+    };
+    let mut peak = 0.0f32;
+    for block in Renderer::new(&score, &options).unwrap() {
+        for s in block.samples {
+            assert!(s.is_finite());
+            peak = peak.max(s.abs());
+        }
+    }
+    // 17 loud tracks at once: loud, but no runaway filter or string.
+    assert!(peak > 0.1 && peak < 8.0, "peak {peak}");
+}
