@@ -17,9 +17,12 @@
 //! point sample, so each density sums to 1 on the grid however narrow its kernels are.
 //!
 //! **Zero spread.** SciPy cannot build a KDE of a set whose values are all equal (or of a single
-//! value): its covariance is singular. Here such a set borrows the Scott bandwidth of the pooled
-//! values of both sets. When the pooled values are all equal too, the two sets are the same point
-//! mass: the overlap is 1 and the divergence 0, without building a grid. Nothing returns NaN.
+//! value): its covariance is singular. Here such a set borrows the other set's bandwidth, so that a
+//! constant generated set is judged by how typical its value is of the reference spread. When both
+//! sets have zero spread they are two point masses: the overlap is 1 and the divergence 0 if they
+//! sit at the same value (to a relative 1e-9), else the overlap is 0 and the divergence is the
+//! floor's cap, `ln 1e12 ≈ 27.6` nats. Nothing returns NaN. (Borrowing the *pooled* bandwidth
+//! instead would make two constant sets overlap by the same amount however far apart they are.)
 
 use serde::{Deserialize, Serialize};
 
@@ -114,11 +117,11 @@ pub struct DistributionOverlap {
     pub area: f64,
     /// `D(reference ‖ generated)` in nats (0 for identical densities).
     pub kl_divergence: f64,
-    /// The bandwidth of the generated set's KDE (0 when both sets are one and the same point).
+    /// The bandwidth of the generated set's KDE (0 when both sets have zero spread).
     pub bandwidth_generated: f64,
-    /// The bandwidth of the reference set's KDE (0 when both sets are one and the same point).
+    /// The bandwidth of the reference set's KDE (0 when both sets have zero spread).
     pub bandwidth_reference: f64,
-    /// Whether a set had zero spread and borrowed the pooled bandwidth (or both were one point).
+    /// Whether a set had zero spread and borrowed the other's bandwidth (or both were points).
     pub bandwidth_fallback: bool,
 }
 
@@ -141,24 +144,20 @@ pub fn overlap(generated: &[f64], reference: &[f64]) -> Option<DistributionOverl
     let pooled: Vec<f64> = gen.iter().chain(&reference).copied().collect();
     let (h_gen, h_ref) = (scott_bandwidth(&gen), scott_bandwidth(&reference));
     let fallback = h_gen == 0.0 || h_ref == 0.0;
-    let h_pooled = if fallback {
-        scott_bandwidth(&pooled)
-    } else {
-        0.0
-    };
-    if fallback && h_pooled == 0.0 {
-        // Every value of both sets is the same number.
+    if h_gen == 0.0 && h_ref == 0.0 {
+        // Two point masses (every value of each set is the same number).
+        let (a, b) = (gen[0], reference[0]);
+        let same = (a - b).abs() <= 1e-9 * a.abs().max(b.abs()).max(1.0);
         return Some(DistributionOverlap {
-            area: 1.0,
-            kl_divergence: 0.0,
+            area: if same { 1.0 } else { 0.0 },
+            kl_divergence: if same { 0.0 } else { -KL_FLOOR.ln() },
             bandwidth_generated: 0.0,
             bandwidth_reference: 0.0,
             bandwidth_fallback: true,
         });
     }
-    let pick = |h: f64| if h > 0.0 { h } else { h_pooled };
-    let p = GaussianKde::with_bandwidth(&gen, pick(h_gen))?;
-    let q = GaussianKde::with_bandwidth(&reference, pick(h_ref))?;
+    let p = GaussianKde::with_bandwidth(&gen, if h_gen > 0.0 { h_gen } else { h_ref })?;
+    let q = GaussianKde::with_bandwidth(&reference, if h_ref > 0.0 { h_ref } else { h_gen })?;
 
     let h_max = p.bandwidth.max(q.bandwidth);
     let h_min = p.bandwidth.min(q.bandwidth);
@@ -238,7 +237,7 @@ mod tests {
 
     #[test]
     fn normal_cdf_matches_known_values() {
-        assert!((normal_cdf(0.0) - 0.5).abs() < 1e-9);
+        assert!((normal_cdf(0.0) - 0.5).abs() < 1e-7);
         assert!((normal_cdf(1.0) - 0.841_344_746).abs() < 1e-7);
         assert!((normal_cdf(-1.96) - 0.024_997_895).abs() < 1e-7);
         assert!((erfc(0.5) - 0.479_500_122).abs() < 1e-7);
@@ -249,7 +248,7 @@ mod tests {
         // scipy.stats.gaussian_kde([1, 2, 3, 4, 5]).factor * np.std([1, 2, 3, 4, 5], ddof=1)
         let h = scott_bandwidth(&[1.0, 2.0, 3.0, 4.0, 5.0]);
         assert!((h - 2.5f64.sqrt() * 5f64.powf(-0.2)).abs() < 1e-12);
-        assert!((h - 1.150_163_9).abs() < 1e-6);
+        assert!((h - 1.145_977_27).abs() < 1e-8);
         assert_eq!(scott_bandwidth(&[3.0]), 0.0);
         assert_eq!(scott_bandwidth(&[3.0, 3.0, 3.0]), 0.0);
     }
@@ -306,6 +305,27 @@ mod tests {
     }
 
     #[test]
+    fn cell_masses_agree_with_pointwise_integration() {
+        let a = spread(30, 0.0, 2.0);
+        let b = spread(70, 1.5, 0.7);
+        let (p, q) = (GaussianKde::new(&a), GaussianKde::new(&b));
+        let brute = p.zip(q).map(|(p, q)| {
+            let (lo, step) = (-15.0, 1e-3);
+            (0..30_000)
+                .map(|i| {
+                    let x = lo + (i as f64 + 0.5) * step;
+                    p.density(x).min(q.density(x)) * step
+                })
+                .sum::<f64>()
+        });
+        let area = overlap(&a, &b).map(|o| o.area);
+        assert!(
+            brute.zip(area).is_some_and(|(x, y)| (x - y).abs() < 5e-4),
+            "{brute:?} vs {area:?}"
+        );
+    }
+
+    #[test]
     fn overlap_is_symmetric() {
         let a = spread(30, 0.0, 2.0);
         let b = spread(70, 1.0, 1.0);
@@ -323,14 +343,23 @@ mod tests {
         assert!(same.is_some_and(|o| o.bandwidth_fallback));
 
         let apart = overlap(&[0.0; 10], &[10.0; 10]);
-        assert!(apart
-            .as_ref()
-            .is_some_and(|o| o.area < 1e-3 && o.kl_divergence.is_finite()));
-        assert!(apart.is_some_and(|o| o.bandwidth_fallback && o.bandwidth_generated > 0.0));
+        assert!(apart.as_ref().is_some_and(|o| o.area == 0.0));
+        assert!(apart.is_some_and(|o| (o.kl_divergence - 1e12f64.ln()).abs() < 1e-9));
 
-        // One constant set inside a spread one: a real, partial overlap.
-        let inside = overlap(&[0.5; 8], &spread(40, 0.5, 1.0));
-        assert!(inside.is_some_and(|o| o.area > 0.2 && o.area < 1.0 && o.kl_divergence.is_finite()));
+        // A constant set borrows the other's bandwidth: near its centre it overlaps a lot, far
+        // out hardly at all.
+        let spread_set = spread(40, 0.5, 1.0);
+        let near = overlap(&[0.5; 8], &spread_set);
+        assert!(near.as_ref().is_some_and(|o| o.bandwidth_fallback));
+        assert!(near
+            .as_ref()
+            .is_some_and(|o| o.bandwidth_generated == o.bandwidth_reference));
+        let far = overlap(&[5.0; 8], &spread_set);
+        let (near, far) = (near.map(|o| o.area), far.map(|o| o.area));
+        assert!(
+            near.zip(far).is_some_and(|(n, f)| n > 0.5 && f < 1e-3),
+            "{near:?} {far:?}"
+        );
 
         let single = overlap(&[1.0], &[1.0, 2.0, 3.0]);
         assert!(single.is_some_and(|o| o.area.is_finite() && o.area > 0.0));

@@ -58,8 +58,8 @@
 //!
 //! **Set level.** [`MetricSummary`] uses the population standard deviation. The overlap area and
 //! the KL divergence, their grid and the fallback for sets with zero spread (all values equal: the
-//! pooled bandwidth is borrowed; two identical point masses overlap by exactly 1) are documented in
-//! [`kde`]. Yang & Lerch apply the overlap to distributions of *pairwise distances* (intra-set vs
+//! set borrows the other set's bandwidth; two point masses overlap by exactly 1 or 0) are
+//! documented in [`kde`]. Yang & Lerch apply the overlap to distributions of *pairwise distances* (intra-set vs
 //! inter-set); here, as MusPy-style evaluations commonly do, it is applied to the per-piece values
 //! directly.
 
