@@ -12,7 +12,7 @@ pub enum MetricsError {
         /// The known names, comma-separated.
         known: String,
     },
-    /// A key name that is not "<tonic> major" or "<tonic> minor".
+    /// A key name that is not `"<tonic> major"` or `"<tonic> minor"`.
     #[error("invalid key `{name}`: {reason}")]
     InvalidKey {
         /// The name given.

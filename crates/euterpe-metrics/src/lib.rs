@@ -7,11 +7,15 @@
 //!
 //! * [`PieceMetrics::compute`] — every metric of one score;
 //! * [`SetSummary::from_pieces`] — mean, standard deviation, minimum and maximum over a set;
-//! * [`compare`] — a generated set against a reference set: both summaries plus, per metric, the
+//! * [`compare()`] — a generated set against a reference set: both summaries plus, per metric, the
 //!   overlap area and KL divergence of Gaussian KDEs of the per-piece values ([`kde`]);
 //! * [`format_table`], [`format_comparison_table`] — plain-text tables for the CLI; everything is
 //!   also `serde`-serialisable for `--json`;
 //! * [`Metric::ALL`] — the stable list of metric names.
+//!
+//! `cargo run --release -p euterpe-metrics --example corpus_metrics -- <folder> [<reference>]`
+//! prints the tables for a folder of MIDI files. Metrics are cheap: all 909 POP909 songs take about
+//! 0.3 s on one core in a release build (parsing them takes longer), so nothing here is parallel.
 //!
 //! # Definitions
 //!
@@ -43,7 +47,9 @@
 //! Pearson correlation of the duration-weighted pitch-class histogram with the Krumhansl–Kessler
 //! major and minor profiles, best of 24 ([`PieceMetrics::key`]). It differs from
 //! `scale_consistency` (the best scale by in-scale rate itself) when the perceived key is not the
-//! scale that covers most notes; it is never larger.
+//! scale that covers most notes; it is never larger. On Essen folk songs the estimate has the
+//! source's key signature for about 60% of the tunes and is at most one fifth away for 90% (a tune
+//! that never uses the fourth degree fits the dominant's scale as well as the tonic's).
 //!
 //! **`empty_beat_rate`.** MusPy's definition (no note *played* in the beat) with a half-open note
 //! interval: a note fills the beats its `[onset, offset)` meets. MusPy's code also fills the beat in

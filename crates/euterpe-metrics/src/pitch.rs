@@ -88,7 +88,7 @@ impl From<Key> for String {
 impl FromStr for Key {
     type Err = MetricsError;
 
-    /// Parses "<tonic> major" or "<tonic> minor", with the tonic spelled as [`Display`] spells it.
+    /// Parses `"<tonic> major"` or `"<tonic> minor"`, with the tonic spelled as `Display` spells it.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let invalid = |reason: &str| MetricsError::InvalidKey {
             name: s.to_string(),
