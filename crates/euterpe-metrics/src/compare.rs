@@ -35,15 +35,31 @@ impl MetricComparison {
 /// A generated set against a reference set.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Comparison {
-    /// Statistics of the generated set.
-    pub generated: SetSummary,
-    /// Statistics of the reference set.
-    pub reference: SetSummary,
+    /// Number of pieces in the generated set.
+    pub generated_pieces: usize,
+    /// Number of pieces in the reference set.
+    pub reference_pieces: usize,
     /// One comparison per metric, in the order of [`Metric::ALL`].
     pub metrics: Vec<MetricComparison>,
 }
 
 impl Comparison {
+    /// The statistics of the generated set (as [`SetSummary::from_pieces`] gives them).
+    pub fn generated_summary(&self) -> SetSummary {
+        SetSummary {
+            pieces: self.generated_pieces,
+            metrics: self.metrics.iter().map(|m| m.generated.clone()).collect(),
+        }
+    }
+
+    /// The statistics of the reference set (as [`SetSummary::from_pieces`] gives them).
+    pub fn reference_summary(&self) -> SetSummary {
+        SetSummary {
+            pieces: self.reference_pieces,
+            metrics: self.metrics.iter().map(|m| m.reference.clone()).collect(),
+        }
+    }
+
     /// The comparison on one metric.
     pub fn get(&self, metric: Metric) -> Option<&MetricComparison> {
         self.metrics.iter().find(|c| c.metric == metric)
@@ -79,8 +95,8 @@ pub fn compare(generated: &[PieceMetrics], reference: &[PieceMetrics]) -> Compar
         })
         .collect();
     Comparison {
-        generated: SetSummary::from_pieces(generated),
-        reference: SetSummary::from_pieces(reference),
+        generated_pieces: generated.len(),
+        reference_pieces: reference.len(),
         metrics,
     }
 }

@@ -120,7 +120,10 @@ pub(crate) fn groove_consistency(score: &Score, end: u64, positions_per_beat: u3
         .tracks
         .iter()
         .flat_map(|t| t.notes.iter().map(|n| n.onset));
-    let end = onsets.clone().map(|o| o + 1).fold(end, u64::max);
+    let end = onsets
+        .clone()
+        .map(|o| o.saturating_add(1))
+        .fold(end, u64::max);
     let segments = bar_segments(score, end, positions_per_beat);
     let n_bars: u64 = segments.iter().map(|s| s.bars).sum();
     if n_bars < 2 {

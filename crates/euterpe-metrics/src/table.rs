@@ -47,7 +47,7 @@ pub fn format_comparison_table(comparison: &Comparison) -> String {
     let _ = writeln!(
         out,
         "{} generated pieces, {} reference pieces",
-        comparison.generated.pieces, comparison.reference.pieces
+        comparison.generated_pieces, comparison.reference_pieces
     );
     let _ = writeln!(
         out,

@@ -117,7 +117,15 @@ fn undefined_metrics_are_left_out_not_nan() {
 #[test]
 fn tables_list_every_metric() {
     let c = compare(&melodies(10), &chorales(10));
-    let summary = format_table(&c.generated);
+    assert_eq!(
+        c.generated_summary(),
+        SetSummary::from_pieces(&melodies(10))
+    );
+    assert_eq!(
+        c.reference_summary(),
+        SetSummary::from_pieces(&chorales(10))
+    );
+    let summary = format_table(&c.generated_summary());
     let comparison = format_comparison_table(&c);
     for name in Metric::names() {
         assert!(summary.contains(name), "{name} missing:\n{summary}");
