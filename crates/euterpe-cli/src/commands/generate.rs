@@ -111,7 +111,7 @@ pub fn run(a: &GenerateArgs) -> Result<()> {
 /// The model of `--model`: a directory if one exists at that path, else a built-in name.
 fn load(
     model: Option<&str>,
-    device: &<Cpu as burn::tensor::backend::Backend>::Device,
+    device: &burn::tensor::Device<Cpu>,
 ) -> Result<(TokenLm<Cpu>, Tokenizer, String)> {
     let name = model.unwrap_or(builtin::default_model().name);
     let path = Path::new(name);

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Result;
 use clap::Args;
 use euterpe_music::score::Score;
+use euterpe_render::{find_system_soundfont, plot_piano_roll, render_to_wav, PlotOptions, RenderOptions};
 
 /// `--wav`, `--png` and `--soundfont`.
 #[derive(Args)]
@@ -36,6 +37,19 @@ pub fn numbered(path: &Path, index: Option<usize>) -> PathBuf {
 
 /// Writes the WAV and PNG that were asked for.
 pub fn write_extras(score: &Score, extras: &ExtraOutputs, index: Option<usize>) -> Result<()> {
-    let _ = (score, extras, index);
+    if let Some(wav) = &extras.wav {
+        let path = numbered(wav, index);
+        let options = RenderOptions {
+            soundfont: extras.soundfont.clone().or_else(find_system_soundfont),
+            ..RenderOptions::default()
+        };
+        let summary = render_to_wav(score, &path, &options)?;
+        println!("{}: {:.1} s of audio", path.display(), summary.seconds);
+    }
+    if let Some(png) = &extras.png {
+        let path = numbered(png, index);
+        plot_piano_roll(score, &path, &PlotOptions::default())?;
+        println!("{}: piano roll", path.display());
+    }
     Ok(())
 }
