@@ -225,7 +225,11 @@ impl<'m, B: Backend> Generator<'m, B> {
     }
 
     /// Most new tokens per piece, within the model's context.
-    fn token_budget(&self, options: &GenerateOptions, prefix: usize) -> Result<usize, GenerateError> {
+    fn token_budget(
+        &self,
+        options: &GenerateOptions,
+        prefix: usize,
+    ) -> Result<usize, GenerateError> {
         let wanted = options
             .max_tokens
             .unwrap_or_else(|| options.bars().saturating_mul(256));
@@ -274,7 +278,8 @@ impl<'m, B: Backend> Generator<'m, B> {
             .token(id)
             .expect("sampled ids come from the vocabulary");
         let mut next = grammar.clone();
-        next.push(token).expect("the mask only allows grammatical tokens");
+        next.push(token)
+            .expect("the mask only allows grammatical tokens");
         if next.bars() > target_bars {
             return false;
         }

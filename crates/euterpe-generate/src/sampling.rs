@@ -132,7 +132,10 @@ mod tests {
         }
         let f = frequencies(&lp, &[true, false, true, false], SamplingConfig::default());
         assert_eq!(f[1] + f[3], 0.0);
-        assert!((f[0] - 0.25).abs() < 0.015, "renormalised over the allowed: {f:?}");
+        assert!(
+            (f[0] - 0.25).abs() < 0.015,
+            "renormalised over the allowed: {f:?}"
+        );
     }
 
     #[test]

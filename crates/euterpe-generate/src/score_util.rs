@@ -84,10 +84,7 @@ pub fn parse_pitches(text: &str) -> Result<Vec<u8>, String> {
         .enumerate()
         .map(|(i, s)| match s.parse::<u8>() {
             Ok(p) if p < 128 => Ok(p),
-            _ => Err(format!(
-                "note {} ({s:?}) is not a MIDI pitch 0–127",
-                i + 1
-            )),
+            _ => Err(format!("note {} ({s:?}) is not a MIDI pitch 0–127", i + 1)),
         })
         .collect::<Result<_, _>>()?;
     if pitches.is_empty() {

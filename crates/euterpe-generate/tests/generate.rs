@@ -136,7 +136,10 @@ fn a_primer_starts_the_output_and_midi_like_works_too() {
         .remove(0);
     assert!(piece.score.note_count() >= 4, "a note in each bar");
     let end_beats = piece.score.end_tick() as f64 / 480.0;
-    assert!(end_beats <= 16.0 + 8.0, "about 4 bars, got {end_beats} beats");
+    assert!(
+        end_beats <= 16.0 + 8.0,
+        "about 4 bars, got {end_beats} beats"
+    );
 }
 
 #[test]

@@ -171,7 +171,8 @@ fn primer(a: &GenerateArgs) -> Result<Option<Score>> {
     }
     match &a.primer_notes {
         Some(text) => {
-            let pitches = parse_pitches(text).map_err(|e| anyhow::anyhow!("--primer-notes: {e}"))?;
+            let pitches =
+                parse_pitches(text).map_err(|e| anyhow::anyhow!("--primer-notes: {e}"))?;
             Ok(Some(primer_from_pitches(&pitches)))
         }
         None => Ok(None),

@@ -5,7 +5,9 @@ use std::path::{Path, PathBuf};
 use anyhow::Result;
 use clap::Args;
 use euterpe_music::score::Score;
-use euterpe_render::{find_system_soundfont, plot_piano_roll, render_to_wav, PlotOptions, RenderOptions};
+use euterpe_render::{
+    find_system_soundfont, plot_piano_roll, render_to_wav, PlotOptions, RenderOptions,
+};
 
 /// `--wav`, `--png` and `--soundfont`.
 #[derive(Args)]
@@ -27,7 +29,9 @@ pub fn numbered(path: &Path, index: Option<usize>) -> PathBuf {
     let Some(i) = index else {
         return path.to_path_buf();
     };
-    let stem = path.file_stem().map_or_else(String::new, |s| s.to_string_lossy().into_owned());
+    let stem = path
+        .file_stem()
+        .map_or_else(String::new, |s| s.to_string_lossy().into_owned());
     let name = match path.extension() {
         Some(ext) => format!("{stem}-{i}.{}", ext.to_string_lossy()),
         None => format!("{stem}-{i}"),

@@ -299,10 +299,16 @@ fn the_grammar_rejects_what_the_decoder_rejects() {
     assert!(!g.allows(Token::Eos), "inside a note");
     g.push(Token::Velocity(3)).unwrap();
     g.push(Token::Duration(4)).unwrap();
-    assert!(!g.allows(Token::Duration(4)), "a second Duration after a short one");
+    assert!(
+        !g.allows(Token::Duration(4)),
+        "a second Duration after a short one"
+    );
     assert!(g.allows(Token::Bar) && g.allows(Token::Eos));
     g.push(Token::Bar).unwrap();
-    assert!(!g.allows(Token::Bar), "an empty bar is masked for generation");
+    assert!(
+        !g.allows(Token::Bar),
+        "an empty bar is masked for generation"
+    );
     assert!(g.push(Token::Bar).is_ok(), "but accepted from a primer");
 }
 
@@ -341,7 +347,11 @@ fn random_sequences_under_the_mask_always_decode() {
             let score = tokenizer
                 .decode(&ids)
                 .unwrap_or_else(|e| panic!("{scheme:?} seed {seed}: {e}"));
-            assert_eq!(score.note_count(), grammar.notes(), "{scheme:?} seed {seed}");
+            assert_eq!(
+                score.note_count(),
+                grammar.notes(),
+                "{scheme:?} seed {seed}"
+            );
         }
     }
 }
