@@ -1,0 +1,121 @@
+//! `euterpe generate` as a user meets it on a fresh clone: the built-in model, MIDI, WAV and PNG.
+
+use std::process::{Command, Output};
+
+fn euterpe(dir: &std::path::Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_euterpe"))
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .expect("the binary runs")
+}
+
+#[test]
+fn the_main_job_writes_midi_with_notes_in_every_bar_and_audible_wav() {
+    let dir = tempfile::tempdir().unwrap();
+    let args = [
+        "generate", "--out", "song.mid", "--wav", "song.wav", "--png", "song.png", "--seed", "1",
+        "--bars", "8",
+    ];
+    let out = euterpe(dir.path(), &args);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let score = euterpe_music::midi::read_midi_file(&dir.path().join("song.mid")).unwrap();
+    let bar = score
+        .initial_time_signature()
+        .bar_ticks(score.ticks_per_beat);
+    let bars = score.end_tick().div_ceil(bar);
+    assert!((6..=9).contains(&bars), "about 8 bars, got {bars}");
+    for b in 0..bars {
+        let notes = score.tracks.iter().flat_map(|t| &t.notes);
+        assert!(
+            notes
+                .clone()
+                .any(|n| n.onset < (b + 1) * bar && n.offset() > b * bar),
+            "bar {b} is silent"
+        );
+    }
+    let wav = std::fs::read(dir.path().join("song.wav")).unwrap();
+    let samples: Vec<f64> = wav[44..]
+        .chunks_exact(2)
+        .map(|c| i16::from_le_bytes([c[0], c[1]]) as f64 / 32768.0)
+        .collect();
+    let rms = (samples.iter().map(|s| s * s).sum::<f64>() / samples.len() as f64).sqrt();
+    assert!(rms > 0.01, "rms {rms}");
+    assert!(dir.path().join("song.png").is_file());
+    // The same seed gives byte-identical MIDI.
+    let again = euterpe(
+        dir.path(),
+        &[
+            "generate",
+            "--out",
+            "again.mid",
+            "--seed",
+            "1",
+            "--bars",
+            "8",
+        ],
+    );
+    assert!(again.status.success());
+    assert_eq!(
+        std::fs::read(dir.path().join("song.mid")).unwrap(),
+        std::fs::read(dir.path().join("again.mid")).unwrap()
+    );
+}
+
+#[test]
+fn num_outputs_primers_and_bad_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = euterpe(
+        dir.path(),
+        &[
+            "generate",
+            "--out",
+            "x.mid",
+            "--num-outputs",
+            "4",
+            "--bars",
+            "2",
+            "--primer-notes",
+            "60 62 64",
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let files: Vec<Vec<u8>> = (1..=4)
+        .map(|i| std::fs::read(dir.path().join(format!("x-{i}.mid"))).unwrap())
+        .collect();
+    for i in 0..4 {
+        for j in i + 1..4 {
+            assert_ne!(files[i], files[j], "outputs {i} and {j} differ");
+        }
+        let score = euterpe_music::midi::parse_midi(&files[i]).unwrap();
+        let first: Vec<u8> = score.tracks[0]
+            .notes
+            .iter()
+            .take(1)
+            .map(|n| n.pitch)
+            .collect();
+        assert_eq!(first, vec![60], "the primer starts the piece");
+    }
+    std::fs::write(dir.path().join("bad.mid"), b"not midi").unwrap();
+    for args in [
+        vec!["generate", "--bars", "0"],
+        vec!["generate", "--primer", "bad.mid"],
+        vec!["generate", "--model", "no-such-model"],
+    ] {
+        let out = euterpe(dir.path(), &args);
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.starts_with("error:") && !err.contains("panicked"),
+            "{err}"
+        );
+    }
+}
