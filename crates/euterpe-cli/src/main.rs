@@ -29,6 +29,12 @@ enum Command {
     Eval(commands::train::EvalArgs),
     /// Write new music with a token model (default: the built-in folk model).
     Generate(Box<commands::generate::GenerateArgs>),
+    /// Render a MIDI file to WAV (a General MIDI SoundFont, or the built-in synthesiser).
+    Render(commands::render::RenderArgs),
+    /// Draw a MIDI file's piano roll to PNG.
+    Plot(commands::render::PlotArgs),
+    /// Music-quality metrics of MIDI files (MusPy, mgeval), optionally against a reference set.
+    Metrics(commands::metrics::MetricsArgs),
 }
 
 fn init_logging(verbose: u8) {
@@ -64,6 +70,9 @@ fn main() -> ExitCode {
         Command::Train(args) => commands::train::run_train(&args),
         Command::Eval(args) => commands::train::run_eval(&args),
         Command::Generate(args) => commands::generate::run(&args),
+        Command::Render(args) => commands::render::run_render(&args),
+        Command::Plot(args) => commands::render::run_plot(&args),
+        Command::Metrics(args) => commands::metrics::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -318,7 +318,7 @@ impl<'m, B: Backend> Generator<'m, B> {
             let mut next = vec![pad; n];
             for (i, row) in rows.iter_mut().enumerate().filter(|(_, r)| !r.done) {
                 let lp = &lp[i * vocab..(i + 1) * vocab];
-                if row.new.len() >= budget && !row.grammar.inside_note() {
+                if row.new.len() >= budget && may_end(&row.grammar) {
                     row.done = true;
                     continue;
                 }
@@ -370,7 +370,7 @@ impl<'m, B: Backend> Generator<'m, B> {
             let lp: Vec<f32> = log_probs.into_data().to_vec().unwrap_or_default();
             let mut candidates: Vec<(f64, usize, u32)> = Vec::new();
             for (i, row) in alive.iter().enumerate() {
-                if row.new.len() >= budget && !row.grammar.inside_note() {
+                if row.new.len() >= budget && may_end(&row.grammar) {
                     finished.push(Row {
                         done: true,
                         ..row.clone()
@@ -447,4 +447,10 @@ impl<'m, B: Backend> Generator<'m, B> {
             score,
         })
     }
+}
+
+/// Whether a piece may stop here when its token budget is spent: no note is half-written and the
+/// current bar is not empty (the grammar would allow EOS), so no trailing silent bar is left.
+fn may_end(grammar: &Grammar) -> bool {
+    grammar.allows(Token::Eos)
 }

@@ -211,3 +211,29 @@ fn bad_options_are_named() {
         other => panic!("{:?}", other.map(|v| v.len())),
     }
 }
+
+/// However the token budget falls (mid-note, right after a bar line), a piece never ends inside a
+/// note or with an empty bar.
+#[test]
+fn a_spent_token_budget_never_leaves_an_empty_bar() {
+    let tokenizer = Tokenizer::new(TokenizerConfig::default()).unwrap();
+    let model = model(CellKind::Lstm, &tokenizer);
+    let generator = Generator::new(&model, &tokenizer, Default::default());
+    for max_tokens in (1..40).step_by(3) {
+        for beam in [None, Some(2)] {
+            let pieces = generator
+                .generate(&GenerateOptions {
+                    length: Length::Bars(4),
+                    max_tokens: Some(max_tokens),
+                    num_outputs: 2,
+                    beam,
+                    seed: max_tokens as u64,
+                    ..Default::default()
+                })
+                .unwrap();
+            for p in &pieces {
+                assert_bars_with_notes(&tokens(&tokenizer, &p.ids), 4);
+            }
+        }
+    }
+}

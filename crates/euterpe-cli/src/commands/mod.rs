@@ -2,7 +2,9 @@
 
 pub mod data;
 pub mod generate;
+pub mod metrics;
 pub mod output;
+pub mod render;
 pub mod train;
 
 /// Prints a value as pretty JSON on stdout.

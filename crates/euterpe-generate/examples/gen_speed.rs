@@ -1,0 +1,129 @@
+//! Generation throughput at batch 1, the euterpe side of `bench/generate.sh`.
+//!
+//! ```text
+//! # raw model stepping and sampling (random weights, no grammar), as the PyTorch reference does:
+//! cargo run --release -p euterpe-generate --example gen_speed -- --cell lstm --tokens 2000
+//! # the whole generator (grammar masks, decoding) with the built-in model, 32 bars:
+//! cargo run --release -p euterpe-generate --example gen_speed -- --builtin folk --bars 32
+//! ```
+//!
+//! Prints one JSON line: tokens, wall and CPU seconds, tokens per second.
+
+use std::time::Instant;
+
+use burn::tensor::backend::Backend;
+use burn::tensor::{Int, Tensor, TensorData};
+use euterpe_data::batch::SplitMix64;
+use euterpe_generate::sampling::sample;
+use euterpe_generate::{builtin, GenerateOptions, Generator, Length, SamplingConfig};
+use euterpe_models::backend::Cpu;
+use euterpe_models::{CellKind, ModelConfig, TokenLm};
+
+fn cpu_seconds() -> f64 {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: clock_gettime writes into the timespec we own.
+    unsafe { libc::clock_gettime(libc::CLOCK_PROCESS_CPUTIME_ID, &mut ts) };
+    ts.tv_sec as f64 + ts.tv_nsec as f64 * 1e-9
+}
+
+fn arg<T: std::str::FromStr>(args: &[String], name: &str, default: T) -> T {
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+fn cell_of(name: &str) -> CellKind {
+    match name {
+        "rnn" => CellKind::Rnn,
+        "gru" => CellKind::Gru,
+        "transformer" => CellKind::Transformer,
+        _ => CellKind::Lstm,
+    }
+}
+
+/// Steps a random-weight model `warmup + tokens` times at batch 1, sampling each next token.
+fn raw(args: &[String]) -> serde_json::Value {
+    let cell = cell_of(&arg(args, "--cell", "lstm".to_string()));
+    let tokens: usize = arg(args, "--tokens", 2000);
+    let warmup: usize = arg(args, "--warmup", 20);
+    let vocab: usize = arg(args, "--vocab", 130);
+    let transformer = cell == CellKind::Transformer;
+    let config = ModelConfig {
+        cell,
+        embedding: arg(args, "--embedding", 64),
+        hidden: arg(args, "--hidden", 256),
+        layers: arg(args, "--layers", if transformer { 4 } else { 2 }),
+        heads: arg(args, "--heads", 4),
+        dropout: 0.0,
+        max_len: warmup + tokens + 1,
+        ..ModelConfig::default()
+    };
+    let device = Default::default();
+    Cpu::seed(&device, 1);
+    let model = TokenLm::<Cpu>::new(&config, vocab, &device);
+    let mut rng = SplitMix64::new(7);
+    let allowed = vec![true; vocab];
+    let sampling = SamplingConfig::default();
+    let mut state = model.initial_state(1, &device);
+    let mut id = 1u32;
+    let (mut t0, mut c0) = (Instant::now(), cpu_seconds());
+    for step in 0..warmup + tokens {
+        if step == warmup {
+            (t0, c0) = (Instant::now(), cpu_seconds());
+        }
+        let input =
+            Tensor::<Cpu, 1, Int>::from_data(TensorData::new(vec![id as i64], [1]), &device);
+        let (log_probs, next) = model.step(input, state);
+        state = next;
+        let lp: Vec<f32> = log_probs.into_data().to_vec().unwrap_or_default();
+        id = sample(&lp, &allowed, &sampling, &mut rng).unwrap_or(0);
+    }
+    let (wall, cpu) = (t0.elapsed().as_secs_f64(), cpu_seconds() - c0);
+    serde_json::json!({
+        "tool": "euterpe", "mode": "sample", "cell": format!("{cell:?}").to_lowercase(),
+        "tokens": tokens, "wall_s": wall, "cpu_s": cpu,
+        "tokens_per_s": tokens as f64 / wall, "tokens_per_cpu_s": tokens as f64 / cpu,
+        "parameters": burn::module::Module::num_params(&model),
+    })
+}
+
+/// The whole generator on a built-in model: `--bars` bars from BOS, one piece.
+fn whole(args: &[String], name: &str) -> serde_json::Value {
+    let bars: usize = arg(args, "--bars", 32);
+    let seed: u64 = arg(args, "--seed", 1);
+    let device = Default::default();
+    let model = builtin::find(name).unwrap_or_else(|| builtin::default_model());
+    let (lm, tokenizer) = model
+        .load::<Cpu>(&device)
+        .expect("the built-in model loads");
+    let generator = Generator::new(&lm, &tokenizer, device);
+    let options = GenerateOptions {
+        length: Length::Bars(bars),
+        seed,
+        ..GenerateOptions::default()
+    };
+    let (t0, c0) = (Instant::now(), cpu_seconds());
+    let pieces = generator.generate(&options).expect("generation succeeds");
+    let (wall, cpu) = (t0.elapsed().as_secs_f64(), cpu_seconds() - c0);
+    let tokens = pieces[0].new_tokens;
+    serde_json::json!({
+        "tool": "euterpe", "mode": "generate", "model": model.name, "bars": bars,
+        "tokens": tokens, "notes": pieces[0].score.note_count(),
+        "wall_s": wall, "cpu_s": cpu,
+        "tokens_per_s": tokens as f64 / wall, "tokens_per_cpu_s": tokens as f64 / cpu,
+    })
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let report = match args.iter().position(|a| a == "--builtin") {
+        Some(i) => whole(&args, args.get(i + 1).map_or("folk", String::as_str)),
+        None => raw(&args),
+    };
+    println!("{report}");
+}
