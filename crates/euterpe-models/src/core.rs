@@ -1,26 +1,20 @@
 //! One sequence core over a recurrent stack or a Transformer, with state for step-by-step use.
 
 use burn::module::Module;
-use burn::nn::transformer::TransformerEncoderAutoregressiveCache;
 use burn::nn::{Linear, LinearConfig};
 use burn::tensor::backend::Backend;
 use burn::tensor::{Int, Tensor};
 
 use crate::config::{CellKind, ModelConfig};
 use crate::recurrent::{LayerState, RecurrentStack};
-use crate::transformer::CausalTransformer;
+use crate::transformer::{CausalTransformer, KvCache};
 
 /// The carried state of step-by-step inference.
 pub enum CoreState<B: Backend> {
     /// Hidden (and cell) states of each recurrent layer: O(1) work per new step.
     Recurrent(Vec<LayerState<B>>),
-    /// The inputs so far and the Transformer's key/value cache.
-    Transformer {
-        /// Inputs seen so far, `[batch, time, hidden]`.
-        inputs: Option<Tensor<B, 3>>,
-        /// The cache of the attention layers.
-        cache: TransformerEncoderAutoregressiveCache<B>,
-    },
+    /// The keys and values of every attention layer so far: O(length) work per new step.
+    Transformer(KvCache<B>),
 }
 
 /// A recurrent stack or a causal Transformer over `[batch, time, input]` → `[batch, time, hidden]`.
@@ -110,18 +104,13 @@ impl<B: Backend> SequenceCore<B> {
     pub fn initial_state(&self, batch: usize, device: &B::Device) -> CoreState<B> {
         match (&self.recurrent, &self.transformer) {
             (Some(stack), _) => CoreState::Recurrent(stack.zero_state(batch, device)),
-            (_, Some(t)) => CoreState::Transformer {
-                inputs: None,
-                cache: t.new_cache(),
-            },
+            (_, Some(t)) => CoreState::Transformer(t.new_cache()),
             _ => unreachable!("a core is recurrent or a Transformer"),
         }
     }
 
     /// Keeps the batch rows `indices` of a state (in that order, repeats allowed): how beam
-    /// search follows its surviving hypotheses. A recurrent state is gathered directly; burn's
-    /// key/value cache cannot be reordered, so a Transformer state keeps the reordered inputs and
-    /// a fresh cache, which its next step refills from them.
+    /// search follows its surviving hypotheses.
     pub fn select_state(&self, state: CoreState<B>, indices: Tensor<B, 1, Int>) -> CoreState<B> {
         match state {
             CoreState::Recurrent(layers) => CoreState::Recurrent(
@@ -133,14 +122,7 @@ impl<B: Backend> SequenceCore<B> {
                     })
                     .collect(),
             ),
-            CoreState::Transformer { inputs, .. } => CoreState::Transformer {
-                inputs: inputs.map(|x| x.select(0, indices)),
-                cache: self
-                    .transformer
-                    .as_ref()
-                    .expect("Transformer state for a Transformer core")
-                    .new_cache(),
-            },
+            CoreState::Transformer(cache) => CoreState::Transformer(cache.select(indices)),
         }
     }
 
@@ -155,7 +137,7 @@ impl<B: Backend> SequenceCore<B> {
                 let (y, states) = stack.step(x, states);
                 (y, CoreState::Recurrent(states))
             }
-            CoreState::Transformer { inputs, mut cache } => {
+            CoreState::Transformer(mut cache) => {
                 let project = self
                     .project
                     .as_ref()
@@ -164,19 +146,8 @@ impl<B: Backend> SequenceCore<B> {
                     .transformer
                     .as_ref()
                     .expect("Transformer state for a Transformer core");
-                let x = project.forward(x).unsqueeze_dim::<3>(1);
-                let inputs = match inputs {
-                    Some(prev) => Tensor::cat(vec![prev, x], 1),
-                    None => x,
-                };
-                let y = transformer.forward_cached(inputs.clone(), &mut cache);
-                (
-                    y,
-                    CoreState::Transformer {
-                        inputs: Some(inputs),
-                        cache,
-                    },
-                )
+                let y = transformer.step(project.forward(x), &mut cache);
+                (y, CoreState::Transformer(cache))
             }
         }
     }

@@ -149,8 +149,9 @@ mod tests {
                 ..ModelConfig::default()
             };
             let model = TokenLm::<Cpu>::new(&config, 20, &device);
-            let ids: Vec<i64> = vec![1, 5, 7, 3, 19, 0, 4, 4, 2, 11, 6, 8];
-            let (batch, steps) = (2, 6);
+            // Longer than the key/value cache's first capacity (16), so that it grows.
+            let (batch, steps) = (2, 21);
+            let ids: Vec<i64> = (0..batch * steps).map(|i| (i * 7 % 20) as i64).collect();
             let full = log_softmax(
                 model.forward(Tensor::from_data(
                     TensorData::new(ids.clone(), [batch, steps]),

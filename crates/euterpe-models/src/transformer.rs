@@ -2,11 +2,9 @@
 
 use burn::module::Module;
 use burn::nn::attention::generate_autoregressive_mask;
-use burn::nn::transformer::{
-    TransformerEncoder, TransformerEncoderAutoregressiveCache, TransformerEncoderConfig,
-    TransformerEncoderInput,
-};
+use burn::nn::transformer::{TransformerEncoder, TransformerEncoderConfig, TransformerEncoderInput};
 use burn::nn::{Embedding, EmbeddingConfig, LayerNorm, LayerNormConfig};
+use burn::tensor::activation::softmax;
 use burn::tensor::backend::Backend;
 use burn::tensor::{Int, Tensor};
 
@@ -66,27 +64,133 @@ impl<B: Backend> CausalTransformer<B> {
         self.norm.forward(y)
     }
 
-    /// A fresh key/value cache for step-by-step inference.
-    pub fn new_cache(&self) -> TransformerEncoderAutoregressiveCache<B> {
-        self.encoder.new_autoregressive_cache()
+    /// A fresh key/value cache for step-by-step inference of `batch` sequences.
+    pub fn new_cache(&self) -> KvCache<B> {
+        KvCache {
+            layers: (0..self.encoder.layers.len()).map(|_| None).collect(),
+            len: 0,
+        }
     }
 
-    /// Inference over the whole prefix `[batch, time, hidden]` using the cache, so that only the new
-    /// last position is computed; returns the last position's output `[batch, hidden]`.
-    pub fn forward_cached(
-        &self,
-        x: Tensor<B, 3>,
-        cache: &mut TransformerEncoderAutoregressiveCache<B>,
-    ) -> Tensor<B, 2> {
-        let [batch, steps, _] = x.dims();
-        let mask = generate_autoregressive_mask::<B>(batch, steps, &x.device());
-        let x = self.add_positions(x);
-        let y = self.encoder.forward_autoregressive_inference(
-            TransformerEncoderInput::new(x).mask_attn(mask),
-            cache,
+    /// One new position `[batch, hidden]` after the `cache.len()` positions in the cache:
+    /// computes its queries, keys and values only, attends to the cached keys, and appends its
+    /// own. O(length) work per step, where recomputing the prefix would be O(length²).
+    ///
+    /// Computes exactly what [`CausalTransformer::forward`] computes at that position (dropout
+    /// off): the same pre-norm blocks, read from burn's encoder layers.
+    pub fn step(&self, x: Tensor<B, 2>, cache: &mut KvCache<B>) -> Tensor<B, 2> {
+        let [batch, hidden] = x.dims();
+        let device = x.device();
+        let position = Tensor::<B, 1, Int>::from_data([cache.len as i64], &device);
+        let pos = self.positions.forward(position.reshape([1, 1])).reshape([1, 1, hidden]);
+        let mut x = x.reshape([batch, 1, hidden]) + pos;
+        for (layer, slot) in self.encoder.layers.iter().zip(&mut cache.layers) {
+            let mha = &layer.mha;
+            let (heads, d_k) = (mha.n_heads, mha.d_k);
+            let normed = layer.norm_2.forward(x.clone());
+            let split = |t: Tensor<B, 3>| t.reshape([batch, 1, heads, d_k]).swap_dims(1, 2);
+            let q = split(mha.query.forward(normed.clone()));
+            let k = split(mha.key.forward(normed.clone()));
+            let v = split(mha.value.forward(normed));
+            let (keys, values) = slot.append(k, v, cache.len);
+            let scores = q.matmul(keys.swap_dims(2, 3)).div_scalar((d_k as f64).sqrt());
+            let weights = softmax(scores, 3);
+            let context = weights
+                .matmul(values)
+                .swap_dims(1, 2)
+                .reshape([batch, 1, hidden]);
+            x = x + mha.output.forward(context);
+            let ff = layer.pwff.forward(layer.norm_1.forward(x.clone()));
+            x = x + ff;
+        }
+        cache.len += 1;
+        self.norm.forward(x).reshape([batch, hidden])
+    }
+}
+
+/// The keys and values of one attention layer, `[batch, heads, capacity, d_k]`, valid up to the
+/// cache's length. Capacity doubles when full, so appending is amortised O(1) copies instead of a
+/// full copy per step.
+#[derive(Debug, Clone)]
+pub struct LayerKv<B: Backend> {
+    keys: Tensor<B, 4>,
+    values: Tensor<B, 4>,
+}
+
+/// The key/value cache of every layer for step-by-step inference.
+#[derive(Debug, Clone)]
+pub struct KvCache<B: Backend> {
+    layers: Vec<Option<LayerKv<B>>>,
+    len: usize,
+}
+
+impl<B: Backend> KvCache<B> {
+    /// Positions cached so far.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether no position is cached yet.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Keeps the batch rows `indices`, in that order (repeats allowed): beam search.
+    pub fn select(self, indices: Tensor<B, 1, Int>) -> Self {
+        KvCache {
+            layers: self
+                .layers
+                .into_iter()
+                .map(|l| {
+                    l.map(|kv| LayerKv {
+                        keys: kv.keys.select(0, indices.clone()),
+                        values: kv.values.select(0, indices.clone()),
+                    })
+                })
+                .collect(),
+            len: self.len,
+        }
+    }
+}
+
+trait AppendKv<B: Backend> {
+    /// Writes the new key and value `[batch, heads, 1, d_k]` at position `len`; returns the keys
+    /// and values of positions `0..=len`.
+    fn append(&mut self, k: Tensor<B, 4>, v: Tensor<B, 4>, len: usize)
+        -> (Tensor<B, 4>, Tensor<B, 4>);
+}
+
+impl<B: Backend> AppendKv<B> for Option<LayerKv<B>> {
+    fn append(
+        &mut self,
+        k: Tensor<B, 4>,
+        v: Tensor<B, 4>,
+        len: usize,
+    ) -> (Tensor<B, 4>, Tensor<B, 4>) {
+        let [batch, heads, _, d_k] = k.dims();
+        let device = k.device();
+        let mut kv = self.take().unwrap_or_else(|| LayerKv {
+            keys: Tensor::zeros([batch, heads, 16, d_k], &device),
+            values: Tensor::zeros([batch, heads, 16, d_k], &device),
+        });
+        let capacity = kv.keys.dims()[2];
+        if len >= capacity {
+            let grow = |t: Tensor<B, 4>| {
+                Tensor::cat(vec![t, Tensor::zeros([batch, heads, capacity, d_k], &device)], 2)
+            };
+            kv = LayerKv {
+                keys: grow(kv.keys),
+                values: grow(kv.values),
+            };
+        }
+        let at = [0..batch, 0..heads, len..len + 1, 0..d_k];
+        kv.keys = kv.keys.slice_assign(at.clone(), k);
+        kv.values = kv.values.slice_assign(at, v);
+        let out = (
+            kv.keys.clone().narrow(2, 0, len + 1),
+            kv.values.clone().narrow(2, 0, len + 1),
         );
-        self.norm
-            .forward(y.narrow(1, steps - 1, 1))
-            .squeeze_dim::<2>(1)
+        *self = Some(kv);
+        out
     }
 }
