@@ -3,8 +3,7 @@
 //! Each is a model directory under `models/` at the root of the repository, trained by
 //! `euterpe train` with a committed config; its `card.md` says how.
 
-use burn::tensor::backend::Backend;
-use euterpe_models::TokenLm;
+use euterpe_models::{RecurrentBackend, TokenLm};
 use euterpe_music::tokens::{Tokenizer, Vocabulary};
 use euterpe_train::model_dir::load_weights_bytes;
 use euterpe_train::TrainConfig;
@@ -50,7 +49,7 @@ pub fn find(name: &str) -> Option<&'static BuiltinModel> {
 
 impl BuiltinModel {
     /// Builds the model and its tokenizer on `device`.
-    pub fn load<B: Backend>(
+    pub fn load<B: RecurrentBackend>(
         &self,
         device: &B::Device,
     ) -> Result<(TokenLm<B>, Tokenizer), GenerateError> {

@@ -6,6 +6,7 @@ use burn::tensor::backend::Backend;
 use burn::tensor::{Int, Tensor};
 
 use crate::config::{CellKind, ModelConfig};
+use crate::recurrence::RecurrentBackend;
 use crate::recurrent::{LayerState, RecurrentStack};
 use crate::transformer::{CausalTransformer, KvCache};
 
@@ -26,7 +27,7 @@ pub struct SequenceCore<B: Backend> {
     transformer: Option<CausalTransformer<B>>,
 }
 
-impl<B: Backend> SequenceCore<B> {
+impl<B: RecurrentBackend> SequenceCore<B> {
     /// A core for inputs of size `input`.
     pub fn new(config: &ModelConfig, input: usize, device: &B::Device) -> Self {
         match config.cell {
@@ -56,15 +57,10 @@ impl<B: Backend> SequenceCore<B> {
     }
 
     /// Runs over a whole sequence `[batch, time, input]` from the zero state (training and
-    /// evaluation). `x` must not need a gradient when the core is recurrent (see
-    /// [`SequenceCore::forward_steps`]); token models embed step by step instead.
+    /// evaluation).
     pub fn forward(&self, x: Tensor<B, 3>) -> Tensor<B, 3> {
-        if self.recurrent.is_some() {
-            let [_, steps, _] = x.dims();
-            let inputs = (0..steps)
-                .map(|t| x.clone().narrow(1, t, 1).squeeze_dim::<2>(1))
-                .collect();
-            return Tensor::stack(self.forward_steps(inputs), 1);
+        if let Some(stack) = &self.recurrent {
+            return stack.forward(x);
         }
         let project = self
             .project
@@ -75,24 +71,6 @@ impl<B: Backend> SequenceCore<B> {
             .as_ref()
             .expect("a core is recurrent or a Transformer");
         transformer.forward(project.forward(x))
-    }
-
-    /// Runs over a sequence given as separate steps `[batch, input]`, returning each step's output
-    /// `[batch, hidden]`. For recurrent cores this keeps back-propagation through time linear in
-    /// the length: no step is sliced out of a larger tensor that needs a gradient.
-    pub fn forward_steps(&self, inputs: Vec<Tensor<B, 2>>) -> Vec<Tensor<B, 2>> {
-        if let Some(stack) = &self.recurrent {
-            let Some(first) = inputs.first() else {
-                return Vec::new();
-            };
-            let states = stack.zero_state(first.dims()[0], &first.device());
-            return stack.forward(inputs, states).0;
-        }
-        let steps = inputs.len();
-        let y = self.forward(Tensor::stack(inputs, 1));
-        (0..steps)
-            .map(|t| y.clone().narrow(1, t, 1).squeeze_dim::<2>(1))
-            .collect()
     }
 
     /// Whether the core is recurrent (rather than a Transformer).

@@ -8,6 +8,7 @@ use burn::tensor::Tensor;
 
 use crate::config::{FrameHead, ModelConfig};
 use crate::core::{CoreState, SequenceCore};
+use crate::recurrence::RecurrentBackend;
 
 /// Keys per frame.
 pub const KEYS: usize = 88;
@@ -79,7 +80,7 @@ pub struct FrameLm<B: Backend> {
     nade: Option<NadeHead<B>>,
 }
 
-impl<B: Backend> FrameLm<B> {
+impl<B: RecurrentBackend> FrameLm<B> {
     /// A freshly initialised model.
     pub fn new(config: &ModelConfig, device: &B::Device) -> Self {
         let (bernoulli, nade) = match config.frame_head {

@@ -3,6 +3,8 @@
 //!
 //! * [`config`] — the serde configuration of every architecture (what a model directory records);
 //! * [`recurrent`] — vanilla RNN (tanh), LSTM and GRU layers, stacked with dropout;
+//! * [`recurrence`] — their recurrences as fused operations with hand-derived backward passes,
+//!   and [`RecurrentBackend`], the backend extension every model is generic over;
 //! * [`transformer`] — a causal pre-norm Transformer decoder with learned positions;
 //! * [`core`] — one sequence core over either kind, with carried state for step-by-step inference;
 //! * [`token_lm`] — language models over event tokens;
@@ -14,6 +16,7 @@ pub mod backend;
 pub mod config;
 pub mod core;
 pub mod frame_lm;
+pub mod recurrence;
 pub mod recurrent;
 pub mod token_lm;
 pub mod transformer;
@@ -21,4 +24,5 @@ pub mod transformer;
 pub use burn;
 pub use config::{CellKind, FrameHead, ModelConfig};
 pub use frame_lm::FrameLm;
+pub use recurrence::{RecurrentBackend, TrainingBackend};
 pub use token_lm::TokenLm;

@@ -1,13 +1,13 @@
-//! Recurrent layers: Elman RNN, LSTM and GRU, each computing all its gates with one input and one
-//! hidden matrix product per step.
+//! Recurrent layers: Elman RNN, LSTM and GRU. Training runs each layer as one input projection over
+//! all steps and one fused recurrence ([`crate::recurrence`]); inference steps carry the state.
 
 use burn::module::Module;
 use burn::nn::{Dropout, DropoutConfig, Linear, LinearConfig};
-use burn::tensor::activation::{sigmoid, tanh};
 use burn::tensor::backend::Backend;
 use burn::tensor::Tensor;
 
 use crate::config::CellKind;
+use crate::recurrence::{recurrence, recurrence_from, Cell, RecurrenceParams, RecurrentBackend};
 
 /// The carried state of one recurrent layer.
 #[derive(Debug, Clone)]
@@ -67,64 +67,62 @@ impl<B: Backend> RecurrentLayer<B> {
         }
     }
 
-    /// Runs the layer over a sequence of steps `[batch, input]`, returning each step's hidden
-    /// state `[batch, hidden]` and the state after the last step.
-    ///
-    /// Steps are separate tensors on purpose: slicing one `[batch, time, …]` tensor that needs a
-    /// gradient costs a full-size zero tensor per slice in burn's backward pass, which makes
-    /// back-propagation through time quadratic in the sequence length.
-    pub fn forward(
-        &self,
-        inputs: Vec<Tensor<B, 2>>,
-        state: LayerState<B>,
-    ) -> (Vec<Tensor<B, 2>>, LayerState<B>) {
-        let mut state = state;
-        let mut outputs = Vec::with_capacity(inputs.len());
-        for x in inputs {
-            state = self.step(self.input.forward(x), state);
-            outputs.push(state.hidden.clone());
-        }
-        (outputs, state)
-    }
-
-    /// One time step from the already projected input `[batch, gates × hidden]`.
-    pub fn step(&self, xt: Tensor<B, 2>, state: LayerState<B>) -> LayerState<B> {
-        let hp = self.recurrent.forward(state.hidden.clone());
+    fn cell(&self) -> Cell {
         match self.gates {
-            1 => LayerState {
-                hidden: tanh(xt + hp),
-                cell: None,
-            },
-            4 => {
-                let g = (xt + hp).chunk(4, 1);
-                let (i, f, c_new, o) = (
-                    sigmoid(g[0].clone()),
-                    sigmoid(g[1].clone()),
-                    tanh(g[2].clone()),
-                    sigmoid(g[3].clone()),
-                );
-                let c_prev = state.cell.expect("an LSTM state has a cell");
-                let cell = f * c_prev + i * c_new;
-                LayerState {
-                    hidden: o * tanh(cell.clone()),
-                    cell: Some(cell),
-                }
-            }
-            _ => {
-                let xg = xt.chunk(3, 1);
-                let hg = hp.chunk(3, 1);
-                let r = sigmoid(xg[0].clone() + hg[0].clone());
-                let z = sigmoid(xg[1].clone() + hg[1].clone());
-                let n = tanh(xg[2].clone() + r * hg[2].clone());
-                let hidden = (z.clone().neg() + 1.0) * n + z * state.hidden;
-                LayerState { hidden, cell: None }
-            }
+            1 => Cell::Rnn,
+            4 => Cell::Lstm,
+            _ => Cell::Gru,
         }
     }
 
-    /// Projects one step's input `[batch, input]` to the gates.
-    pub fn project(&self, x: Tensor<B, 2>) -> Tensor<B, 2> {
-        self.input.forward(x)
+    /// The input projections `x · w_ih` of every step, `[batch, time, gates × hidden]`, as one
+    /// two-dimensional matrix product; the recurrence adds the input bias.
+    fn project(&self, x: Tensor<B, 3>) -> Tensor<B, 3> {
+        let [batch, time, width] = x.dims();
+        let w = self.input.weight.val();
+        let out = w.dims()[1];
+        x.reshape([batch * time, width])
+            .matmul(w)
+            .reshape([batch, time, out])
+    }
+
+    /// The parameters of the recurrence.
+    fn params(&self) -> RecurrenceParams<B> {
+        let gates = self.gates * self.hidden;
+        RecurrenceParams {
+            input_bias: self.input.bias.as_ref().map_or_else(
+                || Tensor::zeros([gates], &self.input.weight.device()),
+                |b| b.val(),
+            ),
+            w: self.recurrent.weight.val(),
+            hidden_bias: self.recurrent.bias.as_ref().map(|b| b.val()),
+        }
+    }
+}
+
+impl<B: RecurrentBackend> RecurrentLayer<B> {
+    /// Runs the layer over a whole sequence `[batch, time, input]` from the zero state (training
+    /// and evaluation): one matrix product for the input projections of every step, then the
+    /// fused recurrence, one autodiff node (see [`crate::recurrence`]).
+    pub fn forward(&self, x: Tensor<B, 3>) -> Tensor<B, 3> {
+        recurrence(self.cell(), self.project(x), self.params())
+    }
+
+    /// Runs the layer over `[batch, time, input]` from a carried state (inference), returning the
+    /// hidden states `[batch, time, hidden]` and the state after the last step.
+    pub fn forward_from(
+        &self,
+        x: Tensor<B, 3>,
+        state: LayerState<B>,
+    ) -> (Tensor<B, 3>, LayerState<B>) {
+        let (hs, hidden, cell) = recurrence_from(
+            self.cell(),
+            self.project(x),
+            self.params(),
+            state.hidden,
+            state.cell,
+        );
+        (hs, LayerState { hidden, cell })
     }
 }
 
@@ -162,24 +160,19 @@ impl<B: Backend> RecurrentStack<B> {
             .map(|l| l.zero_state(batch, device))
             .collect()
     }
+}
 
-    /// Runs all layers over a sequence of steps `[batch, input]`.
-    pub fn forward(
-        &self,
-        inputs: Vec<Tensor<B, 2>>,
-        states: Vec<LayerState<B>>,
-    ) -> (Vec<Tensor<B, 2>>, Vec<LayerState<B>>) {
-        let mut xs = inputs;
-        let mut out_states = Vec::with_capacity(self.layers.len());
-        for (i, (layer, state)) in self.layers.iter().zip(states).enumerate() {
+impl<B: RecurrentBackend> RecurrentStack<B> {
+    /// Runs all layers over a whole sequence `[batch, time, input]` from the zero state.
+    pub fn forward(&self, x: Tensor<B, 3>) -> Tensor<B, 3> {
+        let mut x = x;
+        for (i, layer) in self.layers.iter().enumerate() {
             if i > 0 {
-                xs = xs.into_iter().map(|x| self.dropout.forward(x)).collect();
+                x = self.dropout.forward(x);
             }
-            let (ys, s) = layer.forward(xs, state);
-            xs = ys;
-            out_states.push(s);
+            x = layer.forward(x);
         }
-        (xs, out_states)
+        x
     }
 
     /// One step of all layers: `[batch, input]` → `[batch, hidden]` (inference; no dropout).
@@ -188,13 +181,15 @@ impl<B: Backend> RecurrentStack<B> {
         x: Tensor<B, 2>,
         states: Vec<LayerState<B>>,
     ) -> (Tensor<B, 2>, Vec<LayerState<B>>) {
-        let mut x = x;
+        let [batch, width] = x.dims();
+        let mut x = x.reshape([batch, 1, width]);
         let mut out_states = Vec::with_capacity(self.layers.len());
         for (layer, state) in self.layers.iter().zip(states) {
-            let s = layer.step(layer.project(x), state);
-            x = s.hidden.clone();
+            let (y, s) = layer.forward_from(x, state);
+            x = y;
             out_states.push(s);
         }
-        (x, out_states)
+        let hidden = x.dims()[2];
+        (x.reshape([batch, hidden]), out_states)
     }
 }

@@ -8,6 +8,7 @@ use burn::tensor::{Int, Tensor};
 
 use crate::config::{CellKind, ModelConfig};
 use crate::core::{CoreState, SequenceCore};
+use crate::recurrence::RecurrentBackend;
 
 /// A next-token model.
 #[derive(Module, Debug)]
@@ -19,7 +20,7 @@ pub struct TokenLm<B: Backend> {
     vocab: usize,
 }
 
-impl<B: Backend> TokenLm<B> {
+impl<B: RecurrentBackend> TokenLm<B> {
     /// A freshly initialised model for a vocabulary of `vocab` tokens.
     pub fn new(config: &ModelConfig, vocab: usize, device: &B::Device) -> Self {
         let embed = if config.cell == CellKind::Transformer {
@@ -48,20 +49,7 @@ impl<B: Backend> TokenLm<B> {
 
     /// Logits `[batch, time, vocab]` for ids `[batch, time]`.
     pub fn forward(&self, ids: Tensor<B, 2, Int>) -> Tensor<B, 3> {
-        let h = if self.core.is_recurrent() {
-            // Embed step by step: slicing ids needs no gradient, slicing embeddings would.
-            let [_, steps] = ids.dims();
-            let inputs = (0..steps)
-                .map(|t| {
-                    self.embedding
-                        .forward(ids.clone().narrow(1, t, 1))
-                        .squeeze_dim::<2>(1)
-                })
-                .collect();
-            Tensor::stack(self.core.forward_steps(inputs), 1)
-        } else {
-            self.core.forward(self.embedding.forward(ids))
-        };
+        let h = self.core.forward(self.embedding.forward(ids));
         self.head.forward(self.dropout.forward(h))
     }
 

@@ -2,7 +2,9 @@
 
 use burn::module::Module;
 use burn::nn::attention::generate_autoregressive_mask;
-use burn::nn::transformer::{TransformerEncoder, TransformerEncoderConfig, TransformerEncoderInput};
+use burn::nn::transformer::{
+    TransformerEncoder, TransformerEncoderConfig, TransformerEncoderInput,
+};
 use burn::nn::{Embedding, EmbeddingConfig, LayerNorm, LayerNormConfig};
 use burn::tensor::activation::softmax;
 use burn::tensor::backend::Backend;
@@ -82,7 +84,10 @@ impl<B: Backend> CausalTransformer<B> {
         let [batch, hidden] = x.dims();
         let device = x.device();
         let position = Tensor::<B, 1, Int>::from_data([cache.len as i64], &device);
-        let pos = self.positions.forward(position.reshape([1, 1])).reshape([1, 1, hidden]);
+        let pos = self
+            .positions
+            .forward(position.reshape([1, 1]))
+            .reshape([1, 1, hidden]);
         let mut x = x.reshape([batch, 1, hidden]) + pos;
         for (layer, slot) in self.encoder.layers.iter().zip(&mut cache.layers) {
             let mha = &layer.mha;
@@ -93,7 +98,9 @@ impl<B: Backend> CausalTransformer<B> {
             let k = split(mha.key.forward(normed.clone()));
             let v = split(mha.value.forward(normed));
             let (keys, values) = slot.append(k, v, cache.len);
-            let scores = q.matmul(keys.swap_dims(2, 3)).div_scalar((d_k as f64).sqrt());
+            let scores = q
+                .matmul(keys.swap_dims(2, 3))
+                .div_scalar((d_k as f64).sqrt());
             let weights = softmax(scores, 3);
             let context = weights
                 .matmul(values)
@@ -156,8 +163,12 @@ impl<B: Backend> KvCache<B> {
 trait AppendKv<B: Backend> {
     /// Writes the new key and value `[batch, heads, 1, d_k]` at position `len`; returns the keys
     /// and values of positions `0..=len`.
-    fn append(&mut self, k: Tensor<B, 4>, v: Tensor<B, 4>, len: usize)
-        -> (Tensor<B, 4>, Tensor<B, 4>);
+    fn append(
+        &mut self,
+        k: Tensor<B, 4>,
+        v: Tensor<B, 4>,
+        len: usize,
+    ) -> (Tensor<B, 4>, Tensor<B, 4>);
 }
 
 impl<B: Backend> AppendKv<B> for Option<LayerKv<B>> {
@@ -176,7 +187,10 @@ impl<B: Backend> AppendKv<B> for Option<LayerKv<B>> {
         let capacity = kv.keys.dims()[2];
         if len >= capacity {
             let grow = |t: Tensor<B, 4>| {
-                Tensor::cat(vec![t, Tensor::zeros([batch, heads, capacity, d_k], &device)], 2)
+                Tensor::cat(
+                    vec![t, Tensor::zeros([batch, heads, capacity, d_k], &device)],
+                    2,
+                )
             };
             kv = LayerKv {
                 keys: grow(kv.keys),

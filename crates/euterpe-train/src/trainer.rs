@@ -11,7 +11,7 @@ use burn::record::{BinBytesRecorder, FullPrecisionSettings, Recorder};
 use burn::tensor::backend::{AutodiffBackend, Backend};
 use burn::tensor::ElementConversion;
 use euterpe_data::Split;
-use euterpe_models::{CellKind, FrameLm, TokenLm};
+use euterpe_models::{CellKind, FrameLm, TokenLm, TrainingBackend};
 use euterpe_music::fsutil::{read_file, write_atomically};
 use serde::{Deserialize, Serialize};
 
@@ -117,7 +117,7 @@ pub fn evaluate_batches<B: Backend, M: Objective<B>>(
 }
 
 /// Trains a model on `data` as `config` says, writing the model directory `options.out`.
-pub fn train<B: AutodiffBackend>(
+pub fn train<B: TrainingBackend>(
     data: &TaskData,
     config: &TrainConfig,
     options: &TrainOptions,

@@ -1,0 +1,436 @@
+//! The recurrences on the CPU backend: per step, one matrix product straight into strided rows
+//! (`gemm`, or a vector loop for one to four rows, as in generation) and one pass of fused
+//! element-wise work with vectorisable `tanh` and sigmoid; no allocation per step. Falls back to
+//! [`generic`](super::generic) for element types other than `f32`.
+
+use burn::backend::flex::FlexTensor;
+use burn::backend::Flex;
+use burn::tensor::{DType, TensorData, TensorMetadata};
+
+use super::{generic, Cell, Initial, Params, Trace};
+
+/// A contiguous `f32` tensor, or `None` for another element type.
+fn contiguous(t: FlexTensor) -> Option<FlexTensor> {
+    if t.dtype() != DType::F32 {
+        return None;
+    }
+    Some(if t.is_contiguous() {
+        t
+    } else {
+        t.to_contiguous()
+    })
+}
+
+/// The values of a contiguous `f32` tensor, without copying.
+fn view(t: &FlexTensor) -> &[f32] {
+    let (start, end) = t
+        .layout()
+        .contiguous_offsets()
+        .expect("made contiguous by `contiguous`");
+    &t.storage::<f32>()[start..end]
+}
+
+fn tensor(values: Vec<f32>, shape: &[usize]) -> FlexTensor {
+    FlexTensor::from_data(TensorData::new(values, shape.to_vec()))
+}
+
+/// `tanh` as a rational function (Eigen's `ptanh` for `float`, a few ulp from the exact value),
+/// branch-free so that the element-wise loops vectorise; libm's `tanhf` is a scalar call.
+#[inline(always)]
+#[allow(clippy::excessive_precision)] // Eigen's coefficients, as published.
+fn tanh(x: f32) -> f32 {
+    let x = x.clamp(-7.905_311, 7.905_311);
+    let x2 = x * x;
+    let p = x2 * -2.760_768_5e-16 + 2.000_187_9e-13;
+    let p = p * x2 + -8.604_671_5e-11;
+    let p = p * x2 + 5.122_297e-8;
+    let p = p * x2 + 1.485_722_4e-5;
+    let p = p * x2 + 6.372_619_3e-4;
+    let p = p * x2 + 4.893_524_6e-3;
+    let q = x2 * 1.198_258_4e-6 + 1.185_347_1e-4;
+    let q = q * x2 + 2.268_434_6e-3;
+    let q = q * x2 + 4.893_525_2e-3;
+    x * p / q
+}
+
+#[inline(always)]
+fn sigmoid(x: f32) -> f32 {
+    0.5 + 0.5 * tanh(0.5 * x)
+}
+
+/// A row-major block inside a buffer: rows start at `offset` and are `stride` apart.
+#[derive(Clone, Copy)]
+struct Rows {
+    offset: usize,
+    stride: usize,
+}
+
+/// `dst[m×n] (+)= a[m×k] · b`, where `b` is `w` (`[k, n]` row-major) or, with `transpose_b`, the
+/// transpose of `w` stored as `[n, k]`.
+#[allow(clippy::too_many_arguments)]
+fn matmul(
+    (m, n, k): (usize, usize, usize),
+    dst: &mut [f32],
+    d: Rows,
+    accumulate: bool,
+    a: &[f32],
+    ar: Rows,
+    w: &[f32],
+    transpose_b: bool,
+) {
+    // The bounds that keep the raw-pointer call below inside the slices.
+    assert!(m > 0 && n > 0 && k > 0);
+    assert!(d.offset + (m - 1) * d.stride + n <= dst.len() && d.stride >= n);
+    assert!(ar.offset + (m - 1) * ar.stride + k <= a.len() && ar.stride >= k);
+    assert!(w.len() >= k * n);
+    if m <= 4 && !transpose_b {
+        // A few rows (generation): stream `w` once, row by row, with vectorised updates; gemm
+        // would pack the whole of `w` for every call.
+        for r in 0..m {
+            if !accumulate {
+                dst[d.offset + r * d.stride..][..n].fill(0.0);
+            }
+        }
+        for (kk, w_row) in w.chunks_exact(n).take(k).enumerate() {
+            for r in 0..m {
+                let coef = a[ar.offset + r * ar.stride + kk];
+                let out = &mut dst[d.offset + r * d.stride..][..n];
+                for (o, &x) in out.iter_mut().zip(w_row) {
+                    *o += coef * x;
+                }
+            }
+        }
+        return;
+    }
+    let (b_cs, b_rs) = if transpose_b {
+        (k as isize, 1)
+    } else {
+        (1, n as isize)
+    };
+    // SAFETY: the asserts above keep every element gemm reads or writes inside its slice; `dst`
+    // is borrowed mutably and cannot alias `a` or `w`.
+    unsafe {
+        gemm::gemm(
+            m,
+            n,
+            k,
+            dst.as_mut_ptr().add(d.offset),
+            1,
+            d.stride as isize,
+            accumulate,
+            a.as_ptr().add(ar.offset),
+            1,
+            ar.stride as isize,
+            w.as_ptr(),
+            b_cs,
+            b_rs,
+            1.0,
+            1.0,
+            false,
+            false,
+            false,
+            gemm::Parallelism::None,
+        );
+    }
+}
+
+/// The f32 forms of a forward pass's inputs, or `None` for another element type.
+struct Inputs {
+    xp: FlexTensor,
+    input_bias: FlexTensor,
+    w: FlexTensor,
+    hidden_bias: Option<FlexTensor>,
+    h0: Option<FlexTensor>,
+    c0: Option<FlexTensor>,
+}
+
+fn inputs(
+    xp: &FlexTensor,
+    params: &Params<Flex>,
+    initial: &Option<Initial<Flex>>,
+) -> Option<Inputs> {
+    Some(Inputs {
+        xp: contiguous(xp.clone())?,
+        input_bias: contiguous(params.input_bias.clone())?,
+        w: contiguous(params.w.clone())?,
+        hidden_bias: match &params.hidden_bias {
+            Some(b) => Some(contiguous(b.clone())?),
+            None => None,
+        },
+        h0: match initial {
+            Some(s) => Some(contiguous(s.hidden.clone())?),
+            None => None,
+        },
+        c0: match initial.as_ref().and_then(|s| s.cell.clone()) {
+            Some(c) => Some(contiguous(c)?),
+            None => None,
+        },
+    })
+}
+
+/// The forward pass (see [`RecurrentBackend::recurrence_forward`](super::RecurrentBackend)).
+pub fn forward(
+    cell: Cell,
+    xp: FlexTensor,
+    params: Params<Flex>,
+    initial: Option<Initial<Flex>>,
+) -> Trace<Flex> {
+    let Some(t) = inputs(&xp, &params, &initial) else {
+        return generic::forward::<Flex>(cell, xp, params, initial);
+    };
+    drop(xp);
+    let shape = t.xp.shape();
+    let (batch, time) = (shape[0], shape[1]);
+    let h = t.w.shape()[0];
+    let g = cell.gates();
+    assert_eq!(
+        shape[2],
+        g * h,
+        "input projections of {g} gates × {h} units"
+    );
+    let (xp, bi, w) = (view(&t.xp), view(&t.input_bias), view(&t.w));
+    let bh = t.hidden_bias.as_ref().map(view);
+    let sw = cell.saved_width() * h;
+    let mut hidden = vec![0.0f32; batch * time * h];
+    let mut saved = vec![0.0f32; batch * time * sw];
+    // The state before the current step, `[batch, hidden]`; while it is the zero state its matrix
+    // product is skipped.
+    let started = t.h0.is_some();
+    let mut h_last =
+        t.h0.as_ref()
+            .map_or_else(|| vec![0.0; batch * h], |x| view(x).to_vec());
+    let mut c_last =
+        t.c0.as_ref()
+            .map_or_else(|| vec![0.0; batch * h], |x| view(x).to_vec());
+    // The pre-activations of one step: input plus hidden projection, except for the GRU, whose
+    // reset gate multiplies the hidden projection alone.
+    let mut pre = vec![0.0f32; batch * g * h];
+    let rows = Rows {
+        offset: 0,
+        stride: g * h,
+    };
+    let last = Rows {
+        offset: 0,
+        stride: h,
+    };
+    for step in 0..time {
+        for (b, p) in pre.chunks_exact_mut(g * h).enumerate() {
+            match (cell, bh) {
+                (Cell::Gru, Some(bh)) => p.copy_from_slice(bh),
+                (Cell::Gru, None) => p.fill(0.0),
+                _ => {
+                    let x = &xp[(b * time + step) * g * h..][..g * h];
+                    for ((p, &x), &bias) in p.iter_mut().zip(x).zip(bi) {
+                        *p = x + bias;
+                    }
+                }
+            }
+        }
+        if started || step > 0 {
+            matmul(
+                (batch, g * h, h),
+                &mut pre,
+                rows,
+                true,
+                &h_last,
+                last,
+                w,
+                false,
+            );
+        }
+        for b in 0..batch {
+            let at = b * time + step;
+            let p = &pre[b * g * h..][..g * h];
+            let out = &mut hidden[at * h..][..h];
+            let keep = &mut saved[at * sw..][..sw];
+            let h_prev = &mut h_last[b * h..][..h];
+            match cell {
+                Cell::Rnn => {
+                    for (o, &p) in out.iter_mut().zip(p) {
+                        *o = tanh(p);
+                    }
+                }
+                Cell::Lstm => {
+                    let c_prev = &mut c_last[b * h..][..h];
+                    let (gates, cells) = keep.split_at_mut(4 * h);
+                    for (k, gate) in gates.chunks_exact_mut(h).enumerate() {
+                        let pk = &p[k * h..][..h];
+                        if k == 2 {
+                            gate.iter_mut().zip(pk).for_each(|(o, &x)| *o = tanh(x));
+                        } else {
+                            gate.iter_mut().zip(pk).for_each(|(o, &x)| *o = sigmoid(x));
+                        }
+                    }
+                    let (i, rest) = gates.split_at(h);
+                    let (f, rest) = rest.split_at(h);
+                    let (gg, o) = rest.split_at(h);
+                    for j in 0..h {
+                        let c = f[j] * c_prev[j] + i[j] * gg[j];
+                        cells[j] = c;
+                        c_prev[j] = c;
+                        out[j] = o[j] * tanh(c);
+                    }
+                }
+                Cell::Gru => {
+                    let x = &xp[at * 3 * h..][..3 * h];
+                    let (xr, xz, xn) = (&x[..h], &x[h..2 * h], &x[2 * h..]);
+                    let (br, bz, bn) = (&bi[..h], &bi[h..2 * h], &bi[2 * h..]);
+                    let (hr, hz, hn) = (&p[..h], &p[h..2 * h], &p[2 * h..]);
+                    let (r, rest) = keep.split_at_mut(h);
+                    let (z, rest) = rest.split_at_mut(h);
+                    let (n, kept_hn) = rest.split_at_mut(h);
+                    for j in 0..h {
+                        r[j] = sigmoid(xr[j] + br[j] + hr[j]);
+                        z[j] = sigmoid(xz[j] + bz[j] + hz[j]);
+                        n[j] = tanh(xn[j] + bn[j] + r[j] * hn[j]);
+                        kept_hn[j] = hn[j];
+                        out[j] = (1.0 - z[j]) * n[j] + z[j] * h_prev[j];
+                    }
+                }
+            }
+            h_prev.copy_from_slice(out);
+        }
+    }
+    Trace {
+        hidden: tensor(hidden, &[batch, time, h]),
+        saved: (sw > 0).then(|| tensor(saved, &[batch, time, sw])),
+    }
+}
+
+/// The backward pass (see [`RecurrentBackend::recurrence_backward`](super::RecurrentBackend)).
+pub fn backward(
+    cell: Cell,
+    w: FlexTensor,
+    trace: Trace<Flex>,
+    grad_hidden: FlexTensor,
+) -> (FlexTensor, FlexTensor) {
+    let prepared = (|| {
+        Some((
+            contiguous(w.clone())?,
+            contiguous(trace.hidden.clone())?,
+            match &trace.saved {
+                Some(s) => Some(contiguous(s.clone())?),
+                None => None,
+            },
+            contiguous(grad_hidden.clone())?,
+        ))
+    })();
+    let Some((w_t, hidden_t, saved_t, grad_t)) = prepared else {
+        return generic::backward::<Flex>(cell, w, trace, grad_hidden);
+    };
+    drop((w, trace, grad_hidden));
+    let shape = hidden_t.shape();
+    let (batch, time, h) = (shape[0], shape[1], shape[2]);
+    let g = cell.gates();
+    let sw = cell.saved_width() * h;
+    let (w, hidden, grad) = (view(&w_t), view(&hidden_t), view(&grad_t));
+    let saved = saved_t.as_ref().map_or(&[][..], view);
+    let mut dx = vec![0.0f32; batch * time * g * h];
+    // For the GRU the hidden-projection gradient differs from dx; the others share dx.
+    let mut dhp = vec![
+        0.0f32;
+        if cell == Cell::Gru {
+            batch * time * g * h
+        } else {
+            0
+        }
+    ];
+    let mut dh_next = vec![0.0f32; batch * h];
+    let mut dc_next = vec![0.0f32; if cell == Cell::Lstm { batch * h } else { 0 }];
+    for step in (0..time).rev() {
+        for b in 0..batch {
+            let at = b * time + step;
+            let dh_in = &grad[at * h..][..h];
+            let dhn = &mut dh_next[b * h..][..h];
+            let d = &mut dx[at * g * h..][..g * h];
+            match cell {
+                Cell::Rnn => {
+                    let y = &hidden[at * h..][..h];
+                    for j in 0..h {
+                        d[j] = (dh_in[j] + dhn[j]) * (1.0 - y[j] * y[j]);
+                    }
+                }
+                Cell::Lstm => {
+                    let s = &saved[at * sw..][..sw];
+                    let (i, f, gg, o, c) = (
+                        &s[..h],
+                        &s[h..2 * h],
+                        &s[2 * h..3 * h],
+                        &s[3 * h..4 * h],
+                        &s[4 * h..],
+                    );
+                    let c_prev = (step > 0).then(|| &saved[(at - 1) * sw + 4 * h..][..h]);
+                    let dcn = &mut dc_next[b * h..][..h];
+                    let (di, rest) = d.split_at_mut(h);
+                    let (df, rest) = rest.split_at_mut(h);
+                    let (dg, d_o) = rest.split_at_mut(h);
+                    for j in 0..h {
+                        let dh = dh_in[j] + dhn[j];
+                        let tc = tanh(c[j]);
+                        let dc = dcn[j] + dh * o[j] * (1.0 - tc * tc);
+                        dcn[j] = dc * f[j];
+                        di[j] = dc * gg[j] * i[j] * (1.0 - i[j]);
+                        df[j] = dc * c_prev.map_or(0.0, |c| c[j]) * f[j] * (1.0 - f[j]);
+                        dg[j] = dc * i[j] * (1.0 - gg[j] * gg[j]);
+                        d_o[j] = dh * tc * o[j] * (1.0 - o[j]);
+                    }
+                }
+                Cell::Gru => {
+                    let s = &saved[at * sw..][..sw];
+                    let (r, z, n, hn) = (&s[..h], &s[h..2 * h], &s[2 * h..3 * h], &s[3 * h..]);
+                    let h_prev = (step > 0).then(|| &hidden[(at - 1) * h..][..h]);
+                    let e = &mut dhp[at * g * h..][..g * h];
+                    for j in 0..h {
+                        let dh = dh_in[j] + dhn[j];
+                        let hp = h_prev.map_or(0.0, |x| x[j]);
+                        let dn_pre = dh * (1.0 - z[j]) * (1.0 - n[j] * n[j]);
+                        let dz_pre = dh * (hp - n[j]) * z[j] * (1.0 - z[j]);
+                        let dr_pre = dn_pre * hn[j] * r[j] * (1.0 - r[j]);
+                        d[j] = dr_pre;
+                        d[h + j] = dz_pre;
+                        d[2 * h + j] = dn_pre;
+                        e[j] = dr_pre;
+                        e[h + j] = dz_pre;
+                        e[2 * h + j] = dn_pre * r[j];
+                        // The direct path h₋ → h; the product below adds the gated one.
+                        dhn[j] = dh * z[j];
+                    }
+                }
+            }
+        }
+        // dh₋ = (hidden-projection gradient) · wᵀ, for all rows of this step at once.
+        let src = if cell == Cell::Gru { &dhp } else { &dx };
+        let rows = Rows {
+            offset: step * g * h,
+            stride: time * g * h,
+        };
+        let dst = Rows {
+            offset: 0,
+            stride: h,
+        };
+        let accumulate = cell == Cell::Gru;
+        matmul(
+            (batch, h, g * h),
+            &mut dh_next,
+            dst,
+            accumulate,
+            src,
+            rows,
+            w,
+            true,
+        );
+    }
+    let dx_tensor = tensor(dx, &[batch, time, g * h]);
+    let dhp_tensor = if cell == Cell::Gru {
+        tensor(dhp, &[batch, time, g * h])
+    } else {
+        dx_tensor.clone()
+    };
+    (dx_tensor, dhp_tensor)
+}
+
+/// The rational `tanh`, for the accuracy test.
+#[cfg(test)]
+pub(crate) fn tanh_for_tests(x: f32) -> f32 {
+    tanh(x)
+}

@@ -1,0 +1,172 @@
+//! The hand-derived backward passes against burn's autodiff of the step-by-step formulation, and
+//! the fused CPU loops against the tensor-operation reference.
+
+use burn::backend::{Autodiff, Flex};
+use burn::tensor::{Distribution, Tensor};
+
+use super::*;
+
+type Ad = Autodiff<Flex>;
+
+const CELLS: [Cell; 3] = [Cell::Rnn, Cell::Lstm, Cell::Gru];
+
+fn random<const D: usize>(shape: [usize; D]) -> Tensor<Flex, D> {
+    Tensor::random(shape, Distribution::Uniform(-1.0, 1.0), &Default::default())
+}
+
+fn max_diff<const D: usize>(a: Tensor<Flex, D>, b: Tensor<Flex, D>) -> f32 {
+    (a - b).abs().max().into_scalar()
+}
+
+/// Inputs of one recurrence: `[batch, time, gates × hidden]` projections and the parameters.
+fn inputs(
+    cell: Cell,
+    batch: usize,
+    time: usize,
+    h: usize,
+) -> (Tensor<Flex, 3>, RecurrenceParams<Flex>) {
+    let g = cell.gates();
+    let params = RecurrenceParams {
+        input_bias: random([g * h]),
+        w: random([h, g * h]).mul_scalar(0.8),
+        hidden_bias: (cell == Cell::Gru).then(|| random([g * h])),
+    };
+    (random([batch, time, g * h]), params)
+}
+
+/// The output and the gradients of `Σ hidden · weights` at `xp`, the input bias, `w` and the
+/// hidden bias.
+struct Grads {
+    hidden: Tensor<Flex, 3>,
+    xp: Tensor<Flex, 3>,
+    input_bias: Tensor<Flex, 1>,
+    w: Tensor<Flex, 2>,
+    hidden_bias: Option<Tensor<Flex, 1>>,
+}
+
+fn grads_of(
+    run: impl Fn(Tensor<Ad, 3>, RecurrenceParams<Ad>) -> Tensor<Ad, 3>,
+    xp: &Tensor<Flex, 3>,
+    p: &RecurrenceParams<Flex>,
+    weights: &Tensor<Flex, 3>,
+) -> Grads {
+    let xp = Tensor::<Ad, 3>::from_inner(xp.clone()).require_grad();
+    let params = RecurrenceParams {
+        input_bias: Tensor::<Ad, 1>::from_inner(p.input_bias.clone()).require_grad(),
+        w: Tensor::<Ad, 2>::from_inner(p.w.clone()).require_grad(),
+        hidden_bias: p
+            .hidden_bias
+            .clone()
+            .map(|b| Tensor::<Ad, 1>::from_inner(b).require_grad()),
+    };
+    let hidden = run(xp.clone(), params.clone());
+    let loss = (hidden.clone() * Tensor::from_inner(weights.clone())).sum();
+    let g = loss.backward();
+    const GRAD: &str = "every input has a gradient";
+    Grads {
+        hidden: hidden.inner(),
+        xp: xp.grad(&g).expect(GRAD),
+        input_bias: params.input_bias.grad(&g).expect(GRAD),
+        w: params.w.grad(&g).expect(GRAD),
+        hidden_bias: params.hidden_bias.map(|b| b.grad(&g).expect(GRAD)),
+    }
+}
+
+#[test]
+fn fused_gradients_match_autodiff_of_the_step_by_step_recurrence() {
+    for cell in CELLS {
+        for (batch, time, h) in [(3, 7, 5), (1, 1, 4), (2, 12, 16), (6, 5, 8)] {
+            let (xp, params) = inputs(cell, batch, time, h);
+            let weights = random([batch, time, h]);
+            let reference = grads_of(
+                |xp, p| generic::forward_tensors(cell, xp, p, None).0,
+                &xp,
+                &params,
+                &weights,
+            );
+            let fused = grads_of(|xp, p| recurrence(cell, xp, p), &xp, &params, &weights);
+            let what = format!("{cell:?} batch {batch} time {time} hidden {h}");
+            let close = |name: &str, d: f32| assert!(d < 1e-4, "{what}: {name} differs by {d}");
+            close("the output", max_diff(reference.hidden, fused.hidden));
+            close("d xp", max_diff(reference.xp, fused.xp));
+            close(
+                "d input bias",
+                max_diff(reference.input_bias, fused.input_bias),
+            );
+            close("d w", max_diff(reference.w, fused.w));
+            if let (Some(a), Some(b)) = (reference.hidden_bias, fused.hidden_bias) {
+                close("d hidden bias", max_diff(a, b));
+            }
+        }
+    }
+}
+
+#[test]
+fn cpu_loops_match_the_tensor_reference_forward_and_backward() {
+    for cell in CELLS {
+        // Batches of 1–4 rows take the vector path of the step product, larger ones gemm.
+        for batch in [2, 7] {
+            let (time, h) = (9, 8);
+            let (xp, params) = inputs(cell, batch, time, h);
+            let grad = random([batch, time, h]);
+            let p = params.clone().into_primitives();
+            let cpu_trace = cpu::forward(cell, unwrap(xp.clone()), p.clone(), None);
+            let ref_trace = generic::forward::<Flex>(cell, unwrap(xp), p.clone(), None);
+            let d = max_diff::<3>(
+                wrap(cpu_trace.hidden.clone()),
+                wrap(ref_trace.hidden.clone()),
+            );
+            assert!(d < 1e-5, "{cell:?} hidden {d}");
+            if let (Some(a), Some(b)) = (cpu_trace.saved.clone(), ref_trace.saved.clone()) {
+                let d = max_diff::<3>(wrap(a), wrap(b));
+                assert!(d < 1e-5, "{cell:?} saved {d}");
+            }
+            let (cx, ch) = cpu::backward(cell, p.w.clone(), cpu_trace, unwrap(grad.clone()));
+            let (gx, gh) = generic::backward::<Flex>(cell, p.w, ref_trace, unwrap(grad));
+            let dx = max_diff::<3>(wrap(cx), wrap(gx));
+            let dh = max_diff::<3>(wrap(ch), wrap(gh));
+            assert!(dx < 1e-4 && dh < 1e-4, "{cell:?}: dx {dx}, dhp {dh}");
+        }
+    }
+}
+
+#[test]
+fn carried_state_continues_a_sequence_exactly() {
+    for cell in CELLS {
+        let (batch, time, h) = (2, 10, 6);
+        let (xp, params) = inputs(cell, batch, time, h);
+        let whole = recurrence(cell, xp.clone(), params.clone());
+        // The first 4 steps from zero, then the rest from the carried state, one step at a time.
+        let zero = Tensor::zeros([batch, h], &Default::default());
+        let c0 = (cell == Cell::Lstm).then(|| zero.clone());
+        let (first, mut hs, mut cs) =
+            recurrence_from(cell, xp.clone().narrow(1, 0, 4), params.clone(), zero, c0);
+        let mut parts = vec![first];
+        for t in 4..time {
+            let (y, h_new, c_new) =
+                recurrence_from(cell, xp.clone().narrow(1, t, 1), params.clone(), hs, cs);
+            parts.push(y);
+            hs = h_new;
+            cs = c_new;
+        }
+        let d = max_diff(whole, Tensor::cat(parts, 1));
+        assert!(d < 1e-5, "{cell:?}: {d}");
+    }
+}
+
+#[test]
+fn the_fast_tanh_is_accurate_everywhere() {
+    let mut worst = 0.0f32;
+    for i in -200_000..=200_000 {
+        let x = i as f32 * 1e-4;
+        worst = worst.max((cpu_tanh(x) - x.tanh()).abs());
+    }
+    for x in [-1e30f32, -88.0, 88.0, 1e30, 1e-30] {
+        assert!((cpu_tanh(x) - x.tanh()).abs() < 1e-6, "{x}");
+    }
+    assert!(worst < 5e-7, "largest error {worst}");
+}
+
+fn cpu_tanh(x: f32) -> f32 {
+    cpu::tanh_for_tests(x)
+}
