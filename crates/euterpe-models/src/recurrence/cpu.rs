@@ -65,9 +65,29 @@ struct Rows {
     stride: usize,
 }
 
+/// Runs `body` compiled for AVX2 and FMA when the CPU has them (the element-wise loops and the
+/// few-row products then use 8-wide vectors; the default x86-64 target has only SSE2).
+macro_rules! dispatch {
+    ($body:ident($($arg:expr),* $(,)?)) => {{
+        #[cfg(target_arch = "x86_64")]
+        {
+            #[target_feature(enable = "avx2,fma")]
+            unsafe fn wide<T>(f: impl FnOnce() -> T) -> T {
+                f()
+            }
+            if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
+                // SAFETY: the CPU has just been checked for the enabled features.
+                return unsafe { wide(|| $body($($arg),*)) };
+            }
+        }
+        $body($($arg),*)
+    }};
+}
+
 /// `dst[m×n] (+)= a[m×k] · b`, where `b` is `w` (`[k, n]` row-major) or, with `transpose_b`, the
 /// transpose of `w` stored as `[n, k]`.
 #[allow(clippy::too_many_arguments)]
+#[inline(always)]
 fn matmul(
     (m, n, k): (usize, usize, usize),
     dst: &mut [f32],
@@ -170,6 +190,16 @@ fn inputs(
 
 /// The forward pass (see [`RecurrentBackend::recurrence_forward`](super::RecurrentBackend)).
 pub fn forward(
+    cell: Cell,
+    xp: FlexTensor,
+    params: Params<Flex>,
+    initial: Option<Initial<Flex>>,
+) -> Trace<Flex> {
+    dispatch!(forward_body(cell, xp, params, initial))
+}
+
+#[inline(always)]
+fn forward_body(
     cell: Cell,
     xp: FlexTensor,
     params: Params<Flex>,
@@ -299,6 +329,16 @@ pub fn forward(
 
 /// The backward pass (see [`RecurrentBackend::recurrence_backward`](super::RecurrentBackend)).
 pub fn backward(
+    cell: Cell,
+    w: FlexTensor,
+    trace: Trace<Flex>,
+    grad_hidden: FlexTensor,
+) -> (FlexTensor, FlexTensor) {
+    dispatch!(backward_body(cell, w, trace, grad_hidden))
+}
+
+#[inline(always)]
+fn backward_body(
     cell: Cell,
     w: FlexTensor,
     trace: Trace<Flex>,

@@ -1,0 +1,154 @@
+"""Runs euterpe's token_speed / gen_speed examples and bench/speed_ref.py (PyTorch) interleaved,
+then writes the medians as markdown tables into docs/benchmarks.md. Called by bench/speed.sh."""
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+from pathlib import Path
+
+CELLS = ["rnn", "lstm", "gru", "transformer"]
+TOKEN_SPEED = "target/release/examples/token_speed"
+GEN_SPEED = "target/release/examples/gen_speed"
+TORCH = [sys.executable, "bench/speed_ref.py"]
+
+
+def run(cmd):
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def jobs(steps, tokens):
+    """(section, row label, tool, command) for every measurement of one round."""
+    for cell in CELLS:
+        steps_here = max(2, steps // 2) if cell == "transformer" else steps
+        train = ["--cell", cell, "--steps", str(steps_here)]
+        yield "train", cell, "euterpe", [TOKEN_SPEED, *train]
+        yield "train", cell, "pytorch", [*TORCH, "train", *train]
+    for cell in CELLS:
+        sample = ["--cell", cell, "--tokens", str(tokens)]
+        yield "sample", cell, "euterpe", [GEN_SPEED, *sample]
+        yield "sample", cell, "pytorch", [*TORCH, "sample", *sample]
+        if cell == "lstm":
+            yield "sample", cell, "pytorch --no-mkldnn", [*TORCH, "sample", *sample, "--no-mkldnn"]
+    yield "generate", "folk", "euterpe", [GEN_SPEED, "--builtin", "folk", "--bars", "32"]
+
+
+def median(results, key):
+    return statistics.median(r[key] for r in results)
+
+
+def spread(results, key):
+    values = [r[key] for r in results]
+    return f"{min(values):,.0f}–{max(values):,.0f}"
+
+
+def training_table(res):
+    lines = [
+        "| model | tool | parameters | tokens/CPU-s (range) | tokens/s | euterpe ÷ tool |",
+        "|---|---|---:|---:|---:|---:|",
+    ]
+    for cell in CELLS:
+        ours = median(res[("train", cell, "euterpe")], "tokens_per_cpu_s")
+        for tool in ["euterpe", "pytorch"]:
+            r = res[(("train", cell, tool))]
+            mine = median(r, "tokens_per_cpu_s")
+            ratio = "1.00 (reference)" if tool == "euterpe" else f"{ours / mine:.2f}×"
+            lines.append(
+                f"| {cell} | {tool} | {r[0]['parameters']:,} | {mine:,.0f} ({spread(r, 'tokens_per_cpu_s')}) "
+                f"| {median(r, 'tokens_per_s'):,.0f} | {ratio} |"
+            )
+    return "\n".join(lines)
+
+
+def sampling_table(res, tokens):
+    lines = [
+        "| model | tool | tokens/s (range) | ms per token | euterpe ÷ tool |",
+        "|---|---|---:|---:|---:|",
+    ]
+    for cell in CELLS:
+        ours = median(res[("sample", cell, "euterpe")], "tokens_per_s")
+        tools = ["euterpe", "pytorch"] + (["pytorch --no-mkldnn"] if cell == "lstm" else [])
+        for tool in tools:
+            r = res[("sample", cell, tool)]
+            mine = median(r, "tokens_per_s")
+            ratio = "1.00 (reference)" if tool == "euterpe" else f"{ours / mine:.1f}×"
+            lines.append(
+                f"| {cell} | {tool} | {mine:,.0f} ({spread(r, 'tokens_per_s')}) | {1000 / mine:.3f} | {ratio} |"
+            )
+    return "\n".join(lines)
+
+
+def replace_section(text, title, body):
+    """Replaces the `## title` section (up to the next `## `) or appends it."""
+    head = f"## {title}\n"
+    start = text.find(head)
+    if start < 0:
+        return text.rstrip("\n") + "\n\n" + head + "\n" + body + "\n"
+    end = text.find("\n## ", start + len(head))
+    end = len(text) if end < 0 else end + 1
+    return text[:start] + head + "\n" + body + "\n" + ("\n" if end < len(text) else "") + text[end:]
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--rounds", type=int, default=3)
+    p.add_argument("--steps", type=int, default=5)
+    p.add_argument("--tokens", type=int, default=2000)
+    p.add_argument("--out", type=Path, required=True)
+    p.add_argument("--docs", type=Path, required=True)
+    a = p.parse_args()
+    res = {}
+    for round_ in range(a.rounds):
+        for section, label, tool, cmd in jobs(a.steps, a.tokens):
+            print(f"[speed] round {round_ + 1}/{a.rounds}: {section} {label} {tool}", file=sys.stderr)
+            res.setdefault((section, label, tool), []).append(run(cmd))
+    (a.out / "results.json").write_text(
+        json.dumps({" | ".join(k): v for k, v in res.items()}, indent=1)
+    )
+    torch_version = res[("train", "lstm", "pytorch")][0]["torch"]
+    env = os.environ
+    common = (
+        f"* Command: `bash bench/speed.sh` (installs PyTorch into `bench/.venv-torch`)\n"
+        f"* Date: {env.get('BENCH_DATE', '?')}\n"
+        f"* Machine: {env.get('BENCH_MACHINE', '?')}; shared with other work, hence {a.rounds} interleaved rounds (median, range)\n"
+        f"* Versions: PyTorch {torch_version} (CPU, one thread); euterpe at this commit, release profile, {env.get('BENCH_RUSTC', '?')}\n"
+    )
+    gen = res[("generate", "folk", "euterpe")]
+    train_body = (
+        "Full training steps (forward, cross-entropy, backward, Adam) of the same token language "
+        "models on identical shapes of seeded random tokens, one thread each, per CPU-second "
+        "(`CLOCK_PROCESS_CPUTIME_ID`; Python's `time.process_time`). Recurrent models: vocabulary "
+        "130, embedding 64, 2 × 256 hidden, batch 32 × 128 tokens; Transformer: 4 pre-norm layers, "
+        "d = 256, 4 heads, feed-forward 1024, batch 32 × 256 tokens. euterpe: "
+        "`crates/euterpe-train/examples/token_speed.rs`; PyTorch: `bench/speed_ref.py train` "
+        "(nn.RNN/LSTM/GRU, nn.TransformerEncoderLayer; oneDNN on, PyTorch's default).\n\n"
+        + common + "\n" + training_table(res) + "\n\n"
+        "PyTorch's RNN and LSTM have two bias vectors per layer where euterpe's have one (the GRU "
+        "needs both), hence slightly different parameter counts; the work per token is the same."
+    )
+    sample_body = (
+        f"Batch-1 autoregressive sampling of {a.tokens} tokens from token 1, one token per step "
+        "with carried state (hidden states; a key/value cache for the Transformer), softmax "
+        "sampling at temperature 1, random weights, the same shapes as above. euterpe: "
+        "`crates/euterpe-generate/examples/gen_speed.rs`; PyTorch: `bench/speed_ref.py sample` "
+        "under `torch.inference_mode()`, with a hand-written key/value cache for the Transformer. "
+        "`--no-mkldnn` turns off oneDNN, which stock PyTorch uses for nn.LSTM on the CPU and "
+        "which is several times slower at batch 1.\n\n"
+        + common + "\n" + sampling_table(res, a.tokens) + "\n\n"
+        f"The whole generator with the built-in model (`gen_speed --builtin folk --bars 32`: "
+        f"grammar masks, sampling, decoding to a score): 32 bars, {median(gen, 'tokens'):,.0f} "
+        f"tokens in {median(gen, 'wall_s') * 1000:,.0f} ms ({median(gen, 'tokens_per_s'):,.0f} tokens/s)."
+    )
+    text = a.docs.read_text() if a.docs.exists() else "# Benchmarks\n"
+    text = replace_section(text, "Training speed", train_body)
+    text = replace_section(text, "Generation speed", sample_body)
+    a.docs.write_text(text)
+    print(training_table(res))
+    print(sampling_table(res, a.tokens))
+
+
+if __name__ == "__main__":
+    main()
