@@ -63,6 +63,7 @@ fn restore_default_sigpipe() {
 
 fn main() -> ExitCode {
     restore_default_sigpipe();
+    euterpe_models::backend::tune_allocator_for_tensors();
     let cli = Cli::parse();
     init_logging(cli.verbose);
     let result = match cli.command {

@@ -120,6 +120,7 @@ fn whole(args: &[String], name: &str) -> serde_json::Value {
 }
 
 fn main() {
+    euterpe_models::backend::tune_allocator_for_tensors();
     let args: Vec<String> = std::env::args().collect();
     let report = match args.iter().position(|a| a == "--builtin") {
         Some(i) => whole(&args, args.get(i + 1).map_or("folk", String::as_str)),

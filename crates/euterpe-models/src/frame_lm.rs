@@ -112,7 +112,12 @@ impl<B: RecurrentBackend> FrameLm<B> {
         let [batch, steps, _] = inputs.dims();
         let h = self.dropout.forward(self.core.forward(inputs));
         match (&self.bernoulli, &self.nade) {
-            (Some(head), _) => head.forward(h),
+            (Some(head), _) => {
+                // Two-dimensional, where the CPU backend's bias broadcast is a fast row loop.
+                let width = h.dims()[2];
+                head.forward(h.reshape([batch * steps, width]))
+                    .reshape([batch, steps, KEYS])
+            }
             (_, Some(nade)) => {
                 let width = h.dims()[2];
                 let flat = h.reshape([batch * steps, width]);

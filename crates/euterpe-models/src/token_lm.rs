@@ -49,8 +49,18 @@ impl<B: RecurrentBackend> TokenLm<B> {
 
     /// Logits `[batch, time, vocab]` for ids `[batch, time]`.
     pub fn forward(&self, ids: Tensor<B, 2, Int>) -> Tensor<B, 3> {
+        let [batch, steps] = ids.dims();
+        self.logits_2d(ids).reshape([batch, steps, self.vocab])
+    }
+
+    /// Logits `[batch × time, vocab]`: the head runs on a two-dimensional tensor, where the CPU
+    /// backend's broadcast of the bias is a fast row loop.
+    fn logits_2d(&self, ids: Tensor<B, 2, Int>) -> Tensor<B, 2> {
+        let [batch, steps] = ids.dims();
         let h = self.core.forward(self.embedding.forward(ids));
-        self.head.forward(self.dropout.forward(h))
+        let width = h.dims()[2];
+        self.head
+            .forward(self.dropout.forward(h).reshape([batch * steps, width]))
     }
 
     /// Summed negative log-likelihood (nats) of `targets` where `mask` is 1, and the number of
@@ -61,8 +71,13 @@ impl<B: RecurrentBackend> TokenLm<B> {
         targets: Tensor<B, 2, Int>,
         mask: Tensor<B, 2>,
     ) -> (Tensor<B, 1>, Tensor<B, 1>) {
-        let logits = self.forward(ids);
-        masked_cross_entropy(logits, targets, mask)
+        let [batch, steps] = ids.dims();
+        let logits = self.logits_2d(ids);
+        masked_cross_entropy(
+            logits,
+            targets.reshape([batch * steps]),
+            mask.reshape([batch * steps]),
+        )
     }
 
     /// The state before the first token.
@@ -91,20 +106,20 @@ impl<B: RecurrentBackend> TokenLm<B> {
     }
 }
 
-/// Summed masked cross-entropy over `[batch, time, classes]` logits, and the count of correct
-/// argmax predictions under the mask.
+/// Summed masked cross-entropy over `[n, classes]` logits with targets and mask `[n]`, and the
+/// count of correct argmax predictions under the mask.
 pub fn masked_cross_entropy<B: Backend>(
-    logits: Tensor<B, 3>,
-    targets: Tensor<B, 2, Int>,
-    mask: Tensor<B, 2>,
+    logits: Tensor<B, 2>,
+    targets: Tensor<B, 1, Int>,
+    mask: Tensor<B, 1>,
 ) -> (Tensor<B, 1>, Tensor<B, 1>) {
-    let logp = log_softmax(logits, 2);
+    let logp = log_softmax(logits, 1);
     let picked = logp
         .clone()
-        .gather(2, targets.clone().unsqueeze_dim::<3>(2))
-        .squeeze_dim::<2>(2);
+        .gather(1, targets.clone().unsqueeze_dim::<2>(1))
+        .squeeze_dim::<1>(1);
     let nll = (picked * mask.clone()).sum().neg();
-    let predicted = logp.argmax(2).squeeze_dim::<2>(2);
+    let predicted = logp.argmax(1).squeeze_dim::<1>(1);
     let correct = (predicted.equal(targets).float() * mask).sum();
     (nll, correct)
 }

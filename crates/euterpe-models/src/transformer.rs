@@ -1,14 +1,13 @@
 //! A causal, pre-norm Transformer decoder with learned positions.
 
 use burn::module::Module;
-use burn::nn::attention::generate_autoregressive_mask;
 use burn::nn::transformer::{
-    TransformerEncoder, TransformerEncoderConfig, TransformerEncoderInput,
+    TransformerEncoder, TransformerEncoderConfig, TransformerEncoderLayer,
 };
 use burn::nn::{Embedding, EmbeddingConfig, LayerNorm, LayerNormConfig};
 use burn::tensor::activation::softmax;
 use burn::tensor::backend::Backend;
-use burn::tensor::{Int, Tensor};
+use burn::tensor::{Int, Tensor, TensorData};
 
 use crate::config::ModelConfig;
 
@@ -56,14 +55,58 @@ impl<B: Backend> CausalTransformer<B> {
 
     /// Runs over `[batch, time, hidden]` (time ≤ `max_len`), each position attending to itself and
     /// the past only.
+    ///
+    /// The blocks are burn's `TransformerEncoderLayer`s (pre-norm), computed here on
+    /// two-dimensional `[batch × time, hidden]` tensors and with an additive causal mask, which
+    /// is what burn's encoder computes: the CPU backend broadcasts in two dimensions with a fast
+    /// row loop but in three or four dimensions element by element.
     pub fn forward(&self, x: Tensor<B, 3>) -> Tensor<B, 3> {
-        let [batch, steps, _] = x.dims();
-        let mask = generate_autoregressive_mask::<B>(batch, steps, &x.device());
-        let x = self.add_positions(x);
-        let y = self
-            .encoder
-            .forward(TransformerEncoderInput::new(x).mask_attn(mask));
-        self.norm.forward(y)
+        let [batch, steps, hidden] = x.dims();
+        let mask = causal_mask::<B>(steps, &x.device());
+        let mut x = self.add_positions(x).reshape([batch * steps, hidden]);
+        for layer in &self.encoder.layers {
+            let attended = self.attention(layer, layer.norm_2.forward(x.clone()), &mask, batch);
+            x = x + layer.dropout.forward(attended);
+            let ff = layer.pwff.forward(layer.norm_1.forward(x.clone()));
+            x = x + layer.dropout.forward(ff);
+        }
+        self.norm.forward(x).reshape([batch, steps, hidden])
+    }
+
+    /// Causal multi-head self-attention over `[batch × time, hidden]` rows.
+    fn attention(
+        &self,
+        layer: &TransformerEncoderLayer<B>,
+        x: Tensor<B, 2>,
+        mask: &Tensor<B, 2>,
+        batch: usize,
+    ) -> Tensor<B, 2> {
+        let mha = &layer.mha;
+        let [rows, hidden] = x.dims();
+        let steps = rows / batch;
+        let (heads, d_k) = (mha.n_heads, mha.d_k);
+        // [batch × time, hidden] → [batch × heads, time, d_k]
+        let split = |t: Tensor<B, 2>| {
+            t.reshape([batch, steps, heads, d_k])
+                .swap_dims(1, 2)
+                .reshape([batch * heads, steps, d_k])
+        };
+        let q = split(mha.query.forward(x.clone()));
+        let k = split(mha.key.forward(x.clone()));
+        let v = split(mha.value.forward(x));
+        let scores = q
+            .matmul(k.swap_dims(1, 2))
+            .div_scalar((d_k as f64).sqrt())
+            .reshape([batch * heads, steps * steps]);
+        let scores = mha.dropout.forward(scores + mask.clone());
+        let weights = softmax(scores.reshape([batch * heads * steps, steps]), 1);
+        let context = weights
+            .reshape([batch * heads, steps, steps])
+            .matmul(v)
+            .reshape([batch, heads, steps, d_k])
+            .swap_dims(1, 2)
+            .reshape([rows, hidden]);
+        mha.output.forward(context)
     }
 
     /// A fresh key/value cache for step-by-step inference of `batch` sequences.
@@ -113,6 +156,15 @@ impl<B: Backend> CausalTransformer<B> {
         cache.len += 1;
         self.norm.forward(x).reshape([batch, hidden])
     }
+}
+
+/// The additive causal mask `[1, time × time]`: 0 where position i may attend to j (j ≤ i), a
+/// large negative number elsewhere (finite, so that no row of the softmax is ever NaN).
+fn causal_mask<B: Backend>(steps: usize, device: &B::Device) -> Tensor<B, 2> {
+    let values: Vec<f32> = (0..steps * steps)
+        .map(|ij| if ij % steps > ij / steps { -1.0e9 } else { 0.0 })
+        .collect();
+    Tensor::from_data(TensorData::new(values, [1, steps * steps]), device)
 }
 
 /// The keys and values of one attention layer, `[batch, heads, capacity, d_k]`, valid up to the
@@ -206,5 +258,38 @@ impl<B: Backend> AppendKv<B> for Option<LayerKv<B>> {
         );
         *self = Some(kv);
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::backend::Cpu;
+    use burn::nn::attention::generate_autoregressive_mask;
+    use burn::nn::transformer::TransformerEncoderInput;
+    use burn::tensor::Distribution;
+
+    /// The two-dimensional forward pass computes what burn's own encoder computes with its
+    /// boolean causal mask.
+    #[test]
+    fn forward_matches_burns_encoder() {
+        let device = Default::default();
+        let config = ModelConfig {
+            hidden: 16,
+            heads: 4,
+            layers: 2,
+            dropout: 0.0,
+            max_len: 32,
+            ..ModelConfig::default()
+        };
+        let model = CausalTransformer::<Cpu>::new(&config, &device);
+        let (batch, steps) = (3, 11);
+        let x = Tensor::random([batch, steps, 16], Distribution::Default, &device);
+        let ours = model.forward(x.clone());
+        let mask = generate_autoregressive_mask::<Cpu>(batch, steps, &device);
+        let input = TransformerEncoderInput::new(model.add_positions(x)).mask_attn(mask);
+        let theirs = model.norm.forward(model.encoder.forward(input));
+        let diff: f32 = (ours - theirs).abs().max().into_scalar();
+        assert!(diff < 1e-4, "difference {diff}");
     }
 }

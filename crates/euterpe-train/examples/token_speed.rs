@@ -35,6 +35,7 @@ fn arg<T: std::str::FromStr>(args: &[String], name: &str, default: T) -> T {
 }
 
 fn main() {
+    euterpe_models::backend::tune_allocator_for_tensors();
     let args: Vec<String> = std::env::args().collect();
     let cell = match arg(&args, "--cell", "lstm".to_string()).as_str() {
         "rnn" => CellKind::Rnn,
