@@ -7,7 +7,9 @@ use burn::tensor::backend::Backend;
 use burn::tensor::Tensor;
 
 use crate::config::CellKind;
-use crate::recurrence::{recurrence, recurrence_from, Cell, RecurrenceParams, RecurrentBackend};
+use crate::recurrence::{
+    affine, recurrence, recurrence_from, Cell, RecurrenceParams, RecurrentBackend,
+};
 
 /// The carried state of one recurrent layer.
 #[derive(Debug, Clone)]
@@ -115,13 +117,13 @@ impl<B: RecurrentBackend> RecurrentLayer<B> {
         x: Tensor<B, 3>,
         state: LayerState<B>,
     ) -> (Tensor<B, 3>, LayerState<B>) {
-        let (hs, hidden, cell) = recurrence_from(
-            self.cell(),
-            self.project(x),
-            self.params(),
-            state.hidden,
-            state.cell,
-        );
+        let [batch, time, width] = x.dims();
+        let w = self.input.weight.val();
+        let gates = w.dims()[1];
+        // Few rows: the streaming product; the input bias is added inside the recurrence.
+        let xp = affine(x.reshape([batch * time, width]), w, None).reshape([batch, time, gates]);
+        let (hs, hidden, cell) =
+            recurrence_from(self.cell(), xp, self.params(), state.hidden, state.cell);
         (hs, LayerState { hidden, cell })
     }
 }

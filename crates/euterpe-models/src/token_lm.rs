@@ -8,7 +8,7 @@ use burn::tensor::{Int, Tensor};
 
 use crate::config::{CellKind, ModelConfig};
 use crate::core::{CoreState, SequenceCore};
-use crate::recurrence::RecurrentBackend;
+use crate::recurrence::{affine, RecurrentBackend};
 
 /// A next-token model.
 #[derive(Module, Debug)]
@@ -102,7 +102,12 @@ impl<B: RecurrentBackend> TokenLm<B> {
             .forward(ids.unsqueeze_dim::<2>(1))
             .squeeze_dim::<2>(1);
         let (h, state) = self.core.step(x, state);
-        (log_softmax(self.head.forward(h), 1), state)
+        let logits = affine(
+            h,
+            self.head.weight.val(),
+            self.head.bias.as_ref().map(|b| b.val()),
+        );
+        (log_softmax(logits, 1), state)
     }
 }
 

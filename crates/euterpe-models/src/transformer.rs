@@ -4,12 +4,13 @@ use burn::module::Module;
 use burn::nn::transformer::{
     TransformerEncoder, TransformerEncoderConfig, TransformerEncoderLayer,
 };
-use burn::nn::{Embedding, EmbeddingConfig, LayerNorm, LayerNormConfig};
+use burn::nn::{Embedding, EmbeddingConfig, LayerNorm, LayerNormConfig, Linear};
 use burn::tensor::activation::softmax;
 use burn::tensor::backend::Backend;
 use burn::tensor::{Int, Tensor, TensorData};
 
 use crate::config::ModelConfig;
+use crate::recurrence::{affine, RecurrentBackend};
 
 /// Self-attention layers over `[batch, time, hidden]` with a causal mask.
 #[derive(Module, Debug)]
@@ -123,38 +124,49 @@ impl<B: Backend> CausalTransformer<B> {
     ///
     /// Computes exactly what [`CausalTransformer::forward`] computes at that position (dropout
     /// off): the same pre-norm blocks, read from burn's encoder layers.
-    pub fn step(&self, x: Tensor<B, 2>, cache: &mut KvCache<B>) -> Tensor<B, 2> {
+    pub fn step(&self, x: Tensor<B, 2>, cache: &mut KvCache<B>) -> Tensor<B, 2>
+    where
+        B: RecurrentBackend,
+    {
         let [batch, hidden] = x.dims();
         let device = x.device();
         let position = Tensor::<B, 1, Int>::from_data([cache.len as i64], &device);
         let pos = self
             .positions
             .forward(position.reshape([1, 1]))
-            .reshape([1, 1, hidden]);
-        let mut x = x.reshape([batch, 1, hidden]) + pos;
+            .reshape([1, hidden]);
+        // Two-dimensional rows `[batch, hidden]` throughout, and the streaming product for every
+        // projection: at batch 1 the cost is reading the weights.
+        let linear = |l: &Linear<B>, x: Tensor<B, 2>| {
+            affine(x, l.weight.val(), l.bias.as_ref().map(|b| b.val()))
+        };
+        let mut x = x + pos;
         for (layer, slot) in self.encoder.layers.iter().zip(&mut cache.layers) {
             let mha = &layer.mha;
             let (heads, d_k) = (mha.n_heads, mha.d_k);
             let normed = layer.norm_2.forward(x.clone());
-            let split = |t: Tensor<B, 3>| t.reshape([batch, 1, heads, d_k]).swap_dims(1, 2);
-            let q = split(mha.query.forward(normed.clone()));
-            let k = split(mha.key.forward(normed.clone()));
-            let v = split(mha.value.forward(normed));
+            let split = |t: Tensor<B, 2>| t.reshape([batch, heads, 1, d_k]);
+            let q = split(linear(&mha.query, normed.clone()));
+            let k = split(linear(&mha.key, normed.clone()));
+            let v = split(linear(&mha.value, normed));
             let (keys, values) = slot.append(k, v, cache.len);
+            let seen = cache.len + 1;
             let scores = q
                 .matmul(keys.swap_dims(2, 3))
-                .div_scalar((d_k as f64).sqrt());
-            let weights = softmax(scores, 3);
-            let context = weights
-                .matmul(values)
-                .swap_dims(1, 2)
-                .reshape([batch, 1, hidden]);
-            x = x + mha.output.forward(context);
-            let ff = layer.pwff.forward(layer.norm_1.forward(x.clone()));
-            x = x + ff;
+                .div_scalar((d_k as f64).sqrt())
+                .reshape([batch * heads, seen]);
+            let weights = softmax(scores, 1).reshape([batch, heads, 1, seen]);
+            let context = weights.matmul(values).reshape([batch, hidden]);
+            x = x + linear(&mha.output, context);
+            let normed = layer.norm_1.forward(x.clone());
+            let inner = layer
+                .pwff
+                .activation
+                .forward(linear(&layer.pwff.linear_inner, normed));
+            x = x + linear(&layer.pwff.linear_outer, inner);
         }
         cache.len += 1;
-        self.norm.forward(x).reshape([batch, hidden])
+        self.norm.forward(x)
     }
 }
 

@@ -111,7 +111,24 @@ fn matmul(
                 dst[d.offset + r * d.stride..][..n].fill(0.0);
             }
         }
-        for (kk, w_row) in w.chunks_exact(n).take(k).enumerate() {
+        // Four rows of `w` per pass over the output, so that the output row is loaded and
+        // stored once per four rows instead of once per row.
+        let full = k / 4 * 4;
+        for kk in (0..full).step_by(4) {
+            let w4 = &w[kk * n..(kk + 4) * n];
+            let (w0, rest) = w4.split_at(n);
+            let (w1, rest) = rest.split_at(n);
+            let (w2, w3) = rest.split_at(n);
+            for r in 0..m {
+                let c = &a[ar.offset + r * ar.stride + kk..][..4];
+                let out = &mut dst[d.offset + r * d.stride..][..n];
+                for j in 0..n {
+                    out[j] += c[0] * w0[j] + c[1] * w1[j] + c[2] * w2[j] + c[3] * w3[j];
+                }
+            }
+        }
+        for kk in full..k {
+            let w_row = &w[kk * n..(kk + 1) * n];
             for r in 0..m {
                 let coef = a[ar.offset + r * ar.stride + kk];
                 let out = &mut dst[d.offset + r * d.stride..][..n];
@@ -467,6 +484,45 @@ fn backward_body(
         dx_tensor.clone()
     };
     (dx_tensor, dhp_tensor)
+}
+
+/// `x · w (+ b)` (see [`RecurrentBackend::affine`](super::RecurrentBackend::affine)): the
+/// vector loop for one to four rows, the general matrix product otherwise.
+pub fn affine(x: FlexTensor, w: FlexTensor, b: Option<FlexTensor>) -> FlexTensor {
+    let rows = x.shape()[0];
+    let prepared = (|| {
+        let b = match &b {
+            Some(b) => Some(contiguous(b.clone())?),
+            None => None,
+        };
+        Some((contiguous(x.clone())?, contiguous(w.clone())?, b))
+    })();
+    match prepared {
+        Some((x, w, b)) if rows <= 4 => dispatch!(affine_body(&x, &w, b.as_ref())),
+        _ => generic::affine::<Flex>(x, w, b),
+    }
+}
+
+#[inline(always)]
+fn affine_body(x: &FlexTensor, w: &FlexTensor, b: Option<&FlexTensor>) -> FlexTensor {
+    let (rows, k) = (x.shape()[0], x.shape()[1]);
+    let n = w.shape()[1];
+    let mut out = vec![0.0f32; rows * n];
+    if let Some(b) = b {
+        for row in out.chunks_exact_mut(n) {
+            row.copy_from_slice(view(b));
+        }
+    }
+    let d = Rows {
+        offset: 0,
+        stride: n,
+    };
+    let a = Rows {
+        offset: 0,
+        stride: k,
+    };
+    matmul((rows, n, k), &mut out, d, true, view(x), a, view(w), false);
+    tensor(out, &[rows, n])
 }
 
 /// The rational `tanh`, for the accuracy test.

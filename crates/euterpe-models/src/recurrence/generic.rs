@@ -219,3 +219,16 @@ pub fn backward<B: Backend>(
         unwrap(Tensor::stack::<3>(dhp, 1)),
     )
 }
+
+/// [`RecurrentBackend::affine`](super::RecurrentBackend::affine) with tensor operations.
+pub fn affine<B: Backend>(
+    x: FloatTensor<B>,
+    w: FloatTensor<B>,
+    b: Option<FloatTensor<B>>,
+) -> FloatTensor<B> {
+    let y = wrap::<B, 2>(x).matmul(wrap(w));
+    unwrap(match b {
+        Some(b) => y + wrap::<B, 1>(b).unsqueeze_dim::<2>(0),
+        None => y,
+    })
+}

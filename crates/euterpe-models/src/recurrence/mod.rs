@@ -117,6 +117,17 @@ pub trait RecurrentBackend: Backend {
         generic::backward::<Self>(cell, w, trace, grad_hidden)
     }
 
+    /// `x · w (+ b)` for `x` `[rows, in]`, `w` `[in, out]`, `b` `[out]`: the projections of
+    /// inference steps, where `rows` is the batch (often 1). The CPU backend streams `w` once
+    /// instead of packing it for a general matrix product.
+    fn affine(
+        x: FloatTensor<Self>,
+        w: FloatTensor<Self>,
+        b: Option<FloatTensor<Self>>,
+    ) -> FloatTensor<Self> {
+        generic::affine::<Self>(x, w, b)
+    }
+
     /// The differentiable operation: hidden states `[batch, time, hidden]` from the zero state.
     /// Autodiff backends record it as one node; others just run the forward pass.
     fn recurrence(cell: Cell, xp: FloatTensor<Self>, params: Params<Self>) -> FloatTensor<Self> {
@@ -156,6 +167,14 @@ impl RecurrentBackend for burn::backend::Flex {
     ) -> (FloatTensor<Self>, FloatTensor<Self>) {
         cpu::backward(cell, w, trace, grad_hidden)
     }
+
+    fn affine(
+        x: FloatTensor<Self>,
+        w: FloatTensor<Self>,
+        b: Option<FloatTensor<Self>>,
+    ) -> FloatTensor<Self> {
+        cpu::affine(x, w, b)
+    }
 }
 
 #[cfg(feature = "cuda")]
@@ -194,6 +213,15 @@ impl<B: Backend> RecurrenceParams<B> {
             hidden_bias: self.hidden_bias.map(unwrap),
         }
     }
+}
+
+/// `x · w (+ b)` for the few rows of an inference step (see [`RecurrentBackend::affine`]).
+pub fn affine<B: RecurrentBackend>(
+    x: Tensor<B, 2>,
+    w: Tensor<B, 2>,
+    b: Option<Tensor<B, 1>>,
+) -> Tensor<B, 2> {
+    wrap(B::affine(unwrap(x), unwrap(w), b.map(unwrap)))
 }
 
 /// Hidden states `[batch, time, hidden]` of a recurrence from the zero state, differentiable with
