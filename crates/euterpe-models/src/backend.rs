@@ -24,8 +24,12 @@ pub type GpuAutodiff = Autodiff<burn::backend::Cuda>;
 /// its mmap threshold with fresh mappings and returns them on free, so each step pays page faults
 /// and page zeroing for all of them (10–25 % of a Transformer's training time here). This keeps
 /// all allocations on the heap and stops trimming it. It changes process-wide state, so only
-/// binaries call it (at start-up, before any thread exists); elsewhere it does nothing.
+/// binaries call it (at start-up, before any thread exists); elsewhere, or when the environment
+/// variable `EUTERPE_SYSTEM_ALLOCATOR` is set, it does nothing.
 pub fn tune_allocator_for_tensors() {
+    if std::env::var_os("EUTERPE_SYSTEM_ALLOCATOR").is_some() {
+        return;
+    }
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: mallopt only changes allocator parameters; called before other threads start.
     unsafe {

@@ -2,12 +2,13 @@
 
 use burn::module::{Module, Param};
 use burn::nn::{Dropout, DropoutConfig, Initializer, Linear, LinearConfig};
-use burn::tensor::activation::{sigmoid, softplus};
+use burn::tensor::activation::softplus;
 use burn::tensor::backend::Backend;
 use burn::tensor::Tensor;
 
 use crate::config::{FrameHead, ModelConfig};
 use crate::core::{CoreState, SequenceCore};
+use crate::nade::nade_logits;
 use crate::recurrence::RecurrentBackend;
 
 /// Keys per frame.
@@ -41,33 +42,14 @@ impl<B: Backend> NadeHead<B> {
     }
 
     /// Per-key logits `[n, keys]` of frames `target` `[n, keys]` given states `[n, state]`: the
-    /// logit of key i depends on the keys below i (teacher forcing, all keys in parallel).
-    ///
-    /// Written with matrix products and materialised repeats rather than broadcasting, which the
-    /// CPU backend runs element by element through strided iterators.
-    fn logits(&self, state: Tensor<B, 2>, target: Tensor<B, 2>) -> Tensor<B, 2> {
-        let [n, _] = target.dims();
-        let hidden = self.w.dims()[1];
-        let device = target.device();
-        let bh = self.to_hidden_bias.forward(state.clone()); // [n, h]
-        let bv = self.to_visible_bias.forward(state); // [n, keys]
-                                                      // below[n, i, j] = target[n, j] for j < i: the keys under key i (a constant, no gradient).
-        let lower = Tensor::<B, 2>::ones([KEYS, KEYS], &device).tril(-1);
-        let below = target.reshape([n, 1, KEYS]).repeat_dim(1, KEYS)
-            * lower.unsqueeze_dim::<3>(0).repeat_dim(0, n);
-        // a_i = b_h + Σ_{j<i} v_j W_j for every key at once.
-        let acts = below.matmul(self.w.val().unsqueeze_dim::<3>(0).repeat_dim(0, n))
-            + bh.reshape([n, 1, hidden]).repeat_dim(1, KEYS);
-        let h = sigmoid(acts); // [n, keys, hidden]
-                               // logit_i = Σ_h h[i, h] V[h, i]: a product batched over keys.
-        let per_key = h.swap_dims(0, 1).matmul(
-            self.v
-                .val()
-                .transpose()
-                .reshape([KEYS, hidden, 1])
-                .repeat_dim(1, 1),
-        ); // [keys, n, 1]
-        per_key.reshape([KEYS, n]).transpose() + bv
+    /// logit of key i depends on the keys below i (teacher forcing; see [`crate::nade`]).
+    fn logits(&self, state: Tensor<B, 2>, target: Tensor<B, 2>) -> Tensor<B, 2>
+    where
+        B: RecurrentBackend,
+    {
+        let bh = self.to_hidden_bias.forward(state.clone());
+        let bv = self.to_visible_bias.forward(state);
+        nade_logits(bh, bv, self.w.val(), self.v.val(), target)
     }
 }
 

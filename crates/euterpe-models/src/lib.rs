@@ -16,6 +16,7 @@ pub mod backend;
 pub mod config;
 pub mod core;
 pub mod frame_lm;
+pub mod nade;
 pub mod recurrence;
 pub mod recurrent;
 pub mod token_lm;

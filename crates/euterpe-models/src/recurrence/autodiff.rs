@@ -106,6 +106,10 @@ impl<B: RecurrentBackend> Backward<B, 4> for GruBackward {
 }
 
 impl<B: RecurrentBackend, C: CheckpointStrategy> RecurrentBackend for Autodiff<B, C> {
+    fn nade(x: crate::nade::NadeInputs<Self>) -> FloatTensor<Self> {
+        crate::nade::autodiff::nade(x)
+    }
+
     fn recurrence(cell: Cell, xp: FloatTensor<Self>, params: Params<Self>) -> FloatTensor<Self> {
         let Params {
             input_bias,

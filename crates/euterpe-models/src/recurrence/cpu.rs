@@ -58,6 +58,12 @@ fn sigmoid(x: f32) -> f32 {
     0.5 + 0.5 * tanh(0.5 * x)
 }
 
+/// The rational sigmoid, for the other CPU kernels of the crate.
+#[inline(always)]
+pub(crate) fn fast_sigmoid(x: f32) -> f32 {
+    sigmoid(x)
+}
+
 /// A row-major block inside a buffer: rows start at `offset` and are `stride` apart.
 #[derive(Clone, Copy)]
 struct Rows {

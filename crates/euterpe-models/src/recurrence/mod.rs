@@ -30,6 +30,8 @@ use burn::tensor::backend::Backend;
 use burn::tensor::ops::FloatTensor;
 use burn::tensor::{Tensor, TensorPrimitive};
 
+use crate::nade::NadeInputs;
+
 /// The recurrent cells.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Cell {
@@ -128,6 +130,29 @@ pub trait RecurrentBackend: Backend {
         generic::affine::<Self>(x, w, b)
     }
 
+    /// The NADE logits `[frames, keys]` (see [`crate::nade`]), forward only.
+    fn nade_forward(x: NadeInputs<Self>) -> FloatTensor<Self> {
+        crate::nade::generic::forward::<Self>(x)
+    }
+
+    /// The NADE's gradients `(dbh, dbv, dw, dv)` given the logits' gradient.
+    fn nade_backward(
+        x: NadeInputs<Self>,
+        grad_logits: FloatTensor<Self>,
+    ) -> (
+        FloatTensor<Self>,
+        FloatTensor<Self>,
+        FloatTensor<Self>,
+        FloatTensor<Self>,
+    ) {
+        crate::nade::generic::backward::<Self>(x, grad_logits)
+    }
+
+    /// The differentiable NADE operation; autodiff backends record it as one node.
+    fn nade(x: NadeInputs<Self>) -> FloatTensor<Self> {
+        Self::nade_forward(x)
+    }
+
     /// The differentiable operation: hidden states `[batch, time, hidden]` from the zero state.
     /// Autodiff backends record it as one node; others just run the forward pass.
     fn recurrence(cell: Cell, xp: FloatTensor<Self>, params: Params<Self>) -> FloatTensor<Self> {
@@ -174,6 +199,22 @@ impl RecurrentBackend for burn::backend::Flex {
         b: Option<FloatTensor<Self>>,
     ) -> FloatTensor<Self> {
         cpu::affine(x, w, b)
+    }
+
+    fn nade_forward(x: NadeInputs<Self>) -> FloatTensor<Self> {
+        crate::nade::cpu::forward(x)
+    }
+
+    fn nade_backward(
+        x: NadeInputs<Self>,
+        grad_logits: FloatTensor<Self>,
+    ) -> (
+        FloatTensor<Self>,
+        FloatTensor<Self>,
+        FloatTensor<Self>,
+        FloatTensor<Self>,
+    ) {
+        crate::nade::cpu::backward(x, grad_logits)
     }
 }
 
