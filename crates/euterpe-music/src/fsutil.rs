@@ -6,7 +6,8 @@ use std::path::Path;
 use crate::MusicError;
 
 /// Writes a file atomically: the bytes go to a temporary file in the same folder, which is then
-/// renamed over `path`. A crash or an error never leaves a half-written `path` behind.
+/// renamed over `path`. A crash or an error never leaves a half-written `path` behind. A missing
+/// parent folder is created.
 pub fn write_atomically(
     path: &Path,
     write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
@@ -19,6 +20,12 @@ pub fn write_atomically(
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     };
+    // An output in a folder that does not exist yet gets the folder, as `--out runs/a/b.mid`
+    // users expect.
+    std::fs::create_dir_all(dir).map_err(|source| MusicError::Io {
+        path: dir.to_path_buf(),
+        source,
+    })?;
     let mut tmp = tempfile::Builder::new()
         .prefix(".euterpe-")
         .suffix(".tmp")
