@@ -3,7 +3,7 @@
 //! Each is a model directory under `models/` at the root of the repository, trained by
 //! `euterpe train` with a committed config; its `card.md` says how.
 
-use euterpe_models::{RecurrentBackend, TokenLm};
+use euterpe_models::{ModelBackend, TokenLm};
 use euterpe_music::tokens::{Tokenizer, Vocabulary};
 use euterpe_train::model_dir::load_weights_bytes;
 use euterpe_train::TrainConfig;
@@ -49,7 +49,7 @@ pub fn find(name: &str) -> Option<&'static BuiltinModel> {
 
 impl BuiltinModel {
     /// Builds the model and its tokenizer on `device`.
-    pub fn load<B: RecurrentBackend>(
+    pub fn load<B: ModelBackend>(
         &self,
         device: &B::Device,
     ) -> Result<(TokenLm<B>, Tokenizer), GenerateError> {

@@ -5,7 +5,7 @@ use burn::tensor::backend::Backend;
 use burn::tensor::{Int, Tensor, TensorData};
 use euterpe_data::batch::SplitMix64;
 use euterpe_models::core::CoreState;
-use euterpe_models::{RecurrentBackend, TokenLm};
+use euterpe_models::{ModelBackend, TokenLm};
 use euterpe_music::score::Score;
 use euterpe_music::tokens::{Grammar, GrammarOptions, Token, Tokenizer};
 
@@ -145,7 +145,7 @@ struct Row {
     done: bool,
 }
 
-impl<'m, B: RecurrentBackend> Generator<'m, B> {
+impl<'m, B: ModelBackend> Generator<'m, B> {
     /// A generator over a model and the tokenizer of its vocabulary.
     pub fn new(model: &'m TokenLm<B>, tokenizer: &'m Tokenizer, device: B::Device) -> Self {
         Generator {

@@ -6,7 +6,7 @@ use burn::tensor::backend::Backend;
 use burn::tensor::{Int, Tensor};
 
 use crate::config::{CellKind, ModelConfig};
-use crate::recurrence::RecurrentBackend;
+use crate::ops::ModelBackend;
 use crate::recurrent::{LayerState, RecurrentStack};
 use crate::transformer::{CausalTransformer, KvCache};
 
@@ -27,7 +27,7 @@ pub struct SequenceCore<B: Backend> {
     transformer: Option<CausalTransformer<B>>,
 }
 
-impl<B: RecurrentBackend> SequenceCore<B> {
+impl<B: ModelBackend> SequenceCore<B> {
     /// A core for inputs of size `input`.
     pub fn new(config: &ModelConfig, input: usize, device: &B::Device) -> Self {
         match config.cell {

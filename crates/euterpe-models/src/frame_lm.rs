@@ -9,7 +9,7 @@ use burn::tensor::Tensor;
 use crate::config::{FrameHead, ModelConfig};
 use crate::core::{CoreState, SequenceCore};
 use crate::nade::nade_logits;
-use crate::recurrence::RecurrentBackend;
+use crate::ops::ModelBackend;
 
 /// Keys per frame.
 pub const KEYS: usize = 88;
@@ -45,7 +45,7 @@ impl<B: Backend> NadeHead<B> {
     /// logit of key i depends on the keys below i (teacher forcing; see [`crate::nade`]).
     fn logits(&self, state: Tensor<B, 2>, target: Tensor<B, 2>) -> Tensor<B, 2>
     where
-        B: RecurrentBackend,
+        B: ModelBackend,
     {
         let bh = self.to_hidden_bias.forward(state.clone());
         let bv = self.to_visible_bias.forward(state);
@@ -62,7 +62,7 @@ pub struct FrameLm<B: Backend> {
     nade: Option<NadeHead<B>>,
 }
 
-impl<B: RecurrentBackend> FrameLm<B> {
+impl<B: ModelBackend> FrameLm<B> {
     /// A freshly initialised model.
     pub fn new(config: &ModelConfig, device: &B::Device) -> Self {
         let (bernoulli, nade) = match config.frame_head {

@@ -3,8 +3,10 @@
 //!
 //! * [`config`] — the serde configuration of every architecture (what a model directory records);
 //! * [`recurrent`] — vanilla RNN (tanh), LSTM and GRU layers, stacked with dropout;
-//! * [`recurrence`] — their recurrences as fused operations with hand-derived backward passes,
-//!   and [`RecurrentBackend`], the backend extension every model is generic over;
+//! * [`ops`] — [`ModelBackend`], the backend extension every model is generic over: fused
+//!   operations with hand-derived backward passes ([`recurrence`], [`nade`]);
+//! * [`recurrence`] — the RNN, LSTM and GRU recurrences as single operations;
+//! * [`nade`] — the NADE output of frame models as a single operation;
 //! * [`transformer`] — a causal pre-norm Transformer decoder with learned positions;
 //! * [`core`] — one sequence core over either kind, with carried state for step-by-step inference;
 //! * [`token_lm`] — language models over event tokens;
@@ -17,6 +19,7 @@ pub mod config;
 pub mod core;
 pub mod frame_lm;
 pub mod nade;
+pub mod ops;
 pub mod recurrence;
 pub mod recurrent;
 pub mod token_lm;
@@ -25,5 +28,5 @@ pub mod transformer;
 pub use burn;
 pub use config::{CellKind, FrameHead, ModelConfig};
 pub use frame_lm::FrameLm;
-pub use recurrence::{RecurrentBackend, TrainingBackend};
+pub use ops::{ModelBackend, TrainingBackend};
 pub use token_lm::TokenLm;

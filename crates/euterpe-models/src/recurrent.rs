@@ -7,9 +7,8 @@ use burn::tensor::backend::Backend;
 use burn::tensor::Tensor;
 
 use crate::config::CellKind;
-use crate::recurrence::{
-    affine, recurrence, recurrence_from, Cell, RecurrenceParams, RecurrentBackend,
-};
+use crate::ops::{affine, ModelBackend};
+use crate::recurrence::{recurrence, recurrence_from, Cell, RecurrenceParams};
 
 /// The carried state of one recurrent layer.
 #[derive(Debug, Clone)]
@@ -102,7 +101,7 @@ impl<B: Backend> RecurrentLayer<B> {
     }
 }
 
-impl<B: RecurrentBackend> RecurrentLayer<B> {
+impl<B: ModelBackend> RecurrentLayer<B> {
     /// Runs the layer over a whole sequence `[batch, time, input]` from the zero state (training
     /// and evaluation): one matrix product for the input projections of every step, then the
     /// fused recurrence, one autodiff node (see [`crate::recurrence`]).
@@ -164,7 +163,7 @@ impl<B: Backend> RecurrentStack<B> {
     }
 }
 
-impl<B: RecurrentBackend> RecurrentStack<B> {
+impl<B: ModelBackend> RecurrentStack<B> {
     /// Runs all layers over a whole sequence `[batch, time, input]` from the zero state.
     pub fn forward(&self, x: Tensor<B, 3>) -> Tensor<B, 3> {
         let mut x = x;

@@ -8,7 +8,7 @@ use burn::tensor::{Int, Tensor};
 
 use crate::config::{CellKind, ModelConfig};
 use crate::core::{CoreState, SequenceCore};
-use crate::recurrence::{affine, RecurrentBackend};
+use crate::ops::{affine, ModelBackend};
 
 /// A next-token model.
 #[derive(Module, Debug)]
@@ -20,7 +20,7 @@ pub struct TokenLm<B: Backend> {
     vocab: usize,
 }
 
-impl<B: RecurrentBackend> TokenLm<B> {
+impl<B: ModelBackend> TokenLm<B> {
     /// A freshly initialised model for a vocabulary of `vocab` tokens.
     pub fn new(config: &ModelConfig, vocab: usize, device: &B::Device) -> Self {
         let embed = if config.cell == CellKind::Transformer {

@@ -10,7 +10,7 @@ use burn::tensor::backend::Backend;
 use burn::tensor::{Int, Tensor, TensorData};
 
 use crate::config::ModelConfig;
-use crate::recurrence::{affine, RecurrentBackend};
+use crate::ops::{affine, ModelBackend};
 
 /// Self-attention layers over `[batch, time, hidden]` with a causal mask.
 #[derive(Module, Debug)]
@@ -126,7 +126,7 @@ impl<B: Backend> CausalTransformer<B> {
     /// off): the same pre-norm blocks, read from burn's encoder layers.
     pub fn step(&self, x: Tensor<B, 2>, cache: &mut KvCache<B>) -> Tensor<B, 2>
     where
-        B: RecurrentBackend,
+        B: ModelBackend,
     {
         let [batch, hidden] = x.dims();
         let device = x.device();

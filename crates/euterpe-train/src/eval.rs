@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use euterpe_data::Split;
-use euterpe_models::RecurrentBackend;
+use euterpe_models::ModelBackend;
 use serde::Serialize;
 
 use crate::data::TaskData;
@@ -39,7 +39,7 @@ pub struct EvalReport {
 /// For piano-roll data this is the standard benchmark figure: each frame's loss is the Bernoulli
 /// NLL summed over the 88 keys, the first frame of each sequence is not scored, and the total is
 /// divided by the number of scored frames.
-pub fn evaluate<B: RecurrentBackend>(
+pub fn evaluate<B: ModelBackend>(
     dir: &Path,
     data_path: &Path,
     split: Split,

@@ -13,7 +13,7 @@ use burn::module::{Module, ModuleVisitor, Param};
 use burn::record::{BinBytesRecorder, FullPrecisionSettings, Recorder};
 use burn::tensor::backend::Backend;
 use burn::tensor::Tensor;
-use euterpe_models::{FrameLm, RecurrentBackend, TokenLm};
+use euterpe_models::{FrameLm, ModelBackend, TokenLm};
 use euterpe_music::fsutil::{read_file, write_atomically};
 use euterpe_music::tokens::{Tokenizer, Vocabulary};
 
@@ -153,7 +153,7 @@ pub fn load_config(dir: &Path) -> Result<TrainConfig, TrainError> {
 }
 
 /// Loads the model of a directory, ready for evaluation or generation.
-pub fn load_model<B: RecurrentBackend>(
+pub fn load_model<B: ModelBackend>(
     dir: &Path,
     device: &B::Device,
 ) -> Result<(TrainConfig, LoadedModel<B>), TrainError> {

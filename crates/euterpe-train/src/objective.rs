@@ -2,7 +2,7 @@
 
 use burn::tensor::backend::Backend;
 use burn::tensor::{Int, Tensor, TensorData};
-use euterpe_models::{FrameLm, RecurrentBackend, TokenLm};
+use euterpe_models::{FrameLm, ModelBackend, TokenLm};
 
 use crate::data::Batch;
 
@@ -35,7 +35,7 @@ fn floats<B: Backend, const D: usize>(
     Tensor::from_data(TensorData::new(values.to_vec(), shape), device)
 }
 
-impl<B: RecurrentBackend> Objective<B> for TokenLm<B> {
+impl<B: ModelBackend> Objective<B> for TokenLm<B> {
     fn batch_loss(&self, batch: &Batch, device: &B::Device) -> BatchLoss<B> {
         let Batch::Tokens(b) = batch else {
             panic!("a token model is only given token batches");
@@ -54,7 +54,7 @@ impl<B: RecurrentBackend> Objective<B> for TokenLm<B> {
     }
 }
 
-impl<B: RecurrentBackend> Objective<B> for FrameLm<B> {
+impl<B: ModelBackend> Objective<B> for FrameLm<B> {
     fn batch_loss(&self, batch: &Batch, device: &B::Device) -> BatchLoss<B> {
         let Batch::Frames(b) = batch else {
             panic!("a frame model is only given frame batches");

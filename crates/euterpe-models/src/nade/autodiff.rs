@@ -8,13 +8,13 @@ use burn::backend::autodiff::Autodiff;
 use burn::tensor::ops::FloatTensor;
 
 use super::NadeInputs;
-use crate::recurrence::RecurrentBackend;
+use crate::ops::ModelBackend;
 
 /// Backward of the NADE (parents: `bh`, `bv`, `w`, `v`; the targets are data).
 #[derive(Debug)]
 struct NadeBackward;
 
-impl<B: RecurrentBackend> Backward<B, 4> for NadeBackward {
+impl<B: ModelBackend> Backward<B, 4> for NadeBackward {
     type State = NadeInputs<B>;
 
     fn backward(self, ops: Ops<NadeInputs<B>, 4>, grads: &mut Gradients, _: &mut Checkpointer) {
@@ -28,8 +28,8 @@ impl<B: RecurrentBackend> Backward<B, 4> for NadeBackward {
     }
 }
 
-/// [`RecurrentBackend::nade`] for autodiff backends.
-pub(crate) fn nade<B: RecurrentBackend, C: CheckpointStrategy>(
+/// [`ModelBackend::nade`] for autodiff backends.
+pub(crate) fn nade<B: ModelBackend, C: CheckpointStrategy>(
     x: NadeInputs<Autodiff<B, C>>,
 ) -> FloatTensor<Autodiff<B, C>> {
     let inner = NadeInputs {

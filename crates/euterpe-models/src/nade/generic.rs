@@ -6,7 +6,7 @@ use burn::tensor::ops::FloatTensor;
 use burn::tensor::Tensor;
 
 use super::NadeInputs;
-use crate::recurrence::{unwrap, wrap};
+use crate::ops::{unwrap, wrap};
 
 /// Per-key logits `[n, K]`, all keys in parallel (teacher forcing).
 ///
@@ -37,7 +37,7 @@ pub fn logits_tensors<B: Backend>(
     per_key.reshape([keys, n]).transpose() + bv
 }
 
-/// [`RecurrentBackend::nade`](crate::recurrence::RecurrentBackend::nade) on primitives.
+/// [`ModelBackend::nade`](crate::ops::ModelBackend::nade) on primitives.
 pub fn forward<B: Backend>(x: NadeInputs<B>) -> FloatTensor<B> {
     unwrap(logits_tensors::<B>(
         wrap(x.bh),

@@ -12,7 +12,7 @@
 //! `dv[:, i] += dl_i σ(a_i)`, `dw_i += t_i S`, then `S += δ_i`; finally `dbh = S`, `dbv = dl`.
 //!
 //! The targets are data: they get no gradient. [`nade_logits`] is the entry point; the backend
-//! methods are part of [`RecurrentBackend`](crate::recurrence::RecurrentBackend).
+//! methods are part of [`ModelBackend`](crate::ops::ModelBackend).
 
 pub mod autodiff;
 pub mod cpu;
@@ -20,7 +20,7 @@ pub mod generic;
 
 use burn::tensor::Tensor;
 
-use crate::recurrence::{unwrap, wrap, RecurrentBackend};
+use crate::ops::{unwrap, wrap, ModelBackend};
 
 /// The inputs of the NADE operation as primitives.
 #[derive(Debug, Clone)]
@@ -39,7 +39,7 @@ pub struct NadeInputs<B: burn::tensor::backend::Backend> {
 
 /// Per-key logits `[frames, K]` of the NADE, differentiable with respect to `bh`, `bv`, `w` and
 /// `v` (see the module documentation).
-pub fn nade_logits<B: RecurrentBackend>(
+pub fn nade_logits<B: ModelBackend>(
     bh: Tensor<B, 2>,
     bv: Tensor<B, 2>,
     w: Tensor<B, 2>,

@@ -5,7 +5,7 @@ use burn::backend::{Autodiff, Flex};
 use burn::tensor::{Distribution, Tensor};
 
 use super::*;
-use crate::recurrence::{unwrap, wrap};
+use crate::ops::{unwrap, wrap};
 
 type Ad = Autodiff<Flex>;
 

@@ -9,7 +9,8 @@ use burn::tensor::backend::Backend;
 use burn::tensor::ops::FloatTensor;
 use burn::tensor::Tensor;
 
-use super::{unwrap, wrap, Cell, Params, RecurrentBackend, Trace};
+use super::{unwrap, wrap, Cell, Params, Trace};
+use crate::ops::ModelBackend;
 
 /// What the backward pass needs: the cell, the recurrent weight and the forward trace.
 #[derive(Debug, Clone)]
@@ -52,7 +53,7 @@ fn weight_grad<B: Backend>(hidden: FloatTensor<B>, dhp: FloatTensor<B>) -> Float
 
 /// The gradients of one backward step, in the order of the parents: `xp`, the input bias, the
 /// recurrent weight and (GRU) the hidden bias; `None` where that parent needs none.
-fn gradients<B: RecurrentBackend>(
+fn gradients<B: ModelBackend>(
     state: State<B>,
     grad: FloatTensor<B>,
     wanted: [bool; 4],
@@ -70,7 +71,7 @@ fn gradients<B: RecurrentBackend>(
 #[derive(Debug)]
 struct RecurrenceBackward;
 
-impl<B: RecurrentBackend> Backward<B, 3> for RecurrenceBackward {
+impl<B: ModelBackend> Backward<B, 3> for RecurrenceBackward {
     type State = State<B>;
 
     fn backward(self, ops: Ops<State<B>, 3>, grads: &mut Gradients, _: &mut Checkpointer) {
@@ -90,7 +91,7 @@ impl<B: RecurrentBackend> Backward<B, 3> for RecurrenceBackward {
 #[derive(Debug)]
 struct GruBackward;
 
-impl<B: RecurrentBackend> Backward<B, 4> for GruBackward {
+impl<B: ModelBackend> Backward<B, 4> for GruBackward {
     type State = State<B>;
 
     fn backward(self, ops: Ops<State<B>, 4>, grads: &mut Gradients, _: &mut Checkpointer) {
@@ -105,69 +106,68 @@ impl<B: RecurrentBackend> Backward<B, 4> for GruBackward {
     }
 }
 
-impl<B: RecurrentBackend, C: CheckpointStrategy> RecurrentBackend for Autodiff<B, C> {
-    fn nade(x: crate::nade::NadeInputs<Self>) -> FloatTensor<Self> {
-        crate::nade::autodiff::nade(x)
-    }
-
-    fn recurrence(cell: Cell, xp: FloatTensor<Self>, params: Params<Self>) -> FloatTensor<Self> {
-        let Params {
-            input_bias,
+/// [`ModelBackend::recurrence`] for autodiff backends.
+pub(crate) fn recurrence<B: ModelBackend, C: CheckpointStrategy>(
+    cell: Cell,
+    xp: FloatTensor<Autodiff<B, C>>,
+    params: Params<Autodiff<B, C>>,
+) -> FloatTensor<Autodiff<B, C>> {
+    let Params {
+        input_bias,
+        w,
+        hidden_bias,
+    } = params;
+    let run = |xp, w: FloatTensor<B>, hidden_bias| {
+        let inner = Params {
+            input_bias: input_bias.primitive.clone(),
             w,
             hidden_bias,
-        } = params;
-        let run = |xp, w: FloatTensor<B>, hidden_bias| {
-            let inner = Params {
-                input_bias: input_bias.primitive.clone(),
-                w,
-                hidden_bias,
-            };
-            B::recurrence_forward(cell, xp, inner, None)
         };
-        match hidden_bias {
-            Some(hb) => {
-                let nodes = [
-                    xp.node.clone(),
-                    input_bias.node.clone(),
-                    w.node.clone(),
-                    hb.node.clone(),
-                ];
-                match GruBackward.prepare::<C>(nodes).compute_bound().stateful() {
-                    OpsKind::Tracked(prep) => {
-                        let trace = run(xp.primitive, w.primitive.clone(), Some(hb.primitive));
-                        let output = trace.hidden.clone();
-                        let state = State {
-                            cell,
-                            w: w.primitive,
-                            trace,
-                        };
-                        prep.finish(state, output)
-                    }
-                    OpsKind::UnTracked(prep) => {
-                        prep.finish(run(xp.primitive, w.primitive, Some(hb.primitive)).hidden)
-                    }
+        B::recurrence_forward(cell, xp, inner, None)
+    };
+    match hidden_bias {
+        Some(hb) => {
+            let nodes = [
+                xp.node.clone(),
+                input_bias.node.clone(),
+                w.node.clone(),
+                hb.node.clone(),
+            ];
+            match GruBackward.prepare::<C>(nodes).compute_bound().stateful() {
+                OpsKind::Tracked(prep) => {
+                    let trace = run(xp.primitive, w.primitive.clone(), Some(hb.primitive));
+                    let output = trace.hidden.clone();
+                    let state = State {
+                        cell,
+                        w: w.primitive,
+                        trace,
+                    };
+                    prep.finish(state, output)
+                }
+                OpsKind::UnTracked(prep) => {
+                    prep.finish(run(xp.primitive, w.primitive, Some(hb.primitive)).hidden)
                 }
             }
-            None => {
-                let nodes = [xp.node.clone(), input_bias.node.clone(), w.node.clone()];
-                match RecurrenceBackward
-                    .prepare::<C>(nodes)
-                    .compute_bound()
-                    .stateful()
-                {
-                    OpsKind::Tracked(prep) => {
-                        let trace = run(xp.primitive, w.primitive.clone(), None);
-                        let output = trace.hidden.clone();
-                        let state = State {
-                            cell,
-                            w: w.primitive,
-                            trace,
-                        };
-                        prep.finish(state, output)
-                    }
-                    OpsKind::UnTracked(prep) => {
-                        prep.finish(run(xp.primitive, w.primitive, None).hidden)
-                    }
+        }
+        None => {
+            let nodes = [xp.node.clone(), input_bias.node.clone(), w.node.clone()];
+            match RecurrenceBackward
+                .prepare::<C>(nodes)
+                .compute_bound()
+                .stateful()
+            {
+                OpsKind::Tracked(prep) => {
+                    let trace = run(xp.primitive, w.primitive.clone(), None);
+                    let output = trace.hidden.clone();
+                    let state = State {
+                        cell,
+                        w: w.primitive,
+                        trace,
+                    };
+                    prep.finish(state, output)
+                }
+                OpsKind::UnTracked(prep) => {
+                    prep.finish(run(xp.primitive, w.primitive, None).hidden)
                 }
             }
         }

@@ -211,7 +211,7 @@ fn inputs(
     })
 }
 
-/// The forward pass (see [`RecurrentBackend::recurrence_forward`](super::RecurrentBackend)).
+/// The forward pass (see [`ModelBackend::recurrence_forward`](super::ModelBackend)).
 pub fn forward(
     cell: Cell,
     xp: FlexTensor,
@@ -350,7 +350,7 @@ fn forward_body(
     }
 }
 
-/// The backward pass (see [`RecurrentBackend::recurrence_backward`](super::RecurrentBackend)).
+/// The backward pass (see [`ModelBackend::recurrence_backward`](super::ModelBackend)).
 pub fn backward(
     cell: Cell,
     w: FlexTensor,
@@ -492,7 +492,7 @@ fn backward_body(
     (dx_tensor, dhp_tensor)
 }
 
-/// `x · w (+ b)` (see [`RecurrentBackend::affine`](super::RecurrentBackend::affine)): the
+/// `x · w (+ b)` (see [`ModelBackend::affine`](super::ModelBackend::affine)): the
 /// vector loop for one to four rows, the general matrix product otherwise.
 pub fn affine(x: FlexTensor, w: FlexTensor, b: Option<FlexTensor>) -> FlexTensor {
     let rows = x.shape()[0];

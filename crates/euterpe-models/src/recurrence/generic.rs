@@ -105,7 +105,7 @@ pub fn forward_tensors<B: Backend>(
     (Tensor::stack(hidden, 1), saved)
 }
 
-/// [`RecurrentBackend::recurrence_forward`](super::RecurrentBackend::recurrence_forward) on
+/// [`ModelBackend::recurrence_forward`](super::ModelBackend::recurrence_forward) on
 /// primitives.
 pub fn forward<B: Backend>(
     cell: Cell,
@@ -126,7 +126,7 @@ pub fn forward<B: Backend>(
     }
 }
 
-/// [`RecurrentBackend::recurrence_backward`](super::RecurrentBackend::recurrence_backward) on
+/// [`ModelBackend::recurrence_backward`](super::ModelBackend::recurrence_backward) on
 /// primitives: the formulas of the module documentation, one step at a time from the last.
 pub fn backward<B: Backend>(
     cell: Cell,
@@ -220,7 +220,7 @@ pub fn backward<B: Backend>(
     )
 }
 
-/// [`RecurrentBackend::affine`](super::RecurrentBackend::affine) with tensor operations.
+/// [`ModelBackend::affine`](super::ModelBackend::affine) with tensor operations.
 pub fn affine<B: Backend>(
     x: FloatTensor<B>,
     w: FloatTensor<B>,

@@ -8,10 +8,10 @@
 //! [`generic`]) returns the gradient at the projections, from which the weight gradient is one
 //! large matrix product over all steps.
 //!
-//! [`RecurrentBackend`] is the backend extension: every backend gets a correct implementation
-//! written with burn tensor operations ([`generic`]); the CPU backend (`flex`) overrides it with
-//! fused loops over raw `f32` buffers and `gemm` ([`cpu`]); [`Autodiff`](burn::backend::Autodiff)
-//! wraps either in one graph node ([`autodiff`]). The gradient tests check the hand-derived backward
+//! The operation is part of [`ModelBackend`](crate::ops::ModelBackend): every backend gets a
+//! correct implementation written with burn tensor operations ([`generic`]); the CPU backend
+//! (`flex`) overrides it with fused loops over raw `f32` buffers and `gemm` ([`cpu`]);
+//! [`Autodiff`](burn::backend::Autodiff) wraps either in one graph node ([`autodiff`]). The gradient tests check the hand-derived backward
 //! passes against burn's autodiff of the step-by-step formulation.
 //!
 //! Conventions: inputs `xp` are `[batch, time, gates × hidden]`, the input projections `x · w_ih`
@@ -28,9 +28,10 @@ pub mod generic;
 
 use burn::tensor::backend::Backend;
 use burn::tensor::ops::FloatTensor;
-use burn::tensor::{Tensor, TensorPrimitive};
+use burn::tensor::Tensor;
 
-use crate::nade::NadeInputs;
+use crate::ops::ModelBackend;
+pub(crate) use crate::ops::{unwrap, wrap};
 
 /// The recurrent cells.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -94,143 +95,6 @@ pub struct Initial<B: Backend> {
     pub cell: Option<FloatTensor<B>>,
 }
 
-/// A backend that runs whole recurrences as one operation.
-pub trait RecurrentBackend: Backend {
-    /// Runs the recurrence over every step of `xp`, from `initial` or the zero state.
-    fn recurrence_forward(
-        cell: Cell,
-        xp: FloatTensor<Self>,
-        params: Params<Self>,
-        initial: Option<Initial<Self>>,
-    ) -> Trace<Self> {
-        generic::forward::<Self>(cell, xp, params, initial)
-    }
-
-    /// Back-propagation through time from the zero state: given the loss gradient at every hidden
-    /// state `[batch, time, hidden]`, returns the gradients at the input projections and at the
-    /// hidden projections (both `[batch, time, gates × hidden]`; they differ only in the GRU's
-    /// candidate gate, where the reset gate scales the hidden projection).
-    fn recurrence_backward(
-        cell: Cell,
-        w: FloatTensor<Self>,
-        trace: Trace<Self>,
-        grad_hidden: FloatTensor<Self>,
-    ) -> (FloatTensor<Self>, FloatTensor<Self>) {
-        generic::backward::<Self>(cell, w, trace, grad_hidden)
-    }
-
-    /// `x · w (+ b)` for `x` `[rows, in]`, `w` `[in, out]`, `b` `[out]`: the projections of
-    /// inference steps, where `rows` is the batch (often 1). The CPU backend streams `w` once
-    /// instead of packing it for a general matrix product.
-    fn affine(
-        x: FloatTensor<Self>,
-        w: FloatTensor<Self>,
-        b: Option<FloatTensor<Self>>,
-    ) -> FloatTensor<Self> {
-        generic::affine::<Self>(x, w, b)
-    }
-
-    /// The NADE logits `[frames, keys]` (see [`crate::nade`]), forward only.
-    fn nade_forward(x: NadeInputs<Self>) -> FloatTensor<Self> {
-        crate::nade::generic::forward::<Self>(x)
-    }
-
-    /// The NADE's gradients `(dbh, dbv, dw, dv)` given the logits' gradient.
-    fn nade_backward(
-        x: NadeInputs<Self>,
-        grad_logits: FloatTensor<Self>,
-    ) -> (
-        FloatTensor<Self>,
-        FloatTensor<Self>,
-        FloatTensor<Self>,
-        FloatTensor<Self>,
-    ) {
-        crate::nade::generic::backward::<Self>(x, grad_logits)
-    }
-
-    /// The differentiable NADE operation; autodiff backends record it as one node.
-    fn nade(x: NadeInputs<Self>) -> FloatTensor<Self> {
-        Self::nade_forward(x)
-    }
-
-    /// The differentiable operation: hidden states `[batch, time, hidden]` from the zero state.
-    /// Autodiff backends record it as one node; others just run the forward pass.
-    fn recurrence(cell: Cell, xp: FloatTensor<Self>, params: Params<Self>) -> FloatTensor<Self> {
-        Self::recurrence_forward(cell, xp, params, None).hidden
-    }
-}
-
-/// An autodiff backend for training whose inner backend (evaluation, `model.valid()`) runs the
-/// fused recurrences too.
-pub trait TrainingBackend:
-    burn::tensor::backend::AutodiffBackend<InnerBackend: RecurrentBackend> + RecurrentBackend
-{
-}
-
-impl<B> TrainingBackend for B
-where
-    B: burn::tensor::backend::AutodiffBackend + RecurrentBackend,
-    B::InnerBackend: RecurrentBackend,
-{
-}
-
-impl RecurrentBackend for burn::backend::Flex {
-    fn recurrence_forward(
-        cell: Cell,
-        xp: FloatTensor<Self>,
-        params: Params<Self>,
-        initial: Option<Initial<Self>>,
-    ) -> Trace<Self> {
-        cpu::forward(cell, xp, params, initial)
-    }
-
-    fn recurrence_backward(
-        cell: Cell,
-        w: FloatTensor<Self>,
-        trace: Trace<Self>,
-        grad_hidden: FloatTensor<Self>,
-    ) -> (FloatTensor<Self>, FloatTensor<Self>) {
-        cpu::backward(cell, w, trace, grad_hidden)
-    }
-
-    fn affine(
-        x: FloatTensor<Self>,
-        w: FloatTensor<Self>,
-        b: Option<FloatTensor<Self>>,
-    ) -> FloatTensor<Self> {
-        cpu::affine(x, w, b)
-    }
-
-    fn nade_forward(x: NadeInputs<Self>) -> FloatTensor<Self> {
-        crate::nade::cpu::forward(x)
-    }
-
-    fn nade_backward(
-        x: NadeInputs<Self>,
-        grad_logits: FloatTensor<Self>,
-    ) -> (
-        FloatTensor<Self>,
-        FloatTensor<Self>,
-        FloatTensor<Self>,
-        FloatTensor<Self>,
-    ) {
-        crate::nade::cpu::backward(x, grad_logits)
-    }
-}
-
-#[cfg(feature = "cuda")]
-impl RecurrentBackend for burn::backend::Cuda {}
-
-/// A float tensor from a primitive.
-pub(crate) fn wrap<B: Backend, const D: usize>(p: FloatTensor<B>) -> Tensor<B, D> {
-    Tensor::from_primitive(TensorPrimitive::Float(p))
-}
-
-/// The primitive of a float tensor.
-pub(crate) fn unwrap<B: Backend, const D: usize>(t: Tensor<B, D>) -> FloatTensor<B> {
-    t.into_primitive().tensor()
-}
-
 /// The parameters of a recurrence as tensors (see [`Params`]).
 #[derive(Debug, Clone)]
 pub struct RecurrenceParams<B: Backend> {
@@ -256,18 +120,9 @@ impl<B: Backend> RecurrenceParams<B> {
     }
 }
 
-/// `x · w (+ b)` for the few rows of an inference step (see [`RecurrentBackend::affine`]).
-pub fn affine<B: RecurrentBackend>(
-    x: Tensor<B, 2>,
-    w: Tensor<B, 2>,
-    b: Option<Tensor<B, 1>>,
-) -> Tensor<B, 2> {
-    wrap(B::affine(unwrap(x), unwrap(w), b.map(unwrap)))
-}
-
 /// Hidden states `[batch, time, hidden]` of a recurrence from the zero state, differentiable with
 /// respect to `xp` and every parameter (see the module documentation for the layouts).
-pub fn recurrence<B: RecurrentBackend>(
+pub fn recurrence<B: ModelBackend>(
     cell: Cell,
     xp: Tensor<B, 3>,
     params: RecurrenceParams<B>,
@@ -281,7 +136,7 @@ pub fn recurrence<B: RecurrentBackend>(
 
 /// Inference with carried state: runs every step of `xp` from `hidden` (and `cell_state` for the
 /// LSTM); returns the hidden states `[batch, time, hidden]` and the final hidden and cell states.
-pub fn recurrence_from<B: RecurrentBackend>(
+pub fn recurrence_from<B: ModelBackend>(
     cell: Cell,
     xp: Tensor<B, 3>,
     params: RecurrenceParams<B>,

@@ -1,0 +1,177 @@
+//! The backend extension behind euterpe's models: the operations that burn's tensor API cannot
+//! express efficiently, each with a correct default written in burn tensor operations, fused CPU
+//! loops for the `flex` backend, and one autodiff node with a hand-derived backward pass.
+//!
+//! * the recurrences of RNN, LSTM and GRU layers ([`crate::recurrence`]);
+//! * the NADE output of frame models ([`crate::nade`]);
+//! * few-row affine products for inference steps ([`ModelBackend::affine`]).
+//!
+//! Every model is generic over [`ModelBackend`]; training over [`TrainingBackend`]. A new backend
+//! needs only `impl ModelBackend for NewBackend {}` to run everything (the defaults), and can then
+//! override what it can do faster.
+
+use burn::backend::autodiff::checkpoint::strategy::CheckpointStrategy;
+use burn::backend::autodiff::Autodiff;
+use burn::tensor::backend::Backend;
+use burn::tensor::ops::FloatTensor;
+use burn::tensor::{Tensor, TensorPrimitive};
+
+use crate::nade::NadeInputs;
+use crate::recurrence::{Cell, Initial, Params, Trace};
+use crate::{nade, recurrence};
+
+/// A burn backend with euterpe's fused operations.
+pub trait ModelBackend: Backend {
+    /// Runs the recurrence over every step of `xp`, from `initial` or the zero state.
+    fn recurrence_forward(
+        cell: Cell,
+        xp: FloatTensor<Self>,
+        params: Params<Self>,
+        initial: Option<Initial<Self>>,
+    ) -> Trace<Self> {
+        recurrence::generic::forward::<Self>(cell, xp, params, initial)
+    }
+
+    /// Back-propagation through time from the zero state: given the loss gradient at every hidden
+    /// state `[batch, time, hidden]`, returns the gradients at the input projections and at the
+    /// hidden projections (both `[batch, time, gates × hidden]`; they differ only in the GRU's
+    /// candidate gate, where the reset gate scales the hidden projection).
+    fn recurrence_backward(
+        cell: Cell,
+        w: FloatTensor<Self>,
+        trace: Trace<Self>,
+        grad_hidden: FloatTensor<Self>,
+    ) -> (FloatTensor<Self>, FloatTensor<Self>) {
+        recurrence::generic::backward::<Self>(cell, w, trace, grad_hidden)
+    }
+
+    /// `x · w (+ b)` for `x` `[rows, in]`, `w` `[in, out]`, `b` `[out]`: the projections of
+    /// inference steps, where `rows` is the batch (often 1). The CPU backend streams `w` once
+    /// instead of packing it for a general matrix product.
+    fn affine(
+        x: FloatTensor<Self>,
+        w: FloatTensor<Self>,
+        b: Option<FloatTensor<Self>>,
+    ) -> FloatTensor<Self> {
+        recurrence::generic::affine::<Self>(x, w, b)
+    }
+
+    /// The NADE logits `[frames, keys]` (see [`crate::nade`]), forward only.
+    fn nade_forward(x: NadeInputs<Self>) -> FloatTensor<Self> {
+        nade::generic::forward::<Self>(x)
+    }
+
+    /// The NADE's gradients `(dbh, dbv, dw, dv)` given the logits' gradient.
+    fn nade_backward(
+        x: NadeInputs<Self>,
+        grad_logits: FloatTensor<Self>,
+    ) -> (
+        FloatTensor<Self>,
+        FloatTensor<Self>,
+        FloatTensor<Self>,
+        FloatTensor<Self>,
+    ) {
+        nade::generic::backward::<Self>(x, grad_logits)
+    }
+
+    /// The differentiable NADE operation; autodiff backends record it as one node.
+    fn nade(x: NadeInputs<Self>) -> FloatTensor<Self> {
+        Self::nade_forward(x)
+    }
+
+    /// The differentiable operation: hidden states `[batch, time, hidden]` from the zero state.
+    /// Autodiff backends record it as one node; others just run the forward pass.
+    fn recurrence(cell: Cell, xp: FloatTensor<Self>, params: Params<Self>) -> FloatTensor<Self> {
+        Self::recurrence_forward(cell, xp, params, None).hidden
+    }
+}
+
+/// An autodiff backend for training whose inner backend (evaluation, `model.valid()`) runs the
+/// fused recurrences too.
+pub trait TrainingBackend:
+    burn::tensor::backend::AutodiffBackend<InnerBackend: ModelBackend> + ModelBackend
+{
+}
+
+impl<B> TrainingBackend for B
+where
+    B: burn::tensor::backend::AutodiffBackend + ModelBackend,
+    B::InnerBackend: ModelBackend,
+{
+}
+
+impl ModelBackend for burn::backend::Flex {
+    fn recurrence_forward(
+        cell: Cell,
+        xp: FloatTensor<Self>,
+        params: Params<Self>,
+        initial: Option<Initial<Self>>,
+    ) -> Trace<Self> {
+        recurrence::cpu::forward(cell, xp, params, initial)
+    }
+
+    fn recurrence_backward(
+        cell: Cell,
+        w: FloatTensor<Self>,
+        trace: Trace<Self>,
+        grad_hidden: FloatTensor<Self>,
+    ) -> (FloatTensor<Self>, FloatTensor<Self>) {
+        recurrence::cpu::backward(cell, w, trace, grad_hidden)
+    }
+
+    fn affine(
+        x: FloatTensor<Self>,
+        w: FloatTensor<Self>,
+        b: Option<FloatTensor<Self>>,
+    ) -> FloatTensor<Self> {
+        recurrence::cpu::affine(x, w, b)
+    }
+
+    fn nade_forward(x: NadeInputs<Self>) -> FloatTensor<Self> {
+        nade::cpu::forward(x)
+    }
+
+    fn nade_backward(
+        x: NadeInputs<Self>,
+        grad_logits: FloatTensor<Self>,
+    ) -> (
+        FloatTensor<Self>,
+        FloatTensor<Self>,
+        FloatTensor<Self>,
+        FloatTensor<Self>,
+    ) {
+        nade::cpu::backward(x, grad_logits)
+    }
+}
+
+#[cfg(feature = "cuda")]
+impl ModelBackend for burn::backend::Cuda {}
+
+/// A float tensor from a primitive.
+pub(crate) fn wrap<B: Backend, const D: usize>(p: FloatTensor<B>) -> Tensor<B, D> {
+    Tensor::from_primitive(TensorPrimitive::Float(p))
+}
+
+/// The primitive of a float tensor.
+pub(crate) fn unwrap<B: Backend, const D: usize>(t: Tensor<B, D>) -> FloatTensor<B> {
+    t.into_primitive().tensor()
+}
+
+impl<B: ModelBackend, C: CheckpointStrategy> ModelBackend for Autodiff<B, C> {
+    fn recurrence(cell: Cell, xp: FloatTensor<Self>, params: Params<Self>) -> FloatTensor<Self> {
+        recurrence::autodiff::recurrence(cell, xp, params)
+    }
+
+    fn nade(x: NadeInputs<Self>) -> FloatTensor<Self> {
+        nade::autodiff::nade(x)
+    }
+}
+
+/// `x · w (+ b)` for the few rows of an inference step (see [`ModelBackend::affine`]).
+pub fn affine<B: ModelBackend>(
+    x: Tensor<B, 2>,
+    w: Tensor<B, 2>,
+    b: Option<Tensor<B, 1>>,
+) -> Tensor<B, 2> {
+    wrap(B::affine(unwrap(x), unwrap(w), b.map(unwrap)))
+}
