@@ -22,10 +22,7 @@ pub fn write_atomically(
     };
     // An output in a folder that does not exist yet gets the folder, as `--out runs/a/b.mid`
     // users expect.
-    std::fs::create_dir_all(dir).map_err(|source| MusicError::Io {
-        path: dir.to_path_buf(),
-        source,
-    })?;
+    std::fs::create_dir_all(dir).map_err(io_err)?;
     let mut tmp = tempfile::Builder::new()
         .prefix(".euterpe-")
         .suffix(".tmp")

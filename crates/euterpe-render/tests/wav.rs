@@ -212,10 +212,12 @@ fn bad_options_are_errors() {
 #[test]
 fn unwritable_destination_names_the_file() {
     let score = score_of(0, false, &[(0, 480, 60, 100)]);
-    let path = std::path::Path::new("/nonexistent-dir/out.wav");
-    let err = render_to_wav(&score, path, &RenderOptions::default()).unwrap_err();
-    assert!(
-        err.to_string().contains("/nonexistent-dir/out.wav"),
-        "{err}"
-    );
+    // A folder cannot be made inside a regular file, whoever runs the test.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("not-a-folder");
+    std::fs::write(&file, b"x").unwrap();
+    let path = file.join("out.wav");
+    let err = render_to_wav(&score, &path, &RenderOptions::default()).unwrap_err();
+    assert!(err.to_string().contains(&*path.to_string_lossy()), "{err}");
+    assert!(!path.exists());
 }
