@@ -56,6 +56,20 @@ pub trait ModelBackend: Backend {
         recurrence::generic::affine::<Self>(x, w, b)
     }
 
+    /// Writes `value` `[batch, heads, 1, d_k]` at position `at` of a key/value cache `[batch,
+    /// heads, capacity, d_k]` and returns the cache (inference). The CPU backend writes in place
+    /// when the cache is not shared; burn's `slice_assign` copies the whole cache every time.
+    fn cache_write(
+        cache: FloatTensor<Self>,
+        at: usize,
+        value: FloatTensor<Self>,
+    ) -> FloatTensor<Self> {
+        let cache: Tensor<Self, 4> = wrap(cache);
+        let value: Tensor<Self, 4> = wrap(value);
+        let [batch, heads, _, d_k] = value.dims();
+        unwrap(cache.slice_assign([0..batch, 0..heads, at..at + 1, 0..d_k], value))
+    }
+
     /// The NADE logits `[frames, keys]` (see [`crate::nade`]), forward only.
     fn nade_forward(x: NadeInputs<Self>) -> FloatTensor<Self> {
         nade::generic::forward::<Self>(x)
@@ -129,6 +143,21 @@ impl ModelBackend for burn::backend::Flex {
 
     fn nade_forward(x: NadeInputs<Self>) -> FloatTensor<Self> {
         nade::cpu::forward(x)
+    }
+
+    fn cache_write(
+        cache: FloatTensor<Self>,
+        at: usize,
+        value: FloatTensor<Self>,
+    ) -> FloatTensor<Self> {
+        match recurrence::cpu::cache_write(cache, at, value) {
+            Ok(written) => written,
+            Err((cache, value)) => {
+                let (cache, value): (Tensor<Self, 4>, Tensor<Self, 4>) = (wrap(cache), wrap(value));
+                let [batch, heads, _, d_k] = value.dims();
+                unwrap(cache.slice_assign([0..batch, 0..heads, at..at + 1, 0..d_k], value))
+            }
+        }
     }
 
     fn nade_backward(

@@ -10,7 +10,7 @@ use burn::tensor::backend::Backend;
 use burn::tensor::{Int, Tensor, TensorData};
 
 use crate::config::ModelConfig;
-use crate::ops::{affine, ModelBackend};
+use crate::ops::{affine, unwrap, wrap, ModelBackend};
 
 /// Self-attention layers over `[batch, time, hidden]` with a causal mask.
 #[derive(Module, Debug)]
@@ -235,7 +235,7 @@ trait AppendKv<B: Backend> {
     ) -> (Tensor<B, 4>, Tensor<B, 4>);
 }
 
-impl<B: Backend> AppendKv<B> for Option<LayerKv<B>> {
+impl<B: ModelBackend> AppendKv<B> for Option<LayerKv<B>> {
     fn append(
         &mut self,
         k: Tensor<B, 4>,
@@ -261,9 +261,11 @@ impl<B: Backend> AppendKv<B> for Option<LayerKv<B>> {
                 values: grow(kv.values),
             };
         }
-        let at = [0..batch, 0..heads, len..len + 1, 0..d_k];
-        kv.keys = kv.keys.slice_assign(at.clone(), k);
-        kv.values = kv.values.slice_assign(at, v);
+        let write = |cache: Tensor<B, 4>, value: Tensor<B, 4>| {
+            wrap(B::cache_write(unwrap(cache), len, unwrap(value)))
+        };
+        kv.keys = write(kv.keys, k);
+        kv.values = write(kv.values, v);
         let out = (
             kv.keys.clone().narrow(2, 0, len + 1),
             kv.values.clone().narrow(2, 0, len + 1),

@@ -531,6 +531,39 @@ fn affine_body(x: &FlexTensor, w: &FlexTensor, b: Option<&FlexTensor>) -> FlexTe
     tensor(out, &[rows, n])
 }
 
+/// Writes `value` `[batch, heads, 1, d_k]` into position `at` of `cache` `[batch, heads,
+/// capacity, d_k]` in place; gives both back when the cache is shared, not contiguous or not `f32`
+/// (the caller then copies).
+#[allow(clippy::result_large_err)]
+pub fn cache_write(
+    mut cache: FlexTensor,
+    at: usize,
+    value: FlexTensor,
+) -> Result<FlexTensor, (FlexTensor, FlexTensor)> {
+    let shape = cache.shape();
+    let (rows, capacity, d_k) = (shape[0] * shape[1], shape[2], shape[3]);
+    let in_place = cache.dtype() == DType::F32
+        && cache
+            .layout()
+            .contiguous_offsets()
+            .is_some_and(|(start, _)| start == 0)
+        && at < capacity;
+    let Some(value_c) = contiguous(value.clone()) else {
+        return Err((cache, value));
+    };
+    if !in_place || value_c.shape().num_elements() != rows * d_k {
+        return Err((cache, value));
+    }
+    let src = view(&value_c);
+    let Some(dst) = cache.try_storage_mut::<f32>() else {
+        return Err((cache, value));
+    };
+    for (r, row) in src.chunks_exact(d_k).enumerate() {
+        dst[(r * capacity + at) * d_k..][..d_k].copy_from_slice(row);
+    }
+    Ok(cache)
+}
+
 /// The rational `tanh`, for the accuracy test.
 #[cfg(test)]
 pub(crate) fn tanh_for_tests(x: f32) -> f32 {
