@@ -387,6 +387,17 @@ fn backward_body(
     let g = cell.gates();
     let sw = cell.saved_width() * h;
     let (w, hidden, grad) = (view(&w_t), view(&hidden_t), view(&grad_t));
+    // wᵀ `[gates × hidden, hidden]`, contiguous, for the per-step product dh₋ = dhp · wᵀ.
+    let wt = {
+        let n = g * h;
+        let mut wt = vec![0.0f32; n * h];
+        for r in 0..h {
+            for c in 0..n {
+                wt[c * h + r] = w[r * n + c];
+            }
+        }
+        wt
+    };
     let saved = saved_t.as_ref().map_or(&[][..], view);
     let mut dx = vec![0.0f32; batch * time * g * h];
     // For the GRU the hidden-projection gradient differs from dx; the others share dx.
@@ -479,8 +490,8 @@ fn backward_body(
             accumulate,
             src,
             rows,
-            w,
-            true,
+            &wt,
+            false,
         );
     }
     let dx_tensor = tensor(dx, &[batch, time, g * h]);
