@@ -17,7 +17,7 @@ use euterpe_data::batch::SplitMix64;
 use euterpe_generate::sampling::sample;
 use euterpe_generate::{builtin, GenerateOptions, Generator, Length, SamplingConfig};
 use euterpe_models::backend::Cpu;
-use euterpe_models::{CellKind, ModelConfig, TokenLm};
+use euterpe_models::{CellKind, ModelConfig, Stepwise, TokenLm};
 
 fn cpu_seconds() -> f64 {
     let mut ts = libc::timespec {

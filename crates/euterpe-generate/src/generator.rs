@@ -5,7 +5,7 @@ use burn::tensor::backend::Backend;
 use burn::tensor::{Int, Tensor, TensorData};
 use euterpe_data::batch::SplitMix64;
 use euterpe_models::core::CoreState;
-use euterpe_models::{ModelBackend, TokenLm};
+use euterpe_models::{ModelBackend, Stepwise, TokenLm};
 use euterpe_music::score::Score;
 use euterpe_music::tokens::{Grammar, GrammarOptions, Token, Tokenizer};
 

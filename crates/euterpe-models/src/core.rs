@@ -8,6 +8,7 @@ use burn::tensor::{Int, Tensor};
 use crate::config::{CellKind, ModelConfig};
 use crate::ops::ModelBackend;
 use crate::recurrent::{LayerState, RecurrentStack};
+use crate::step::Stepwise;
 use crate::transformer::{CausalTransformer, KvCache};
 
 /// The carried state of step-by-step inference.
@@ -77,9 +78,14 @@ impl<B: ModelBackend> SequenceCore<B> {
     pub fn is_recurrent(&self) -> bool {
         self.recurrent.is_some()
     }
+}
+
+impl<B: ModelBackend> Stepwise<B> for SequenceCore<B> {
+    type Input = Tensor<B, 2>;
+    type Output = Tensor<B, 2>;
 
     /// The state before the first step.
-    pub fn initial_state(&self, batch: usize, device: &B::Device) -> CoreState<B> {
+    fn initial_state(&self, batch: usize, device: &B::Device) -> CoreState<B> {
         match (&self.recurrent, &self.transformer) {
             (Some(stack), _) => CoreState::Recurrent(stack.zero_state(batch, device)),
             (_, Some(t)) => CoreState::Transformer(t.new_cache()),
@@ -89,7 +95,7 @@ impl<B: ModelBackend> SequenceCore<B> {
 
     /// Keeps the batch rows `indices` of a state (in that order, repeats allowed): how beam
     /// search follows its surviving hypotheses.
-    pub fn select_state(&self, state: CoreState<B>, indices: Tensor<B, 1, Int>) -> CoreState<B> {
+    fn select_state(&self, state: CoreState<B>, indices: Tensor<B, 1, Int>) -> CoreState<B> {
         match state {
             CoreState::Recurrent(layers) => CoreState::Recurrent(
                 layers
@@ -105,7 +111,7 @@ impl<B: ModelBackend> SequenceCore<B> {
     }
 
     /// One step: `[batch, input]` → `[batch, hidden]`, updating the state.
-    pub fn step(&self, x: Tensor<B, 2>, state: CoreState<B>) -> (Tensor<B, 2>, CoreState<B>) {
+    fn step(&self, x: Tensor<B, 2>, state: CoreState<B>) -> (Tensor<B, 2>, CoreState<B>) {
         match state {
             CoreState::Recurrent(states) => {
                 let stack = self

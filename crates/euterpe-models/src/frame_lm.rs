@@ -4,12 +4,13 @@ use burn::module::{Module, Param};
 use burn::nn::{Dropout, DropoutConfig, Initializer, Linear, LinearConfig};
 use burn::tensor::activation::softplus;
 use burn::tensor::backend::Backend;
-use burn::tensor::Tensor;
+use burn::tensor::{Int, Tensor};
 
 use crate::config::{FrameHead, ModelConfig};
 use crate::core::{CoreState, SequenceCore};
 use crate::nade::nade_logits;
 use crate::ops::ModelBackend;
+use crate::step::Stepwise;
 
 /// Keys per frame.
 pub const KEYS: usize = 88;
@@ -124,15 +125,27 @@ impl<B: ModelBackend> FrameLm<B> {
         let per_frame = per_key.sum_dim(2).squeeze_dim::<2>(2);
         (per_frame * mask).sum()
     }
+}
+
+impl<B: ModelBackend> Stepwise<B> for FrameLm<B> {
+    /// A frame `[batch, keys]`.
+    type Input = Tensor<B, 2>;
+    /// The sequence state `[batch, hidden]` that the head turns into the next frame's
+    /// distribution.
+    type Output = Tensor<B, 2>;
 
     /// The state before the first frame.
-    pub fn initial_state(&self, batch: usize, device: &B::Device) -> CoreState<B> {
+    fn initial_state(&self, batch: usize, device: &B::Device) -> CoreState<B> {
         self.core.initial_state(batch, device)
     }
 
     /// Feeds one frame `[batch, keys]`; returns the sequence state `[batch, hidden]` that the head
     /// turns into the next frame's distribution.
-    pub fn step(&self, frame: Tensor<B, 2>, state: CoreState<B>) -> (Tensor<B, 2>, CoreState<B>) {
+    fn step(&self, frame: Tensor<B, 2>, state: CoreState<B>) -> (Tensor<B, 2>, CoreState<B>) {
         self.core.step(frame, state)
+    }
+
+    fn select_state(&self, state: CoreState<B>, indices: Tensor<B, 1, Int>) -> CoreState<B> {
+        self.core.select_state(state, indices)
     }
 }

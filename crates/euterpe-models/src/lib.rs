@@ -9,6 +9,7 @@
 //! * [`nade`] — the NADE output of frame models as a single operation;
 //! * [`transformer`] — a causal pre-norm Transformer decoder with learned positions;
 //! * [`core`] — one sequence core over either kind, with carried state for step-by-step inference;
+//! * [`step`] — [`Stepwise`], the one trait for step-by-step inference of every model;
 //! * [`token_lm`] — language models over event tokens;
 //! * [`frame_lm`] — models of 88-key piano-roll frames with an independent-Bernoulli or a NADE
 //!   output (the keys of a frame modelled jointly, as in RNN-NADE);
@@ -22,6 +23,7 @@ pub mod nade;
 pub mod ops;
 pub mod recurrence;
 pub mod recurrent;
+pub mod step;
 pub mod token_lm;
 pub mod transformer;
 
@@ -29,4 +31,5 @@ pub use burn;
 pub use config::{CellKind, FrameHead, ModelConfig};
 pub use frame_lm::FrameLm;
 pub use ops::{ModelBackend, TrainingBackend};
+pub use step::Stepwise;
 pub use token_lm::TokenLm;

@@ -9,6 +9,7 @@ use burn::tensor::{Int, Tensor};
 use crate::config::{CellKind, ModelConfig};
 use crate::core::{CoreState, SequenceCore};
 use crate::ops::{affine, ModelBackend};
+use crate::step::Stepwise;
 
 /// A next-token model.
 #[derive(Module, Debug)]
@@ -79,24 +80,27 @@ impl<B: ModelBackend> TokenLm<B> {
             mask.reshape([batch * steps]),
         )
     }
+}
+
+impl<B: ModelBackend> Stepwise<B> for TokenLm<B> {
+    /// Token ids `[batch]`.
+    type Input = Tensor<B, 1, Int>;
+    /// Log-probabilities of the next token `[batch, vocab]`.
+    type Output = Tensor<B, 2>;
 
     /// The state before the first token.
-    pub fn initial_state(&self, batch: usize, device: &B::Device) -> CoreState<B> {
+    fn initial_state(&self, batch: usize, device: &B::Device) -> CoreState<B> {
         self.core.initial_state(batch, device)
     }
 
     /// Keeps the batch rows `indices` of a state, in that order (see
-    /// [`SequenceCore::select_state`]).
-    pub fn select_state(&self, state: CoreState<B>, indices: Tensor<B, 1, Int>) -> CoreState<B> {
+    /// [`Stepwise::select_state`]).
+    fn select_state(&self, state: CoreState<B>, indices: Tensor<B, 1, Int>) -> CoreState<B> {
         self.core.select_state(state, indices)
     }
 
     /// Log-probabilities of the next token `[batch, vocab]` after feeding `ids` `[batch]`.
-    pub fn step(
-        &self,
-        ids: Tensor<B, 1, Int>,
-        state: CoreState<B>,
-    ) -> (Tensor<B, 2>, CoreState<B>) {
+    fn step(&self, ids: Tensor<B, 1, Int>, state: CoreState<B>) -> (Tensor<B, 2>, CoreState<B>) {
         let x = self
             .embedding
             .forward(ids.unsqueeze_dim::<2>(1))
