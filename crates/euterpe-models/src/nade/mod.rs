@@ -12,7 +12,7 @@
 //! `dv[:, i] += dl_i σ(a_i)`, `dw_i += t_i S`, then `S += δ_i`; finally `dbh = S`, `dbv = dl`.
 //!
 //! The targets are data: they get no gradient. [`nade_logits`] is the entry point; the backend
-//! methods are part of [`ModelBackend`](crate::ops::ModelBackend).
+//! methods are part of [`ModelBackend`].
 
 pub mod autodiff;
 pub mod cpu;

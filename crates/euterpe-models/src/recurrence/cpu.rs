@@ -1,7 +1,7 @@
 //! The recurrences on the CPU backend: per step, one matrix product straight into strided rows
 //! (`gemm`, or a vector loop for one to four rows, as in generation) and one pass of fused
 //! element-wise work with vectorisable `tanh` and sigmoid; no allocation per step. Falls back to
-//! [`generic`](super::generic) for element types other than `f32`.
+//! [`generic`] for element types other than `f32`.
 
 use burn::backend::flex::FlexTensor;
 use burn::backend::Flex;

@@ -8,7 +8,7 @@
 //! [`generic`]) returns the gradient at the projections, from which the weight gradient is one
 //! large matrix product over all steps.
 //!
-//! The operation is part of [`ModelBackend`](crate::ops::ModelBackend): every backend gets a
+//! The operation is part of [`ModelBackend`]: every backend gets a
 //! correct implementation written with burn tensor operations ([`generic`]); the CPU backend
 //! (`flex`) overrides it with fused loops over raw `f32` buffers and `gemm` ([`cpu`]);
 //! [`Autodiff`](burn::backend::Autodiff) wraps either in one graph node ([`autodiff`]). The gradient tests check the hand-derived backward

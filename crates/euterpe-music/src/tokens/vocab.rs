@@ -40,7 +40,7 @@ pub enum Token {
     Tempo(u8),
     /// Current track (in the header: declares the track).
     Track(u8),
-    /// General MIDI program of the track just declared; [`DRUMS`] for percussion.
+    /// General MIDI program of the track just declared; `DRUMS` (128) for percussion.
     Program(u8),
     /// Pitch of a note (REMI).
     Pitch(u8),
