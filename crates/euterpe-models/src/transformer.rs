@@ -99,7 +99,9 @@ impl<B: Backend> CausalTransformer<B> {
             .matmul(k.swap_dims(1, 2))
             .div_scalar((d_k as f64).sqrt())
             .reshape([batch * heads, steps * steps]);
-        let scores = mha.dropout.forward(scores + mask.clone());
+        // Dropout before the mask, as burn's attention does: a dropped masked score would be 0,
+        // and the position would see the future.
+        let scores = mha.dropout.forward(scores) + mask.clone();
         let weights = softmax(scores.reshape([batch * heads * steps, steps]), 1);
         let context = weights
             .reshape([batch * heads, steps, steps])

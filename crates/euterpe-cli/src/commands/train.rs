@@ -127,7 +127,11 @@ pub fn run_train(a: &TrainArgs) -> Result<()> {
         out: a.out.clone(),
         resume: a.resume,
         data_path: a.data.clone(),
-        command: std::env::args().collect::<Vec<_>>().join(" "),
+        // As a user types it, whatever the binary's path.
+        command: std::iter::once("euterpe".to_string())
+            .chain(std::env::args().skip(1))
+            .collect::<Vec<_>>()
+            .join(" "),
     };
     let device = Default::default();
     let mut progress = Progress {
