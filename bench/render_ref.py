@@ -26,11 +26,11 @@ def tools(args):
     sf2 = args.sf2
     euterpe = args.bin
     return [
-        ("euterpe, SoundFont, normalised", 2,
+        ("euterpe, SoundFont, normalised", 1,
          lambda mid, out: [euterpe, mid, out, "--soundfont", sf2]),
         ("euterpe, SoundFont, fixed gain", 1,
          lambda mid, out: [euterpe, mid, out, "--soundfont", sf2, "--fixed-gain", "1"]),
-        ("euterpe, built-in synth, normalised", 2,
+        ("euterpe, built-in synth, normalised", 1,
          lambda mid, out: [euterpe, mid, out]),
         ("fluidsynth", 1,
          lambda mid, out: ["fluidsynth", "-ni", "-q", "-F", out, "-r", "44100", "-T", "wav",
@@ -126,9 +126,11 @@ def write_docs(args, rows, summary):
         "machine; both tools render on one thread.",
         "* **÷ fluidsynth**: the tool's median time divided by FluidSynth's on the same file "
         "(below 1: faster than FluidSynth).",
-        "* **passes**: `render_to_wav` normalises to −1 dBFS by rendering twice (pass 1 measures the "
-        "peak, pass 2 writes), so memory stays at one block whatever the length; **fixed gain** is "
-        "one pass, the like-for-like comparison with FluidSynth, which does not normalise.",
+        "* **passes**: synthesis passes. `render_to_wav` normalises to −1 dBFS from one pass whose "
+        "samples go to an unnamed temporary file while the peak is measured (memory stays at one "
+        "block whatever the length; pieces over 2 GiB of samples are synthesised twice instead); "
+        "**fixed gain** writes directly, the like-for-like comparison with FluidSynth, which does "
+        "not normalise.",
         "* The audio lengths differ slightly: euterpe renders the piece plus a 1.5 s tail, "
         "FluidSynth stops when its player and voices finish.",
         "* The built-in synthesiser needs no SoundFont; its cost grows with the number of sounding "
