@@ -18,24 +18,7 @@ use euterpe_generate::sampling::sample;
 use euterpe_generate::{builtin, GenerateOptions, Generator, Length, SamplingConfig};
 use euterpe_models::backend::Cpu;
 use euterpe_models::{CellKind, ModelConfig, Stepwise, TokenLm};
-
-fn cpu_seconds() -> f64 {
-    let mut ts = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    // SAFETY: clock_gettime writes into the timespec we own.
-    unsafe { libc::clock_gettime(libc::CLOCK_PROCESS_CPUTIME_ID, &mut ts) };
-    ts.tv_sec as f64 + ts.tv_nsec as f64 * 1e-9
-}
-
-fn arg<T: std::str::FromStr>(args: &[String], name: &str, default: T) -> T {
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|i| args.get(i + 1))
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
+use euterpe_testkit::{arg, cpu_seconds};
 
 fn cell_of(name: &str) -> CellKind {
     match name {

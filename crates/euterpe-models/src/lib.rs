@@ -18,6 +18,7 @@
 pub mod backend;
 pub mod config;
 pub mod core;
+mod cpu;
 pub mod frame_lm;
 pub mod nade;
 pub mod ops;

@@ -152,11 +152,7 @@ impl ModelBackend for burn::backend::Flex {
     ) -> FloatTensor<Self> {
         match recurrence::cpu::cache_write(cache, at, value) {
             Ok(written) => written,
-            Err((cache, value)) => {
-                let (cache, value): (Tensor<Self, 4>, Tensor<Self, 4>) = (wrap(cache), wrap(value));
-                let [batch, heads, _, d_k] = value.dims();
-                unwrap(cache.slice_assign([0..batch, 0..heads, at..at + 1, 0..d_k], value))
-            }
+            Err((cache, value)) => cache_write_copying::<Self>(cache, at, value),
         }
     }
 
@@ -175,6 +171,17 @@ impl ModelBackend for burn::backend::Flex {
 
 #[cfg(feature = "cuda")]
 impl ModelBackend for burn::backend::Cuda {}
+
+/// [`ModelBackend::cache_write`] with `slice_assign`, which copies the cache.
+fn cache_write_copying<B: Backend>(
+    cache: FloatTensor<B>,
+    at: usize,
+    value: FloatTensor<B>,
+) -> FloatTensor<B> {
+    let (cache, value): (Tensor<B, 4>, Tensor<B, 4>) = (wrap(cache), wrap(value));
+    let [batch, heads, _, d_k] = value.dims();
+    unwrap(cache.slice_assign([0..batch, 0..heads, at..at + 1, 0..d_k], value))
+}
 
 /// A float tensor from a primitive.
 pub(crate) fn wrap<B: Backend, const D: usize>(p: FloatTensor<B>) -> Tensor<B, D> {

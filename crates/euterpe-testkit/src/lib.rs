@@ -1,4 +1,4 @@
-//! Helpers for the tests of the euterpe crates.
+//! Helpers for the tests and benchmark examples of the euterpe crates.
 
 use std::path::PathBuf;
 
@@ -16,4 +16,26 @@ pub fn shared_data() -> PathBuf {
         root.display()
     );
     root
+}
+
+/// Seconds of CPU time this process has used (all threads): what the benchmarks divide work by,
+/// steadier than wall time on a shared machine.
+pub fn cpu_seconds() -> f64 {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: clock_gettime writes into the timespec we own.
+    unsafe { libc::clock_gettime(libc::CLOCK_PROCESS_CPUTIME_ID, &mut ts) };
+    ts.tv_sec as f64 + ts.tv_nsec as f64 * 1e-9
+}
+
+/// The value after `--name` in `args`, parsed, or `default` when it is absent or does not parse
+/// (the benchmark examples' flags).
+pub fn arg<T: std::str::FromStr>(args: &[String], name: &str, default: T) -> T {
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
 }

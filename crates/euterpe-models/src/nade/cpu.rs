@@ -3,37 +3,10 @@
 
 use burn::backend::flex::FlexTensor;
 use burn::backend::Flex;
-use burn::tensor::{DType, TensorData, TensorMetadata};
+use burn::tensor::TensorMetadata;
 
 use super::{generic, NadeInputs};
-
-fn contiguous(t: &FlexTensor) -> Option<FlexTensor> {
-    if t.dtype() != DType::F32 {
-        return None;
-    }
-    Some(if t.is_contiguous() {
-        t.clone()
-    } else {
-        t.to_contiguous()
-    })
-}
-
-fn view(t: &FlexTensor) -> &[f32] {
-    let (start, end) = t
-        .layout()
-        .contiguous_offsets()
-        .expect("made contiguous by `contiguous`");
-    &t.storage::<f32>()[start..end]
-}
-
-fn tensor(values: Vec<f32>, shape: &[usize]) -> FlexTensor {
-    FlexTensor::from_data(TensorData::new(values, shape.to_vec()))
-}
-
-#[inline(always)]
-fn sigmoid(x: f32) -> f32 {
-    crate::recurrence::cpu::fast_sigmoid(x)
-}
+use crate::cpu::{contiguous, dispatch, sigmoid, tensor, view};
 
 /// The contiguous f32 inputs, or `None` for another element type.
 struct Views {
@@ -74,22 +47,9 @@ fn views(x: &NadeInputs<Flex>) -> Option<Views> {
 /// The logits `[frames, K]`.
 pub fn forward(x: NadeInputs<Flex>) -> FlexTensor {
     match views(&x) {
-        Some(v) => dispatch_forward(&v),
+        Some(v) => dispatch!(forward_body(&v)),
         None => generic::forward::<Flex>(x),
     }
-}
-
-fn dispatch_forward(v: &Views) -> FlexTensor {
-    #[cfg(target_arch = "x86_64")]
-    if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
-        #[target_feature(enable = "avx2,fma")]
-        unsafe fn wide(v: &Views) -> FlexTensor {
-            forward_body(v)
-        }
-        // SAFETY: the CPU has just been checked for the enabled features.
-        return unsafe { wide(v) };
-    }
-    forward_body(v)
 }
 
 #[inline(always)]
@@ -125,28 +85,9 @@ pub fn backward(
     dl: FlexTensor,
 ) -> (FlexTensor, FlexTensor, FlexTensor, FlexTensor) {
     match (views(&x), contiguous(&dl)) {
-        (Some(v), Some(dl)) => dispatch_backward(&v, dl),
+        (Some(v), Some(dl)) => dispatch!(backward_body(&v, dl)),
         _ => generic::backward::<Flex>(x, dl),
     }
-}
-
-fn dispatch_backward(
-    v: &Views,
-    dl: FlexTensor,
-) -> (FlexTensor, FlexTensor, FlexTensor, FlexTensor) {
-    #[cfg(target_arch = "x86_64")]
-    if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
-        #[target_feature(enable = "avx2,fma")]
-        unsafe fn wide(
-            v: &Views,
-            dl: FlexTensor,
-        ) -> (FlexTensor, FlexTensor, FlexTensor, FlexTensor) {
-            backward_body(v, dl)
-        }
-        // SAFETY: the CPU has just been checked for the enabled features.
-        return unsafe { wide(v, dl) };
-    }
-    backward_body(v, dl)
 }
 
 #[inline(always)]

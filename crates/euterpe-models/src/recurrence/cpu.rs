@@ -5,89 +5,16 @@
 
 use burn::backend::flex::FlexTensor;
 use burn::backend::Flex;
-use burn::tensor::{DType, TensorData, TensorMetadata};
+use burn::tensor::{DType, TensorMetadata};
 
 use super::{generic, Cell, Initial, Params, Trace};
-
-/// A contiguous `f32` tensor, or `None` for another element type.
-fn contiguous(t: FlexTensor) -> Option<FlexTensor> {
-    if t.dtype() != DType::F32 {
-        return None;
-    }
-    Some(if t.is_contiguous() {
-        t
-    } else {
-        t.to_contiguous()
-    })
-}
-
-/// The values of a contiguous `f32` tensor, without copying.
-fn view(t: &FlexTensor) -> &[f32] {
-    let (start, end) = t
-        .layout()
-        .contiguous_offsets()
-        .expect("made contiguous by `contiguous`");
-    &t.storage::<f32>()[start..end]
-}
-
-fn tensor(values: Vec<f32>, shape: &[usize]) -> FlexTensor {
-    FlexTensor::from_data(TensorData::new(values, shape.to_vec()))
-}
-
-/// `tanh` as a rational function (Eigen's `ptanh` for `float`, a few ulp from the exact value),
-/// branch-free so that the element-wise loops vectorise; libm's `tanhf` is a scalar call.
-#[inline(always)]
-#[allow(clippy::excessive_precision)] // Eigen's coefficients, as published.
-fn tanh(x: f32) -> f32 {
-    let x = x.clamp(-7.905_311, 7.905_311);
-    let x2 = x * x;
-    let p = x2 * -2.760_768_5e-16 + 2.000_187_9e-13;
-    let p = p * x2 + -8.604_671_5e-11;
-    let p = p * x2 + 5.122_297e-8;
-    let p = p * x2 + 1.485_722_4e-5;
-    let p = p * x2 + 6.372_619_3e-4;
-    let p = p * x2 + 4.893_524_6e-3;
-    let q = x2 * 1.198_258_4e-6 + 1.185_347_1e-4;
-    let q = q * x2 + 2.268_434_6e-3;
-    let q = q * x2 + 4.893_525_2e-3;
-    x * p / q
-}
-
-#[inline(always)]
-fn sigmoid(x: f32) -> f32 {
-    0.5 + 0.5 * tanh(0.5 * x)
-}
-
-/// The rational sigmoid, for the other CPU kernels of the crate.
-#[inline(always)]
-pub(crate) fn fast_sigmoid(x: f32) -> f32 {
-    sigmoid(x)
-}
+use crate::cpu::{contiguous, dispatch, sigmoid, tanh, tensor, view};
 
 /// A row-major block inside a buffer: rows start at `offset` and are `stride` apart.
 #[derive(Clone, Copy)]
 struct Rows {
     offset: usize,
     stride: usize,
-}
-
-/// Runs `body` compiled for AVX2 and FMA when the CPU has them (the element-wise loops and the
-/// few-row products then use 8-wide vectors; the default x86-64 target has only SSE2).
-macro_rules! dispatch {
-    ($body:ident($($arg:expr),* $(,)?)) => {{
-        #[cfg(target_arch = "x86_64")]
-        {
-            #[target_feature(enable = "avx2,fma")]
-            unsafe fn wide<T>(f: impl FnOnce() -> T) -> T {
-                f()
-            }
-            if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
-                // SAFETY: the CPU has just been checked for the enabled features.
-                return unsafe { wide(|| $body($($arg),*)) };
-            }
-        }
-        $body($($arg),*)
-    }};
 }
 
 /// `dst[m×n] (+)= a[m×k] · b`, where `b` is `w` (`[k, n]` row-major) or, with `transpose_b`, the
@@ -193,19 +120,19 @@ fn inputs(
     initial: &Option<Initial<Flex>>,
 ) -> Option<Inputs> {
     Some(Inputs {
-        xp: contiguous(xp.clone())?,
-        input_bias: contiguous(params.input_bias.clone())?,
-        w: contiguous(params.w.clone())?,
+        xp: contiguous(xp)?,
+        input_bias: contiguous(&params.input_bias)?,
+        w: contiguous(&params.w)?,
         hidden_bias: match &params.hidden_bias {
-            Some(b) => Some(contiguous(b.clone())?),
+            Some(b) => Some(contiguous(b)?),
             None => None,
         },
         h0: match initial {
-            Some(s) => Some(contiguous(s.hidden.clone())?),
+            Some(s) => Some(contiguous(&s.hidden)?),
             None => None,
         },
         c0: match initial.as_ref().and_then(|s| s.cell.clone()) {
-            Some(c) => Some(contiguous(c)?),
+            Some(c) => Some(contiguous(&c)?),
             None => None,
         },
     })
@@ -369,13 +296,13 @@ fn backward_body(
 ) -> (FlexTensor, FlexTensor) {
     let prepared = (|| {
         Some((
-            contiguous(w.clone())?,
-            contiguous(trace.hidden.clone())?,
+            contiguous(&w)?,
+            contiguous(&trace.hidden)?,
             match &trace.saved {
-                Some(s) => Some(contiguous(s.clone())?),
+                Some(s) => Some(contiguous(s)?),
                 None => None,
             },
-            contiguous(grad_hidden.clone())?,
+            contiguous(&grad_hidden)?,
         ))
     })();
     let Some((w_t, hidden_t, saved_t, grad_t)) = prepared else {
@@ -509,10 +436,10 @@ pub fn affine(x: FlexTensor, w: FlexTensor, b: Option<FlexTensor>) -> FlexTensor
     let rows = x.shape()[0];
     let prepared = (|| {
         let b = match &b {
-            Some(b) => Some(contiguous(b.clone())?),
+            Some(b) => Some(contiguous(b)?),
             None => None,
         };
-        Some((contiguous(x.clone())?, contiguous(w.clone())?, b))
+        Some((contiguous(&x)?, contiguous(&w)?, b))
     })();
     match prepared {
         Some((x, w, b)) if rows <= 4 => dispatch!(affine_body(&x, &w, b.as_ref())),
@@ -559,7 +486,7 @@ pub fn cache_write(
             .contiguous_offsets()
             .is_some_and(|(start, _)| start == 0)
         && at < capacity;
-    let Some(value_c) = contiguous(value.clone()) else {
+    let Some(value_c) = contiguous(&value) else {
         return Err((cache, value));
     };
     if !in_place || value_c.shape().num_elements() != rows * d_k {
@@ -573,10 +500,4 @@ pub fn cache_write(
         dst[(r * capacity + at) * d_k..][..d_k].copy_from_slice(row);
     }
     Ok(cache)
-}
-
-/// The rational `tanh`, for the accuracy test.
-#[cfg(test)]
-pub(crate) fn tanh_for_tests(x: f32) -> f32 {
-    tanh(x)
 }

@@ -153,20 +153,3 @@ fn carried_state_continues_a_sequence_exactly() {
         assert!(d < 1e-5, "{cell:?}: {d}");
     }
 }
-
-#[test]
-fn the_fast_tanh_is_accurate_everywhere() {
-    let mut worst = 0.0f32;
-    for i in -200_000..=200_000 {
-        let x = i as f32 * 1e-4;
-        worst = worst.max((cpu_tanh(x) - x.tanh()).abs());
-    }
-    for x in [-1e30f32, -88.0, 88.0, 1e30, 1e-30] {
-        assert!((cpu_tanh(x) - x.tanh()).abs() < 1e-6, "{x}");
-    }
-    assert!(worst < 5e-7, "largest error {worst}");
-}
-
-fn cpu_tanh(x: f32) -> f32 {
-    cpu::tanh_for_tests(x)
-}

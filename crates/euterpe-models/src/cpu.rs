@@ -1,0 +1,92 @@
+//! Helpers of the CPU (`flex`) kernels: contiguous `f32` views of tensors, a vectorisable `tanh`,
+//! and compilation for AVX2+FMA with runtime dispatch.
+
+use burn::backend::flex::FlexTensor;
+use burn::tensor::{DType, TensorData};
+
+/// A contiguous `f32` tensor, or `None` for another element type.
+pub(crate) fn contiguous(t: &FlexTensor) -> Option<FlexTensor> {
+    if t.dtype() != DType::F32 {
+        return None;
+    }
+    Some(if t.is_contiguous() {
+        t.clone()
+    } else {
+        t.to_contiguous()
+    })
+}
+
+/// The values of a contiguous `f32` tensor, without copying.
+pub(crate) fn view(t: &FlexTensor) -> &[f32] {
+    let (start, end) = t
+        .layout()
+        .contiguous_offsets()
+        .expect("made contiguous by `contiguous`");
+    &t.storage::<f32>()[start..end]
+}
+
+/// A tensor of `values` with `shape`.
+pub(crate) fn tensor(values: Vec<f32>, shape: &[usize]) -> FlexTensor {
+    FlexTensor::from_data(TensorData::new(values, shape.to_vec()))
+}
+
+/// `tanh` as a rational function (Eigen's `ptanh` for `float`, a few ulp from the exact value),
+/// branch-free so that the element-wise loops vectorise; libm's `tanhf` is a scalar call.
+#[inline(always)]
+#[allow(clippy::excessive_precision)] // Eigen's coefficients, as published.
+pub(crate) fn tanh(x: f32) -> f32 {
+    let x = x.clamp(-7.905_311, 7.905_311);
+    let x2 = x * x;
+    let p = x2 * -2.760_768_5e-16 + 2.000_187_9e-13;
+    let p = p * x2 + -8.604_671_5e-11;
+    let p = p * x2 + 5.122_297e-8;
+    let p = p * x2 + 1.485_722_4e-5;
+    let p = p * x2 + 6.372_619_3e-4;
+    let p = p * x2 + 4.893_524_6e-3;
+    let q = x2 * 1.198_258_4e-6 + 1.185_347_1e-4;
+    let q = q * x2 + 2.268_434_6e-3;
+    let q = q * x2 + 4.893_525_2e-3;
+    x * p / q
+}
+
+/// The logistic function through the rational `tanh`.
+#[inline(always)]
+pub(crate) fn sigmoid(x: f32) -> f32 {
+    0.5 + 0.5 * tanh(0.5 * x)
+}
+
+/// Runs `body` compiled for AVX2 and FMA when the CPU has them (the element-wise loops and the
+/// few-row products then use 8-wide vectors; the default x86-64 target has only SSE2).
+macro_rules! dispatch {
+    ($body:ident($($arg:expr),* $(,)?)) => {{
+        #[cfg(target_arch = "x86_64")]
+        {
+            #[target_feature(enable = "avx2,fma")]
+            unsafe fn wide<T>(f: impl FnOnce() -> T) -> T {
+                f()
+            }
+            if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
+                // SAFETY: the CPU has just been checked for the enabled features.
+                return unsafe { wide(|| $body($($arg),*)) };
+            }
+        }
+        $body($($arg),*)
+    }};
+}
+pub(crate) use dispatch;
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_fast_tanh_is_accurate_everywhere() {
+        let mut worst = 0.0f32;
+        for i in -200_000..=200_000 {
+            let x = i as f32 * 1e-4;
+            worst = worst.max((super::tanh(x) - x.tanh()).abs());
+        }
+        for x in [-1e30f32, -88.0, 88.0, 1e30, 1e-30] {
+            assert!((super::tanh(x) - x.tanh()).abs() < 1e-6, "{x}");
+        }
+        assert!(worst < 5e-7, "largest error {worst}");
+    }
+}
