@@ -469,6 +469,102 @@ fn affine_body(x: &FlexTensor, w: &FlexTensor, b: Option<&FlexTensor>) -> FlexTe
     tensor(out, &[rows, n])
 }
 
+/// The three tensors of an attention step, given back when they are not contiguous `f32`.
+type AttendInputs = (FlexTensor, FlexTensor, FlexTensor);
+
+/// One position's attention over the first `len` rows of the caches, read in place (see
+/// [`ModelBackend::attend`](crate::ModelBackend::attend)).
+#[allow(clippy::result_large_err)]
+pub fn attend(
+    q: FlexTensor,
+    keys: FlexTensor,
+    values: FlexTensor,
+    len: usize,
+) -> Result<FlexTensor, AttendInputs> {
+    let prepared = (|| Some((contiguous(&q)?, contiguous(&keys)?, contiguous(&values)?)))();
+    let Some((qc, kc, vc)) = prepared else {
+        return Err((q, keys, values));
+    };
+    let shape = kc.shape();
+    let (rows, capacity, d_k) = (shape[0] * shape[1], shape[2], shape[3]);
+    if len == 0 || len > capacity || qc.shape().num_elements() != rows * d_k {
+        return Err((q, keys, values));
+    }
+    let shape = q.shape().dims::<4>();
+    Ok(attend_wide(
+        &qc,
+        &kc,
+        &vc,
+        (rows, capacity, d_k, len),
+        &shape,
+    ))
+}
+
+fn attend_wide(
+    q: &FlexTensor,
+    keys: &FlexTensor,
+    values: &FlexTensor,
+    sizes: (usize, usize, usize, usize),
+    shape: &[usize],
+) -> FlexTensor {
+    dispatch!(attend_body(view(q), view(keys), view(values), sizes, shape))
+}
+
+/// A dot product in eight lanes, which vectorises (a plain float sum is kept in order, scalar).
+#[inline(always)]
+fn dot(a: &[f32], b: &[f32]) -> f32 {
+    let mut lanes = [0.0f32; 8];
+    let (a8, b8) = (a.chunks_exact(8), b.chunks_exact(8));
+    let tail: f32 = a8
+        .remainder()
+        .iter()
+        .zip(b8.remainder())
+        .map(|(x, y)| x * y)
+        .sum();
+    for (x, y) in a8.zip(b8) {
+        for l in 0..8 {
+            lanes[l] += x[l] * y[l];
+        }
+    }
+    lanes.iter().sum::<f32>() + tail
+}
+
+#[inline(always)]
+fn attend_body(
+    q: &[f32],
+    keys: &[f32],
+    values: &[f32],
+    (rows, capacity, d_k, len): (usize, usize, usize, usize),
+    shape: &[usize],
+) -> FlexTensor {
+    let scale = 1.0 / (d_k as f32).sqrt();
+    let mut out = vec![0.0f32; rows * d_k];
+    let mut scores = vec![0.0f32; len];
+    for r in 0..rows {
+        let qr = &q[r * d_k..][..d_k];
+        let base = r * capacity * d_k;
+        for (t, s) in scores.iter_mut().enumerate() {
+            let k = &keys[base + t * d_k..][..d_k];
+            *s = dot(qr, k) * scale;
+        }
+        let max = scores.iter().fold(f32::NEG_INFINITY, |m, &s| m.max(s));
+        let mut total = 0.0;
+        for s in scores.iter_mut() {
+            *s = (*s - max).exp();
+            total += *s;
+        }
+        let o = &mut out[r * d_k..][..d_k];
+        for (t, &p) in scores.iter().enumerate() {
+            let v = &values[base + t * d_k..][..d_k];
+            let p = p / total;
+            for (o, &v) in o.iter_mut().zip(v) {
+                *o += p * v;
+            }
+        }
+    }
+    tensor(out, shape)
+}
+
 /// Writes `value` `[batch, heads, 1, d_k]` into position `at` of `cache` `[batch, heads,
 /// capacity, d_k]` in place; gives both back when the cache is shared, not contiguous or not `f32`
 /// (the caller then copies).
