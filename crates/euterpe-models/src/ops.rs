@@ -70,18 +70,6 @@ pub trait ModelBackend: Backend {
         unwrap(cache.slice_assign([0..batch, 0..heads, at..at + 1, 0..d_k], value))
     }
 
-    /// Attention of one new position over the first `len` cached ones: `q` `[batch, heads, 1,
-    /// d_k]`, caches `[batch, heads, capacity, d_k]`; returns the context `[batch, heads, 1, d_k]`
-    /// (scaled dot products, softmax, weighted values). The CPU backend reads the caches in place.
-    fn attend(
-        q: FloatTensor<Self>,
-        keys: FloatTensor<Self>,
-        values: FloatTensor<Self>,
-        len: usize,
-    ) -> FloatTensor<Self> {
-        attend_tensors::<Self>(q, keys, values, len)
-    }
-
     /// The NADE logits `[frames, keys]` (see [`crate::nade`]), forward only.
     fn nade_forward(x: NadeInputs<Self>) -> FloatTensor<Self> {
         nade::generic::forward::<Self>(x)
@@ -127,16 +115,6 @@ where
 }
 
 impl ModelBackend for burn::backend::Flex {
-    fn attend(
-        q: FloatTensor<Self>,
-        keys: FloatTensor<Self>,
-        values: FloatTensor<Self>,
-        len: usize,
-    ) -> FloatTensor<Self> {
-        recurrence::cpu::attend(q, keys, values, len)
-            .unwrap_or_else(|(q, keys, values)| attend_tensors::<Self>(q, keys, values, len))
-    }
-
     fn recurrence_forward(
         cell: Cell,
         xp: FloatTensor<Self>,
@@ -194,25 +172,6 @@ impl ModelBackend for burn::backend::Flex {
 #[cfg(feature = "cuda")]
 impl ModelBackend for burn::backend::Cuda {}
 
-/// [`ModelBackend::attend`] with tensor operations.
-fn attend_tensors<B: Backend>(
-    q: FloatTensor<B>,
-    keys: FloatTensor<B>,
-    values: FloatTensor<B>,
-    len: usize,
-) -> FloatTensor<B> {
-    let q: Tensor<B, 4> = wrap(q);
-    let [batch, heads, _, d_k] = q.dims();
-    let keys = wrap::<B, 4>(keys).narrow(2, 0, len);
-    let values = wrap::<B, 4>(values).narrow(2, 0, len);
-    let scores = q
-        .matmul(keys.swap_dims(2, 3))
-        .div_scalar((d_k as f64).sqrt())
-        .reshape([batch * heads, len]);
-    let weights = burn::tensor::activation::softmax(scores, 1).reshape([batch, heads, 1, len]);
-    unwrap(weights.matmul(values))
-}
-
 /// [`ModelBackend::cache_write`] with `slice_assign`, which copies the cache.
 fn cache_write_copying<B: Backend>(
     cache: FloatTensor<B>,
@@ -251,55 +210,4 @@ pub fn affine<B: ModelBackend>(
     b: Option<Tensor<B, 1>>,
 ) -> Tensor<B, 2> {
     wrap(B::affine(unwrap(x), unwrap(w), b.map(unwrap)))
-}
-
-/// Attention of one new position over `len` cached ones (see [`ModelBackend::attend`]).
-pub fn attend<B: ModelBackend>(
-    q: Tensor<B, 4>,
-    keys: Tensor<B, 4>,
-    values: Tensor<B, 4>,
-    len: usize,
-) -> Tensor<B, 4> {
-    wrap(B::attend(unwrap(q), unwrap(keys), unwrap(values), len))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use burn::backend::Flex;
-    use burn::tensor::Distribution;
-
-    /// The CPU attention step reads the caches in place and agrees with the tensor formulation,
-    /// for a cache longer than its valid part.
-    #[test]
-    fn cpu_attention_step_matches_tensor_operations() {
-        let device = Default::default();
-        let random = |shape: [usize; 4]| {
-            Tensor::<Flex, 4>::random(shape, Distribution::Uniform(-1.0, 1.0), &device)
-        };
-        let (q, keys, values) = (
-            random([2, 3, 1, 8]),
-            random([2, 3, 16, 8]),
-            random([2, 3, 16, 8]),
-        );
-        for len in [1, 7, 16] {
-            let ours: Tensor<Flex, 4> = wrap(
-                recurrence::cpu::attend(
-                    unwrap(q.clone()),
-                    unwrap(keys.clone()),
-                    unwrap(values.clone()),
-                    len,
-                )
-                .unwrap_or_else(|_| panic!("the CPU path takes contiguous f32 caches")),
-            );
-            let reference: Tensor<Flex, 4> = wrap(attend_tensors::<Flex>(
-                unwrap(q.clone()),
-                unwrap(keys.clone()),
-                unwrap(values.clone()),
-                len,
-            ));
-            let diff: f32 = (ours - reference).abs().max().into_scalar();
-            assert!(diff < 1e-5, "len {len}: {diff}");
-        }
-    }
 }

@@ -10,7 +10,7 @@ use burn::tensor::backend::Backend;
 use burn::tensor::{Int, Tensor, TensorData};
 
 use crate::config::ModelConfig;
-use crate::ops::{affine, attend, unwrap, wrap, ModelBackend};
+use crate::ops::{affine, unwrap, wrap, ModelBackend};
 
 /// Self-attention layers over `[batch, time, hidden]` with a causal mask.
 #[derive(Module, Debug)]
@@ -152,7 +152,13 @@ impl<B: Backend> CausalTransformer<B> {
             let k = split(linear(&mha.key, normed.clone()));
             let v = split(linear(&mha.value, normed));
             let (keys, values) = slot.append(k, v, cache.len);
-            let context = attend(q, keys, values, cache.len + 1).reshape([batch, hidden]);
+            let seen = cache.len + 1;
+            let scores = q
+                .matmul(keys.swap_dims(2, 3))
+                .div_scalar((d_k as f64).sqrt())
+                .reshape([batch * heads, seen]);
+            let weights = softmax(scores, 1).reshape([batch, heads, 1, seen]);
+            let context = weights.matmul(values).reshape([batch, hidden]);
             x = x + linear(&mha.output, context);
             let normed = layer.norm_1.forward(x.clone());
             let inner = layer
@@ -221,8 +227,8 @@ impl<B: Backend> KvCache<B> {
 }
 
 trait AppendKv<B: Backend> {
-    /// Writes the new key and value `[batch, heads, 1, d_k]` at position `len`; returns the whole
-    /// caches `[batch, heads, capacity, d_k]` (valid up to `len`).
+    /// Writes the new key and value `[batch, heads, 1, d_k]` at position `len`; returns the keys
+    /// and values of positions `0..=len`.
     fn append(
         &mut self,
         k: Tensor<B, 4>,
@@ -262,7 +268,10 @@ impl<B: ModelBackend> AppendKv<B> for Option<LayerKv<B>> {
         };
         kv.keys = write(kv.keys, k);
         kv.values = write(kv.values, v);
-        let out = (kv.keys.clone(), kv.values.clone());
+        let out = (
+            kv.keys.clone().narrow(2, 0, len + 1),
+            kv.values.clone().narrow(2, 0, len + 1),
+        );
         *self = Some(kv);
         out
     }
