@@ -67,7 +67,7 @@ macro_rules! dispatch {
             }
             if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
                 // SAFETY: the CPU has just been checked for the enabled features.
-                return unsafe { wide(|| $body($($arg),*)) };
+                return unsafe { wide(#[inline(always)] || $body($($arg),*)) };
             }
         }
         $body($($arg),*)
