@@ -48,7 +48,8 @@ fn raw(args: &[String]) -> serde_json::Value {
     };
     let device = Default::default();
     Cpu::seed(&device, 1);
-    let model = TokenLm::<Cpu>::new(&config, vocab, &device);
+    // Weights as generation uses them (`euterpe generate` does the same).
+    let model = TokenLm::<Cpu>::new(&config, vocab, &device).with_inference_weights();
     let mut rng = SplitMix64::new(7);
     let allowed = vec![true; vocab];
     let sampling = SamplingConfig::default();
@@ -84,6 +85,7 @@ fn whole(args: &[String], name: &str) -> serde_json::Value {
     let (lm, tokenizer) = model
         .load::<Cpu>(&device)
         .expect("the built-in model loads");
+    let lm = lm.with_inference_weights();
     let generator = Generator::new(&lm, &tokenizer, device);
     let options = GenerateOptions {
         length: Length::Bars(bars),

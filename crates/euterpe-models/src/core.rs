@@ -52,6 +52,13 @@ impl<B: ModelBackend> SequenceCore<B> {
         }
     }
 
+    /// The core with its recurrent weights in their inference form (see
+    /// [`ModelBackend::inference_weight`]); a Transformer core is kept as it is.
+    pub fn with_inference_weights(mut self) -> Self {
+        self.recurrent = self.recurrent.map(RecurrentStack::with_inference_weights);
+        self
+    }
+
     /// Longest sequence one forward pass accepts (`None`: unlimited).
     pub fn max_len(&self) -> Option<usize> {
         self.transformer.as_ref().map(CausalTransformer::max_len)

@@ -2,7 +2,9 @@
 //! and compilation for AVX2+FMA with runtime dispatch.
 
 use burn::backend::flex::FlexTensor;
-use burn::tensor::{DType, TensorData};
+use burn::backend::Flex;
+use burn::tensor::ops::FloatTensorOps;
+use burn::tensor::{f16, DType, FloatDType, TensorData};
 
 /// A contiguous `f32` tensor, or `None` for another element type.
 pub(crate) fn contiguous(t: &FlexTensor) -> Option<FlexTensor> {
@@ -23,6 +25,36 @@ pub(crate) fn view(t: &FlexTensor) -> &[f32] {
         .contiguous_offsets()
         .expect("made contiguous by `contiguous`");
     &t.storage::<f32>()[start..end]
+}
+
+/// The values of a contiguous half-precision tensor (inference weights, see
+/// [`ModelBackend::inference_weight`](crate::ModelBackend::inference_weight)), or `None` for
+/// another element type or layout.
+pub(crate) fn half_view(t: &FlexTensor) -> Option<&[f16]> {
+    if t.dtype() != DType::F16 {
+        return None;
+    }
+    let (start, end) = t.layout().contiguous_offsets()?;
+    Some(&t.storage::<f16>()[start..end])
+}
+
+/// `t` in half precision (`f32` tensors only; others are returned as they are).
+pub(crate) fn to_half(t: FlexTensor) -> FlexTensor {
+    if t.dtype() == DType::F32 {
+        Flex::float_cast(t, FloatDType::F16)
+    } else {
+        t
+    }
+}
+
+/// `t` widened to `f32` if it is in half precision, for the operations that have no
+/// half-precision loop.
+pub(crate) fn widen(t: FlexTensor) -> FlexTensor {
+    if t.dtype() == DType::F16 {
+        Flex::float_cast(t, FloatDType::F32)
+    } else {
+        t
+    }
 }
 
 /// A tensor of `values` with `shape`.

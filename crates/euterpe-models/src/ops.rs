@@ -56,6 +56,16 @@ pub trait ModelBackend: Backend {
         recurrence::generic::affine::<Self>(x, w, b)
     }
 
+    /// A weight matrix in the form that [`affine`](ModelBackend::affine) and the recurrences of
+    /// inference steps read fastest (see [`TokenLm::with_inference_weights`](crate::TokenLm)).
+    /// The default keeps it as it is; the CPU backend stores it in half precision, which halves
+    /// the bytes that every generated token streams through the cache, and widens it again for
+    /// any product of more than a few rows. Not for training: the gradients of such weights are
+    /// not kept.
+    fn inference_weight(w: FloatTensor<Self>) -> FloatTensor<Self> {
+        w
+    }
+
     /// Writes `value` `[batch, heads, 1, d_k]` at position `at` of a key/value cache `[batch,
     /// heads, capacity, d_k]` and returns the cache (inference). The CPU backend writes in place
     /// when the cache is not shared; burn's `slice_assign` copies the whole cache every time.
@@ -145,6 +155,10 @@ impl ModelBackend for burn::backend::Flex {
         nade::cpu::forward(x)
     }
 
+    fn inference_weight(w: FloatTensor<Self>) -> FloatTensor<Self> {
+        crate::cpu::to_half(w)
+    }
+
     fn cache_write(
         cache: FloatTensor<Self>,
         at: usize,
@@ -201,6 +215,11 @@ impl<B: ModelBackend, C: CheckpointStrategy> ModelBackend for Autodiff<B, C> {
     fn nade(x: NadeInputs<Self>) -> FloatTensor<Self> {
         nade::autodiff::nade(x)
     }
+}
+
+/// `w` in its inference form (see [`ModelBackend::inference_weight`]).
+pub fn inference_weight<B: ModelBackend>(w: Tensor<B, 2>) -> Tensor<B, 2> {
+    wrap(B::inference_weight(unwrap(w)))
 }
 
 /// `x · w (+ b)` for the few rows of an inference step (see [`ModelBackend::affine`]).

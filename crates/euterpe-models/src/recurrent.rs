@@ -7,7 +7,7 @@ use burn::tensor::backend::Backend;
 use burn::tensor::Tensor;
 
 use crate::config::CellKind;
-use crate::ops::{affine, ModelBackend};
+use crate::ops::{affine, inference_weight, ModelBackend};
 use crate::recurrence::{recurrence, recurrence_from, Cell, RecurrenceParams};
 
 /// The carried state of one recurrent layer.
@@ -76,17 +76,6 @@ impl<B: Backend> RecurrentLayer<B> {
         }
     }
 
-    /// The input projections `x · w_ih` of every step, `[batch, time, gates × hidden]`, as one
-    /// two-dimensional matrix product; the recurrence adds the input bias.
-    fn project(&self, x: Tensor<B, 3>) -> Tensor<B, 3> {
-        let [batch, time, width] = x.dims();
-        let w = self.input.weight.val();
-        let out = w.dims()[1];
-        x.reshape([batch * time, width])
-            .matmul(w)
-            .reshape([batch, time, out])
-    }
-
     /// The parameters of the recurrence.
     fn params(&self) -> RecurrenceParams<B> {
         let gates = self.gates * self.hidden;
@@ -102,6 +91,23 @@ impl<B: Backend> RecurrentLayer<B> {
 }
 
 impl<B: ModelBackend> RecurrentLayer<B> {
+    /// The input projections `x · w_ih` of every step, `[batch, time, gates × hidden]`, as one
+    /// two-dimensional matrix product; the recurrence adds the input bias.
+    fn project(&self, x: Tensor<B, 3>) -> Tensor<B, 3> {
+        let [batch, time, width] = x.dims();
+        let w = self.input.weight.val();
+        let out = w.dims()[1];
+        affine(x.reshape([batch * time, width]), w, None).reshape([batch, time, out])
+    }
+
+    /// The layer with its weight matrices in their inference form (see
+    /// [`ModelBackend::inference_weight`]): for generation, not for training.
+    pub fn with_inference_weights(mut self) -> Self {
+        self.input.weight = self.input.weight.map(inference_weight);
+        self.recurrent.weight = self.recurrent.weight.map(inference_weight);
+        self
+    }
+
     /// Runs the layer over a whole sequence `[batch, time, input]` from the zero state (training
     /// and evaluation): one matrix product for the input projections of every step, then the
     /// fused recurrence, one autodiff node (see [`crate::recurrence`]).
@@ -164,6 +170,17 @@ impl<B: Backend> RecurrentStack<B> {
 }
 
 impl<B: ModelBackend> RecurrentStack<B> {
+    /// The stack with every layer's weights in their inference form (see
+    /// [`RecurrentLayer::with_inference_weights`]).
+    pub fn with_inference_weights(mut self) -> Self {
+        self.layers = self
+            .layers
+            .into_iter()
+            .map(RecurrentLayer::with_inference_weights)
+            .collect();
+        self
+    }
+
     /// Runs all layers over a whole sequence `[batch, time, input]` from the zero state.
     pub fn forward(&self, x: Tensor<B, 3>) -> Tensor<B, 3> {
         let mut x = x;

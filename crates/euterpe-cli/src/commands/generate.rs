@@ -80,6 +80,7 @@ pub fn run(a: &GenerateArgs) -> Result<()> {
     }
     let device = Default::default();
     let (model, tokenizer, name) = load(a.model.as_deref(), &device)?;
+    let model = model.with_inference_weights();
     let options = options(a)?;
     let started = Instant::now();
     let pieces = Generator::new(&model, &tokenizer, device)

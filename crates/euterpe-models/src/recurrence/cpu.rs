@@ -5,10 +5,14 @@
 
 use burn::backend::flex::FlexTensor;
 use burn::backend::Flex;
-use burn::tensor::{DType, TensorMetadata};
+use burn::tensor::{f16, DType, TensorMetadata};
 
 use super::{generic, Cell, Initial, Params, Trace};
-use crate::cpu::{contiguous, dispatch, sigmoid, tanh, tensor, view};
+use crate::cpu::{contiguous, dispatch, half_view, sigmoid, tanh, tensor, view, widen};
+
+/// The most rows for which products stream the weights row by row (generation steps); more rows
+/// go to `gemm`. Half-precision weights are widened to `f32` beyond it.
+const FEW_ROWS: usize = 4;
 
 /// A row-major block inside a buffer: rows start at `offset` and are `stride` apart.
 #[derive(Clone, Copy)]
@@ -36,7 +40,7 @@ fn matmul(
     assert!(d.offset + (m - 1) * d.stride + n <= dst.len() && d.stride >= n);
     assert!(ar.offset + (m - 1) * ar.stride + k <= a.len() && ar.stride >= k);
     assert!(w.len() >= k * n);
-    if m <= 4 && !transpose_b {
+    if m <= FEW_ROWS && !transpose_b {
         // A few rows (generation): stream `w` once, row by row, with vectorised updates; gemm
         // would pack the whole of `w` for every call.
         for r in 0..m {
@@ -104,6 +108,116 @@ fn matmul(
     }
 }
 
+/// The most rows for which products read half-precision weights as they are (generation steps,
+/// a batch of outputs or beams); beyond it they are widened to `f32` for `gemm`.
+const HALF_ROWS: usize = 32;
+
+/// `dst[m×n] += a[m×k] · w` for up to [`HALF_ROWS`] rows, with `w` `[k, n]` row-major in half
+/// precision (inference weights): half the bytes of `f32` weights to stream per generation step,
+/// so that a model of a few MiB stays in the core's cache instead of being read from L3 for every
+/// token.
+fn few_rows_half(
+    (m, n, k): (usize, usize, usize),
+    dst: &mut [f32],
+    d: Rows,
+    a: &[f32],
+    ar: Rows,
+    w: &[f16],
+) {
+    // The bounds that keep the raw-pointer loops below inside the slices.
+    assert!(m > 0 && n > 0 && k > 0);
+    assert!(d.offset + (m - 1) * d.stride + n <= dst.len() && d.stride >= n);
+    assert!(ar.offset + (m - 1) * ar.stride + k <= a.len() && ar.stride >= k);
+    assert!(w.len() >= k * n);
+    #[cfg(target_arch = "x86_64")]
+    if std::is_x86_feature_detected!("avx2")
+        && std::is_x86_feature_detected!("fma")
+        && std::is_x86_feature_detected!("f16c")
+    {
+        // SAFETY: the CPU has just been checked for the enabled features; the asserts above keep
+        // every access inside its slice.
+        unsafe { few_rows_half_f16c((m, n, k), dst, d, a, ar, w) };
+        return;
+    }
+    for r in 0..m {
+        let x = &a[ar.offset + r * ar.stride..][..k];
+        let out = &mut dst[d.offset + r * d.stride..][..n];
+        for (kk, &coef) in x.iter().enumerate() {
+            for (o, &wv) in out.iter_mut().zip(&w[kk * n..][..n]) {
+                *o += coef * wv.to_f32();
+            }
+        }
+    }
+}
+
+/// [`few_rows_half`] with F16C conversions and FMA: for every four weight rows and eight
+/// columns, the converted weights are applied to every row of `a`, so each weight is read once.
+///
+/// # Safety
+/// The CPU must have AVX2, FMA and F16C; the slices must hold the rows that `d`, `ar` and
+/// `(m, n, k)` describe (checked by [`few_rows_half`]).
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma,f16c")]
+unsafe fn few_rows_half_f16c(
+    (m, n, k): (usize, usize, usize),
+    dst: &mut [f32],
+    d: Rows,
+    a: &[f32],
+    ar: Rows,
+    w: &[f16],
+) {
+    use std::arch::x86_64::*;
+    let wp = w.as_ptr().cast::<u16>();
+    let half = |p: *const u16| f16::from_bits(unsafe { *p }).to_f32();
+    let base = dst.as_mut_ptr();
+    let out_row = |r: usize| unsafe { base.add(d.offset + r * d.stride) };
+    let coef = |r: usize, kk: usize| a[ar.offset + r * ar.stride + kk];
+    let wide_n = n / 8 * 8;
+    let mut kk = 0;
+    while kk + 4 <= k {
+        // SAFETY (for the block): rows kk..kk + 4 of `w` and the `n` outputs of each row are in
+        // bounds.
+        unsafe {
+            let p = [
+                wp.add(kk * n),
+                wp.add((kk + 1) * n),
+                wp.add((kk + 2) * n),
+                wp.add((kk + 3) * n),
+            ];
+            let mut j = 0;
+            while j < wide_n {
+                let wv = p.map(|p| _mm256_cvtph_ps(_mm_loadu_si128(p.add(j).cast())));
+                for r in 0..m {
+                    let o = out_row(r).add(j);
+                    let mut acc = _mm256_loadu_ps(o);
+                    for (q, &wq) in wv.iter().enumerate() {
+                        acc = _mm256_fmadd_ps(_mm256_set1_ps(coef(r, kk + q)), wq, acc);
+                    }
+                    _mm256_storeu_ps(o, acc);
+                }
+                j += 8;
+            }
+            for j in wide_n..n {
+                for r in 0..m {
+                    let o = out_row(r).add(j);
+                    for (q, &pq) in p.iter().enumerate() {
+                        *o += coef(r, kk + q) * half(pq.add(j));
+                    }
+                }
+            }
+        }
+        kk += 4;
+    }
+    for kk in kk..k {
+        for r in 0..m {
+            for j in 0..n {
+                // SAFETY: row kk of `w` and output j of row r are in bounds.
+                unsafe { *out_row(r).add(j) += coef(r, kk) * half(wp.add(kk * n + j)) };
+            }
+        }
+    }
+}
+
 /// The f32 forms of a forward pass's inputs, or `None` for another element type.
 struct Inputs {
     xp: FlexTensor,
@@ -122,7 +236,12 @@ fn inputs(
     Some(Inputs {
         xp: contiguous(xp)?,
         input_bias: contiguous(&params.input_bias)?,
-        w: contiguous(&params.w)?,
+        // Half-precision weights stay as they are (contiguous, checked by `forward`).
+        w: if params.w.dtype() == DType::F16 {
+            params.w.clone()
+        } else {
+            contiguous(&params.w)?
+        },
         hidden_bias: match &params.hidden_bias {
             Some(b) => Some(contiguous(b)?),
             None => None,
@@ -142,9 +261,15 @@ fn inputs(
 pub fn forward(
     cell: Cell,
     xp: FlexTensor,
-    params: Params<Flex>,
+    mut params: Params<Flex>,
     initial: Option<Initial<Flex>>,
 ) -> Trace<Flex> {
+    // Half-precision weights are streamed as they are for the few rows of a generation step and
+    // widened for anything else.
+    let few = xp.dtype() == DType::F32 && xp.shape()[0] <= HALF_ROWS;
+    if !(few && half_view(&params.w).is_some()) {
+        params.w = widen(params.w);
+    }
     dispatch!(forward_body(cell, xp, params, initial))
 }
 
@@ -156,6 +281,10 @@ fn forward_body(
     initial: Option<Initial<Flex>>,
 ) -> Trace<Flex> {
     let Some(t) = inputs(&xp, &params, &initial) else {
+        let params = Params {
+            w: widen(params.w),
+            ..params
+        };
         return generic::forward::<Flex>(cell, xp, params, initial);
     };
     drop(xp);
@@ -168,7 +297,13 @@ fn forward_body(
         g * h,
         "input projections of {g} gates × {h} units"
     );
-    let (xp, bi, w) = (view(&t.xp), view(&t.input_bias), view(&t.w));
+    let w_half = half_view(&t.w);
+    let (xp, bi) = (view(&t.xp), view(&t.input_bias));
+    let w = if w_half.is_some() {
+        &[][..]
+    } else {
+        view(&t.w)
+    };
     let bh = t.hidden_bias.as_ref().map(view);
     let sw = cell.saved_width() * h;
     let mut hidden = vec![0.0f32; batch * time * h];
@@ -207,16 +342,19 @@ fn forward_body(
             }
         }
         if started || step > 0 {
-            matmul(
-                (batch, g * h, h),
-                &mut pre,
-                rows,
-                true,
-                &h_last,
-                last,
-                w,
-                false,
-            );
+            match w_half {
+                Some(w) => few_rows_half((batch, g * h, h), &mut pre, rows, &h_last, last, w),
+                None => matmul(
+                    (batch, g * h, h),
+                    &mut pre,
+                    rows,
+                    true,
+                    &h_last,
+                    last,
+                    w,
+                    false,
+                ),
+            }
         }
         for b in 0..batch {
             let at = b * time + step;
@@ -284,6 +422,7 @@ pub fn backward(
     trace: Trace<Flex>,
     grad_hidden: FlexTensor,
 ) -> (FlexTensor, FlexTensor) {
+    let w = widen(w);
     dispatch!(backward_body(cell, w, trace, grad_hidden))
 }
 
@@ -434,6 +573,21 @@ fn backward_body(
 /// vector loop for one to four rows, the general matrix product otherwise.
 pub fn affine(x: FlexTensor, w: FlexTensor, b: Option<FlexTensor>) -> FlexTensor {
     let rows = x.shape()[0];
+    if w.dtype() == DType::F16 {
+        let prepared = (|| {
+            let b = match &b {
+                Some(b) => Some(contiguous(b)?),
+                None => None,
+            };
+            Some((contiguous(&x)?, b))
+        })();
+        return match prepared {
+            Some((x, b)) if rows <= HALF_ROWS && half_view(&w).is_some() => {
+                affine_half(&x, &w, b.as_ref())
+            }
+            _ => generic::affine::<Flex>(x, widen(w), b),
+        };
+    }
     let prepared = (|| {
         let b = match &b {
             Some(b) => Some(contiguous(b)?),
@@ -442,7 +596,7 @@ pub fn affine(x: FlexTensor, w: FlexTensor, b: Option<FlexTensor>) -> FlexTensor
         Some((contiguous(&x)?, contiguous(&w)?, b))
     })();
     match prepared {
-        Some((x, w, b)) if rows <= 4 => dispatch!(affine_body(&x, &w, b.as_ref())),
+        Some((x, w, b)) if rows <= FEW_ROWS => dispatch!(affine_body(&x, &w, b.as_ref())),
         _ => generic::affine::<Flex>(x, w, b),
     }
 }
@@ -466,6 +620,29 @@ fn affine_body(x: &FlexTensor, w: &FlexTensor, b: Option<&FlexTensor>) -> FlexTe
         stride: k,
     };
     matmul((rows, n, k), &mut out, d, true, view(x), a, view(w), false);
+    tensor(out, &[rows, n])
+}
+
+/// [`affine`] with half-precision weights `w` (contiguous; `x` and `b` contiguous `f32`).
+fn affine_half(x: &FlexTensor, w: &FlexTensor, b: Option<&FlexTensor>) -> FlexTensor {
+    let (rows, k) = (x.shape()[0], x.shape()[1]);
+    let n = w.shape()[1];
+    let w = half_view(w).expect("checked by `affine`");
+    let mut out = vec![0.0f32; rows * n];
+    if let Some(b) = b {
+        for row in out.chunks_exact_mut(n) {
+            row.copy_from_slice(view(b));
+        }
+    }
+    let d = Rows {
+        offset: 0,
+        stride: n,
+    };
+    let a = Rows {
+        offset: 0,
+        stride: k,
+    };
+    few_rows_half((rows, n, k), &mut out, d, view(x), a, w);
     tensor(out, &[rows, n])
 }
 
@@ -500,4 +677,42 @@ pub fn cache_write(
         dst[(r * capacity + at) * d_k..][..d_k].copy_from_slice(row);
     }
     Ok(cache)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The half-precision product equals the `f32` one on weights that half precision represents
+    /// exactly, for shapes with remainders in both loops and strided rows.
+    #[test]
+    fn the_half_precision_product_matches_the_full_one() {
+        for (m, n, k) in [(1, 13, 7), (3, 24, 9), (4, 1031, 64), (17, 40, 33)] {
+            let w: Vec<f32> = (0..k * n)
+                .map(|i| ((i * 37 % 129) as f32 - 64.0) / 64.0)
+                .collect();
+            let w16: Vec<f16> = w.iter().map(|&x| f16::from_f32(x)).collect();
+            let stride = k + 3;
+            let a: Vec<f32> = (0..m * stride)
+                .map(|i| ((i * 11 % 17) as f32 - 8.0) / 8.0)
+                .collect();
+            let (d, ar) = (
+                Rows {
+                    offset: 2,
+                    stride: n + 1,
+                },
+                Rows { offset: 0, stride },
+            );
+            let start: Vec<f32> = (0..2 + m * (n + 1)).map(|i| (i % 5) as f32).collect();
+            let (mut want, mut got) = (start.clone(), start);
+            matmul((m, n, k), &mut want, d, true, &a, ar, &w, false);
+            few_rows_half((m, n, k), &mut got, d, &a, ar, &w16);
+            for (i, (g, w)) in got.iter().zip(&want).enumerate() {
+                assert!(
+                    (g - w).abs() < 1e-4 * w.abs().max(1.0),
+                    "{m}x{n}x{k} at {i}: {g} vs {w}"
+                );
+            }
+        }
+    }
 }
