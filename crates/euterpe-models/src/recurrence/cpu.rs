@@ -125,7 +125,7 @@ fn few_rows_half(
     w: &[f16],
 ) {
     // The bounds that keep the raw-pointer loops below inside the slices.
-    assert!(m > 0 && n > 0 && k > 0);
+    assert!(m > 0 && m <= HALF_ROWS && n > 0 && k > 0);
     assert!(d.offset + (m - 1) * d.stride + n <= dst.len() && d.stride >= n);
     assert!(ar.offset + (m - 1) * ar.stride + k <= a.len() && ar.stride >= k);
     assert!(w.len() >= k * n);
@@ -173,6 +173,17 @@ unsafe fn few_rows_half_f16c(
     let out_row = |r: usize| unsafe { base.add(d.offset + r * d.stride) };
     let coef = |r: usize, kk: usize| a[ar.offset + r * ar.stride + kk];
     let wide_n = n / 8 * 8;
+    if m <= FEW_ROWS {
+        // One row at a time, its coefficients in registers: the fastest form for a batch of one;
+        // the weights (in L2) are read once per row.
+        for r in 0..m {
+            // SAFETY: the bounds of row r as checked by `few_rows_half`.
+            unsafe {
+                one_row_half_f16c(n, k, out_row(r), &a[ar.offset + r * ar.stride..][..k], wp)
+            };
+        }
+        return;
+    }
     let mut kk = 0;
     while kk + 4 <= k {
         // SAFETY (for the block): rows kk..kk + 4 of `w` and the `n` outputs of each row are in
@@ -184,15 +195,21 @@ unsafe fn few_rows_half_f16c(
                 wp.add((kk + 2) * n),
                 wp.add((kk + 3) * n),
             ];
+            // The four coefficients of every row, broadcast once per block of weight rows.
+            let mut cv = [[_mm256_setzero_ps(); 4]; HALF_ROWS];
+            for (r, c) in cv[..m].iter_mut().enumerate() {
+                *c = [0, 1, 2, 3].map(|q| _mm256_set1_ps(coef(r, kk + q)));
+            }
             let mut j = 0;
             while j < wide_n {
                 let wv = p.map(|p| _mm256_cvtph_ps(_mm_loadu_si128(p.add(j).cast())));
-                for r in 0..m {
+                for (r, c) in cv[..m].iter().enumerate() {
                     let o = out_row(r).add(j);
                     let mut acc = _mm256_loadu_ps(o);
-                    for (q, &wq) in wv.iter().enumerate() {
-                        acc = _mm256_fmadd_ps(_mm256_set1_ps(coef(r, kk + q)), wq, acc);
-                    }
+                    acc = _mm256_fmadd_ps(c[0], wv[0], acc);
+                    acc = _mm256_fmadd_ps(c[1], wv[1], acc);
+                    acc = _mm256_fmadd_ps(c[2], wv[2], acc);
+                    acc = _mm256_fmadd_ps(c[3], wv[3], acc);
                     _mm256_storeu_ps(o, acc);
                 }
                 j += 8;
@@ -214,6 +231,56 @@ unsafe fn few_rows_half_f16c(
                 // SAFETY: row kk of `w` and output j of row r are in bounds.
                 unsafe { *out_row(r).add(j) += coef(r, kk) * half(wp.add(kk * n + j)) };
             }
+        }
+    }
+}
+
+/// `out[n] += x[k] · w` for one row with half-precision `w` `[k, n]` at `wp`.
+///
+/// # Safety
+/// The CPU must have AVX2, FMA and F16C; `out` must hold `n` values and `wp` `k × n`.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma,f16c")]
+unsafe fn one_row_half_f16c(n: usize, k: usize, out: *mut f32, x: &[f32], wp: *const u16) {
+    use std::arch::x86_64::*;
+    let half = |p: *const u16| f16::from_bits(unsafe { *p }).to_f32();
+    let wide_n = n / 8 * 8;
+    let mut kk = 0;
+    while kk + 4 <= k {
+        let c = [x[kk], x[kk + 1], x[kk + 2], x[kk + 3]];
+        // SAFETY (for the block): rows kk..kk + 4 of `w` and the `n` outputs are in bounds.
+        unsafe {
+            let p = [
+                wp.add(kk * n),
+                wp.add((kk + 1) * n),
+                wp.add((kk + 2) * n),
+                wp.add((kk + 3) * n),
+            ];
+            let cv = c.map(|c| _mm256_set1_ps(c));
+            let mut j = 0;
+            while j < wide_n {
+                let mut acc = _mm256_loadu_ps(out.add(j));
+                for q in 0..4 {
+                    let wv = _mm256_cvtph_ps(_mm_loadu_si128(p[q].add(j).cast()));
+                    acc = _mm256_fmadd_ps(cv[q], wv, acc);
+                }
+                _mm256_storeu_ps(out.add(j), acc);
+                j += 8;
+            }
+            for j in wide_n..n {
+                let mut o = *out.add(j);
+                for q in 0..4 {
+                    o += c[q] * half(p[q].add(j));
+                }
+                *out.add(j) = o;
+            }
+        }
+        kk += 4;
+    }
+    for (kk, &coef) in x.iter().enumerate().skip(kk) {
+        for j in 0..n {
+            // SAFETY: row kk of `w` and output j are in bounds.
+            unsafe { *out.add(j) += coef * half(wp.add(kk * n + j)) };
         }
     }
 }
