@@ -37,7 +37,7 @@ cargo build --quiet --release -p euterpe-train --example token_speed \
 mkdir -p "$OUT"
 export OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 RAYON_NUM_THREADS=1
 BENCH_DATE=$(date -u '+%Y-%m-%d %H:%M UTC') \
-BENCH_MACHINE="$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), nproc $(nproc)" \
+BENCH_MACHINE="$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), nproc $(nproc --all)" \
 BENCH_RUSTC=$(rustc --version) \
     "$VENV/bin/python" bench/speed.py --rounds "$ROUNDS" --steps "$STEPS" --tokens "$TOKENS" \
     --out "$OUT" --docs docs/benchmarks.md
