@@ -155,6 +155,20 @@ mod tests {
     use crate::backend::Cpu;
     use burn::tensor::TensorData;
 
+    /// A two-layer model of `hidden` units, without dropout, for sequences up to 32.
+    fn tiny(cell: CellKind, hidden: usize) -> ModelConfig {
+        ModelConfig {
+            cell,
+            embedding: 8,
+            hidden,
+            layers: 2,
+            heads: 2,
+            dropout: 0.0,
+            max_len: 32,
+            ..ModelConfig::default()
+        }
+    }
+
     /// Step-by-step inference with carried state gives the same distributions as one pass over the
     /// whole sequence, for every kind of core.
     #[test]
@@ -166,17 +180,7 @@ mod tests {
             CellKind::Gru,
             CellKind::Transformer,
         ] {
-            let config = ModelConfig {
-                cell,
-                embedding: 8,
-                hidden: 16,
-                layers: 2,
-                heads: 2,
-                dropout: 0.0,
-                max_len: 32,
-                ..ModelConfig::default()
-            };
-            let model = TokenLm::<Cpu>::new(&config, 20, &device);
+            let model = TokenLm::<Cpu>::new(&tiny(cell, 16), 20, &device);
             // Longer than the key/value cache's first capacity (16), so that it grows.
             let (batch, steps) = (2, 21);
             let ids: Vec<i64> = (0..batch * steps).map(|i| (i * 7 % 20) as i64).collect();
@@ -214,17 +218,7 @@ mod tests {
             CellKind::Gru,
             CellKind::Transformer,
         ] {
-            let config = ModelConfig {
-                cell,
-                embedding: 8,
-                hidden: 20,
-                layers: 2,
-                heads: 2,
-                dropout: 0.0,
-                max_len: 32,
-                ..ModelConfig::default()
-            };
-            let model = TokenLm::<Cpu>::new(&config, 23, &device);
+            let model = TokenLm::<Cpu>::new(&tiny(cell, 20), 23, &device);
             // A full pass first: it initialises the lazily initialised parameters, which a clone
             // would otherwise initialise anew, with other values.
             let probe = Tensor::from_data(TensorData::new(vec![1i64, 2], [1, 2]), &device);

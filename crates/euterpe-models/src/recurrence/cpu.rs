@@ -640,61 +640,51 @@ fn backward_body(
 /// vector loop for one to four rows, the general matrix product otherwise.
 pub fn affine(x: FlexTensor, w: FlexTensor, b: Option<FlexTensor>) -> FlexTensor {
     let rows = x.shape()[0];
-    if w.dtype() == DType::F16 {
-        let prepared = (|| {
-            let b = match &b {
-                Some(b) => Some(contiguous(b)?),
-                None => None,
-            };
-            Some((contiguous(&x)?, b))
-        })();
-        return match prepared {
-            Some((x, b)) if rows <= HALF_ROWS && half_view(&w).is_some() => {
-                affine_half(&x, &w, b.as_ref())
-            }
-            _ => generic::affine::<Flex>(x, widen(w), b),
-        };
-    }
     let prepared = (|| {
         let b = match &b {
             Some(b) => Some(contiguous(b)?),
             None => None,
         };
-        Some((contiguous(&x)?, contiguous(&w)?, b))
+        Some((contiguous(&x)?, b))
     })();
-    match prepared {
-        Some((x, w, b)) if rows <= FEW_ROWS => dispatch!(affine_body(&x, &w, b.as_ref())),
-        _ => generic::affine::<Flex>(x, w, b),
+    let Some((x, b)) = prepared else {
+        return generic::affine::<Flex>(x, widen(w), b);
+    };
+    if rows <= HALF_ROWS {
+        if let Some(half) = half_view(&w) {
+            let n = w.shape()[1];
+            return affine_rows(&x, n, b.as_ref(), |dims, out, d, a, ar| {
+                few_rows_half(dims, out, d, a, ar, half)
+            });
+        }
+    }
+    match contiguous(&w) {
+        Some(w) if rows <= FEW_ROWS => dispatch!(affine_body(&x, &w, b.as_ref())),
+        _ => generic::affine::<Flex>(x, widen(w), b),
     }
 }
 
 #[inline(always)]
 fn affine_body(x: &FlexTensor, w: &FlexTensor, b: Option<&FlexTensor>) -> FlexTensor {
-    let (rows, k) = (x.shape()[0], x.shape()[1]);
-    let n = w.shape()[1];
-    let mut out = vec![0.0f32; rows * n];
-    if let Some(b) = b {
-        for row in out.chunks_exact_mut(n) {
-            row.copy_from_slice(view(b));
-        }
-    }
-    let d = Rows {
-        offset: 0,
-        stride: n,
-    };
-    let a = Rows {
-        offset: 0,
-        stride: k,
-    };
-    matmul((rows, n, k), &mut out, d, true, view(x), a, view(w), false);
-    tensor(out, &[rows, n])
+    let values = view(w);
+    affine_rows(
+        x,
+        w.shape()[1],
+        b,
+        #[inline(always)]
+        |dims, out, d, a, ar| matmul(dims, out, d, true, a, ar, values, false),
+    )
 }
 
-/// [`affine`] with half-precision weights `w` (contiguous; `x` and `b` contiguous `f32`).
-fn affine_half(x: &FlexTensor, w: &FlexTensor, b: Option<&FlexTensor>) -> FlexTensor {
+/// `x · w (+ b)` into a new `[rows, n]` tensor: the bias rows, then `product` adds `x · w`.
+#[inline(always)]
+fn affine_rows(
+    x: &FlexTensor,
+    n: usize,
+    b: Option<&FlexTensor>,
+    product: impl FnOnce((usize, usize, usize), &mut [f32], Rows, &[f32], Rows),
+) -> FlexTensor {
     let (rows, k) = (x.shape()[0], x.shape()[1]);
-    let n = w.shape()[1];
-    let w = half_view(w).expect("checked by `affine`");
     let mut out = vec![0.0f32; rows * n];
     if let Some(b) = b {
         for row in out.chunks_exact_mut(n) {
@@ -709,7 +699,7 @@ fn affine_half(x: &FlexTensor, w: &FlexTensor, b: Option<&FlexTensor>) -> FlexTe
         offset: 0,
         stride: k,
     };
-    few_rows_half((rows, n, k), &mut out, d, view(x), a, w);
+    product((rows, n, k), &mut out, d, view(x), a);
     tensor(out, &[rows, n])
 }
 
