@@ -25,7 +25,7 @@ enum Command {
     Data(commands::data::DataCommand),
     /// Train a sequence model from a TOML config (RNN, LSTM, GRU or Transformer).
     Train(commands::train::TrainArgs),
-    /// Score a trained model on a data split: NLL, perplexity, accuracy.
+    /// Score a model on a data split: NLL, perplexity, accuracy.
     Eval(commands::train::EvalArgs),
     /// Write new music with a token model (default: the built-in folk model).
     Generate(Box<commands::generate::GenerateArgs>),

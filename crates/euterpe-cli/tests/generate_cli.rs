@@ -192,3 +192,74 @@ fn the_default_models_music_is_within_the_corpus_range() {
         );
     }
 }
+
+/// An unknown device is a usage error (clap's exit code 2) that names it.
+#[test]
+fn an_unknown_device_is_a_usage_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = euterpe(dir.path(), &["generate", "--device", "tpu"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("tpu") && err.contains("cuda:N"), "{err}");
+}
+
+/// What a user of a CPU-only build meets with `--device cuda`: one line naming the feature that
+/// turns GPUs on, and a non-zero exit before any file is written.
+#[cfg(not(feature = "cuda"))]
+#[test]
+fn a_gpu_on_a_cpu_only_build_is_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = euterpe(
+        dir.path(),
+        &["generate", "--out", "g.mid", "--device", "cuda"],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("`cuda` feature") && err.contains("cuda:0"),
+        "{err}"
+    );
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(!dir.path().join("g.mid").exists());
+}
+
+/// Generated files are readable by others, as any file the user creates (umask 022 gives 0644),
+/// and `--json` reports what was written, with the seed to repeat it.
+#[cfg(unix)]
+#[test]
+fn outputs_follow_the_umask_and_json_reports_them() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new("sh")
+        .current_dir(dir.path())
+        .args([
+            "-c",
+            &format!(
+                "umask 022 && exec {} generate --out a.mid --png a.png --bars 2 --seed 3 --device cpu --json",
+                env!("CARGO_BIN_EXE_euterpe")
+            ),
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for f in ["a.mid", "a.png"] {
+        let mode = std::fs::metadata(dir.path().join(f))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o644, "{f}: {:o}", mode & 0o777);
+    }
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("stdout is JSON");
+    assert_eq!(report["seed"], 3);
+    assert_eq!(report["device"], "cpu");
+    assert_eq!(report["model"], "built-in model folk");
+    let piece = &report["pieces"][0];
+    assert_eq!(piece["midi"], "a.mid");
+    assert_eq!(piece["png"], "a.png");
+    assert!(piece["notes"].as_u64().unwrap() > 0);
+    assert!(report["tokens"].as_u64().unwrap() > 0);
+}

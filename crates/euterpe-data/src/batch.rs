@@ -3,56 +3,83 @@
 //! The arrays are plain `Vec`s with their shapes, so this crate does not depend on a tensor library;
 //! the training crate turns them into tensors. Shuffling is seeded and reproducible.
 
+use euterpe_base::SplitMix64;
 use euterpe_music::pianoroll::{PitchSequence, PIANO_KEYS, PIANO_LOWEST};
 
-/// A small, fast, reproducible random number generator (SplitMix64).
+/// Sequences of any item (token ids, piano-roll frames) cut into windows for next-step
+/// prediction: windows of at most `steps + 1` items that overlap by one, so that every transition
+/// (item t → t + 1) lies in exactly one window; sequences shorter than two add nothing.
 #[derive(Debug, Clone)]
-pub struct SplitMix64(u64);
+pub struct Windows<T> {
+    windows: Vec<Vec<T>>,
+}
 
-impl SplitMix64 {
-    /// A generator from a seed.
-    pub fn new(seed: u64) -> Self {
-        SplitMix64(seed)
-    }
-
-    /// The next 64 random bits.
-    pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-
-    /// A uniform number in `[0, n)` (`n > 0`).
-    pub fn below(&mut self, n: usize) -> usize {
-        ((self.next_u64() as u128 * n as u128) >> 64) as usize
-    }
-
-    /// A uniform number in `[0, 1)`.
-    pub fn unit(&mut self) -> f64 {
-        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
-    }
-
-    /// Shuffles a slice in place (Fisher–Yates).
-    pub fn shuffle<T>(&mut self, items: &mut [T]) {
-        for i in (1..items.len()).rev() {
-            items.swap(i, self.below(i + 1));
+impl<T: Clone> Windows<T> {
+    /// Windows of every sequence, `steps` transitions long at most (`None`: whole sequences).
+    pub fn new<S: AsRef<[T]>>(
+        sequences: impl IntoIterator<Item = S>,
+        steps: Option<usize>,
+    ) -> Self {
+        let steps = steps.unwrap_or(usize::MAX / 2).max(1);
+        let mut windows = Vec::new();
+        for seq in sequences {
+            let seq = seq.as_ref();
+            let mut start = 0;
+            while start + 1 < seq.len() {
+                let end = seq.len().min(start.saturating_add(steps).saturating_add(1));
+                windows.push(seq[start..end].to_vec());
+                if end == seq.len() {
+                    break;
+                }
+                start += steps;
+            }
         }
+        Windows { windows }
     }
 }
 
-/// Cuts `seq` into windows of at most `steps + 1` items that overlap by one, so that every
-/// transition (item t → t + 1) lies in exactly one window; sequences shorter than two add nothing.
-fn push_windows<T: Clone>(seq: &[T], steps: usize, out: &mut Vec<Vec<T>>) {
-    let mut start = 0;
-    while start + 1 < seq.len() {
-        let end = seq.len().min(start.saturating_add(steps).saturating_add(1));
-        out.push(seq[start..end].to_vec());
-        if end == seq.len() {
-            break;
+impl<T> Windows<T> {
+    /// Number of windows.
+    pub fn len(&self) -> usize {
+        self.windows.len()
+    }
+
+    /// Whether there are no windows.
+    pub fn is_empty(&self) -> bool {
+        self.windows.is_empty()
+    }
+
+    /// Number of predicted items (transitions) over all windows.
+    pub fn target_count(&self) -> usize {
+        self.windows.iter().map(|w| w.len() - 1).sum()
+    }
+
+    /// Window `i`.
+    pub fn get(&self, i: usize) -> &[T] {
+        &self.windows[i]
+    }
+
+    /// The windows of one pass, grouped into batches of indices: shuffled with a seed; without
+    /// one, sorted by length so that evaluation wastes little on padding.
+    pub fn batch_indices(&self, batch_size: usize, shuffle_seed: Option<u64>) -> Vec<Vec<usize>> {
+        let mut order: Vec<usize> = (0..self.windows.len()).collect();
+        match shuffle_seed {
+            Some(seed) => SplitMix64::new(seed).shuffle(&mut order),
+            None => order.sort_by_key(|&i| self.windows[i].len()),
         }
-        start += steps;
+        order
+            .chunks(batch_size.max(1))
+            .map(<[usize]>::to_vec)
+            .collect()
+    }
+
+    /// Transitions in the longest of the windows `indices`: the steps of their batch.
+    fn steps_of(&self, indices: &[usize]) -> usize {
+        indices
+            .iter()
+            .map(|&i| self.windows[i].len() - 1)
+            .max()
+            .unwrap_or(0)
     }
 }
 
@@ -71,69 +98,43 @@ pub struct TokenBatch {
     pub mask: Vec<f32>,
 }
 
-/// Cuts token sequences into windows of `steps + 1` tokens (consecutive windows overlap by one
-/// token, so every transition is predicted exactly once) and groups them into batches.
+/// Token sequences cut into windows (see [`Windows`]) and grouped into padded batches.
 #[derive(Debug, Clone)]
 pub struct TokenWindows {
-    windows: Vec<Vec<u32>>,
-    steps: usize,
+    windows: Windows<u32>,
     pad_id: u32,
 }
 
 impl TokenWindows {
-    /// Windows of all `sequences` (sequences shorter than two tokens contribute nothing).
+    /// Windows of `steps` transitions of all `sequences` (`None`: whole sequences).
     pub fn new<'a>(
         sequences: impl IntoIterator<Item = &'a [u32]>,
-        steps: usize,
+        steps: Option<usize>,
         pad_id: u32,
     ) -> Self {
-        let steps = steps.max(1);
-        let mut windows = Vec::new();
-        for seq in sequences {
-            push_windows(seq, steps, &mut windows);
-        }
         TokenWindows {
-            windows,
-            steps,
+            windows: Windows::new(sequences, steps),
             pad_id,
         }
     }
 
-    /// Number of windows.
-    pub fn len(&self) -> usize {
-        self.windows.len()
+    /// The windows.
+    pub fn windows(&self) -> &Windows<u32> {
+        &self.windows
     }
 
-    /// Whether there are no windows.
-    pub fn is_empty(&self) -> bool {
-        self.windows.is_empty()
-    }
-
-    /// Number of predicted tokens over all windows.
-    pub fn target_count(&self) -> usize {
-        self.windows.iter().map(|w| w.len() - 1).sum()
-    }
-
-    /// The batches of one epoch; with a seed the windows are shuffled first.
+    /// The batches of one pass; with a seed the windows are shuffled first.
     pub fn batches(&self, batch_size: usize, shuffle_seed: Option<u64>) -> Vec<TokenBatch> {
-        let mut order: Vec<usize> = (0..self.windows.len()).collect();
-        if let Some(seed) = shuffle_seed {
-            SplitMix64::new(seed).shuffle(&mut order);
-        }
-        order
-            .chunks(batch_size.max(1))
+        self.windows
+            .batch_indices(batch_size, shuffle_seed)
+            .iter()
             .map(|chunk| self.batch(chunk))
             .collect()
     }
 
     fn batch(&self, indices: &[usize]) -> TokenBatch {
         // Trim the batch to its longest window: short batches cost less.
-        let steps = indices
-            .iter()
-            .map(|&i| self.windows[i].len() - 1)
-            .max()
-            .unwrap_or(0);
-        let steps = steps.min(self.steps);
+        let steps = self.windows.steps_of(indices);
         let n = indices.len() * steps;
         let mut b = TokenBatch {
             batch: indices.len(),
@@ -143,7 +144,7 @@ impl TokenWindows {
             mask: vec![0.0; n],
         };
         for (row, &i) in indices.iter().enumerate() {
-            let w = &self.windows[i];
+            let w = self.windows.get(i);
             for t in 0..w.len() - 1 {
                 b.inputs[row * steps + t] = w[t];
                 b.targets[row * steps + t] = w[t + 1];
@@ -171,6 +172,9 @@ pub struct FrameBatch {
     pub mask: Vec<f32>,
 }
 
+/// One piano-roll frame: which of the 88 keys sound.
+pub type Frame = [bool; PIANO_KEYS];
+
 /// Piano-roll sequences prepared for next-frame prediction.
 ///
 /// Frame `t` predicts frame `t + 1`; the first frame of a sequence is never a target, which is the
@@ -178,16 +182,14 @@ pub struct FrameBatch {
 /// `steps + 1` frames for training (truncated back-propagation); evaluation uses whole sequences.
 #[derive(Debug, Clone)]
 pub struct FrameWindows {
-    windows: Vec<Vec<[bool; PIANO_KEYS]>>,
+    windows: Windows<Frame>,
 }
 
 impl FrameWindows {
     /// Windows of at most `steps + 1` frames (`None`: whole sequences).
     pub fn new(sequences: &[PitchSequence], steps: Option<usize>) -> Self {
-        let mut windows = Vec::new();
-        for seq in sequences {
-            let frames: Vec<[bool; PIANO_KEYS]> = seq
-                .iter()
+        let frames = sequences.iter().map(|seq| {
+            seq.iter()
                 .map(|f| {
                     let mut row = [false; PIANO_KEYS];
                     for &p in f {
@@ -200,51 +202,30 @@ impl FrameWindows {
                     }
                     row
                 })
-                .collect();
-            push_windows(
-                &frames,
-                steps.unwrap_or(usize::MAX / 2).max(1),
-                &mut windows,
-            );
+                .collect::<Vec<Frame>>()
+        });
+        FrameWindows {
+            windows: Windows::new(frames, steps),
         }
-        FrameWindows { windows }
     }
 
-    /// Number of windows.
-    pub fn len(&self) -> usize {
-        self.windows.len()
+    /// The windows.
+    pub fn windows(&self) -> &Windows<Frame> {
+        &self.windows
     }
 
-    /// Whether there are no windows.
-    pub fn is_empty(&self) -> bool {
-        self.windows.is_empty()
-    }
-
-    /// Number of scored (target) frames.
-    pub fn target_count(&self) -> usize {
-        self.windows.iter().map(|w| w.len() - 1).sum()
-    }
-
-    /// The batches of one epoch; with a seed the windows are shuffled first. Without one, windows
-    /// are sorted by length so that evaluation wastes little on padding.
+    /// The batches of one pass; with a seed the windows are shuffled first, without one they are
+    /// sorted by length.
     pub fn batches(&self, batch_size: usize, shuffle_seed: Option<u64>) -> Vec<FrameBatch> {
-        let mut order: Vec<usize> = (0..self.windows.len()).collect();
-        match shuffle_seed {
-            Some(seed) => SplitMix64::new(seed).shuffle(&mut order),
-            None => order.sort_by_key(|&i| self.windows[i].len()),
-        }
-        order
-            .chunks(batch_size.max(1))
+        self.windows
+            .batch_indices(batch_size, shuffle_seed)
+            .iter()
             .map(|c| self.batch(c))
             .collect()
     }
 
     fn batch(&self, indices: &[usize]) -> FrameBatch {
-        let steps = indices
-            .iter()
-            .map(|&i| self.windows[i].len() - 1)
-            .max()
-            .unwrap_or(0);
+        let steps = self.windows.steps_of(indices);
         let k = PIANO_KEYS;
         let mut b = FrameBatch {
             batch: indices.len(),
@@ -255,7 +236,7 @@ impl FrameWindows {
             mask: vec![0.0; indices.len() * steps],
         };
         for (row, &i) in indices.iter().enumerate() {
-            let w = &self.windows[i];
+            let w = self.windows.get(i);
             for t in 0..w.len() - 1 {
                 let at = (row * steps + t) * k;
                 for (key, (&now, &next)) in w[t].iter().zip(&w[t + 1]).enumerate() {
@@ -277,8 +258,8 @@ mod tests {
     fn token_windows_predict_every_transition_once() {
         let a: Vec<u32> = (10..20).collect();
         let b: Vec<u32> = vec![5, 6, 7];
-        let w = TokenWindows::new([a.as_slice(), b.as_slice()], 4, 0);
-        assert_eq!(w.target_count(), 9 + 2);
+        let w = TokenWindows::new([a.as_slice(), b.as_slice()], Some(4), 0);
+        assert_eq!(w.windows().target_count(), 9 + 2);
         let batches = w.batches(16, None);
         assert_eq!(batches.len(), 1);
         let batch = &batches[0];
@@ -299,7 +280,7 @@ mod tests {
     #[test]
     fn shuffling_is_seeded() {
         let seqs: Vec<Vec<u32>> = (0..50).map(|i| vec![i, i + 1, i + 2]).collect();
-        let w = TokenWindows::new(seqs.iter().map(|s| s.as_slice()), 8, 0);
+        let w = TokenWindows::new(seqs.iter().map(|s| s.as_slice()), Some(8), 0);
         assert_eq!(w.batches(4, Some(3)), w.batches(4, Some(3)));
         assert_ne!(w.batches(4, Some(3)), w.batches(4, Some(4)));
     }
@@ -311,7 +292,7 @@ mod tests {
             vec![vec![21], vec![108]],
         ];
         let w = FrameWindows::new(&seqs, None);
-        assert_eq!(w.target_count(), 3);
+        assert_eq!(w.windows().target_count(), 3);
         let b = &w.batches(8, None)[0];
         assert_eq!((b.batch, b.steps, b.keys), (2, 2, 88));
         assert_eq!(b.mask.iter().sum::<f32>(), 3.0);
@@ -319,6 +300,6 @@ mod tests {
         assert_eq!(b.targets[87], 1.0);
         assert_eq!(b.inputs[0], 1.0);
         // Windowed: a 3-frame sequence with steps = 1 gives two windows.
-        assert_eq!(FrameWindows::new(&seqs, Some(1)).len(), 3);
+        assert_eq!(FrameWindows::new(&seqs, Some(1)).windows().len(), 3);
     }
 }

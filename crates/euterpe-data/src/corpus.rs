@@ -8,6 +8,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::labels::{Label, LabelTable};
+use crate::progress::{Progress, ProgressEvent};
 use crate::{DataError, Split, SplitRatios};
 
 /// How to open a corpus.
@@ -19,6 +20,8 @@ pub struct CorpusOptions {
     pub seed: u64,
     /// Split fractions for pieces whose labels give no split (default 70/15/15).
     pub ratios: SplitRatios,
+    /// Told as files are parsed (for progress bars).
+    pub progress: Option<Progress>,
 }
 
 /// One MIDI file of a corpus.
@@ -54,6 +57,8 @@ pub struct Corpus {
     pub labels: Option<PathBuf>,
     /// The files.
     pub entries: Vec<CorpusEntry>,
+    /// Told as files are parsed.
+    pub progress: Option<Progress>,
 }
 
 /// Whether a path names a MIDI file by its extension.
@@ -146,6 +151,7 @@ impl Corpus {
             root: path.to_path_buf(),
             labels: label_path,
             entries,
+            progress: options.progress.clone(),
         })
     }
 
@@ -166,20 +172,32 @@ impl Corpus {
         T: Send,
         F: Fn(&CorpusEntry, Score) -> Result<T, MusicError> + Sync,
     {
+        let tell = |event| {
+            if let Some(p) = &self.progress {
+                p.tell(event)
+            }
+        };
+        tell(ProgressEvent::Start {
+            total: self.entries.len(),
+            what: "files",
+        });
         let results: Vec<Result<(usize, T), Failure>> = self
             .entries
             .par_iter()
             .enumerate()
             .map(|(i, entry)| {
-                read_midi_file(&entry.path)
+                let result = read_midi_file(&entry.path)
                     .and_then(|score| f(entry, score))
                     .map(|t| (i, t))
                     .map_err(|e| Failure {
                         path: entry.path.clone(),
                         reason: strip_path(&e.to_string(), &entry.path),
-                    })
+                    });
+                tell(ProgressEvent::Advance);
+                result
             })
             .collect();
+        tell(ProgressEvent::Finish);
         let mut ok = Vec::with_capacity(results.len());
         let mut failed = Vec::new();
         for r in results {

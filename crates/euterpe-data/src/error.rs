@@ -51,3 +51,12 @@ impl DataError {
         }
     }
 }
+
+impl From<euterpe_base::FileError> for DataError {
+    fn from(e: euterpe_base::FileError) -> Self {
+        DataError::Io {
+            path: e.path,
+            source: e.source,
+        }
+    }
+}

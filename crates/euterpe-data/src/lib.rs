@@ -6,19 +6,37 @@
 //! * [`split`] — the deterministic, seeded 70/15/15 train/valid/test split;
 //! * [`stats`] — corpus summaries for `euterpe data stats`;
 //! * [`tokfile`] — the binary file of a tokenised corpus, which doubles as the cache that lets
-//!   training skip unchanged files.
+//!   training skip unchanged files;
+//! * [`probe`] — what a path holds (MIDI file or folder, polyphonic JSON, token file): the one
+//!   answer every command uses;
+//! * [`config`] — [`DataConfig`], how a dataset becomes sequences (scheme, grid, windows, split
+//!   seed), recorded in every model directory;
+//! * [`task`] — [`TaskData`], a dataset of tokens or piano-roll frames split three ways, loaded
+//!   from any path;
+//! * [`batch`] — one window helper for tokens and frames, and their padded batches;
+//! * [`progress`] — progress of jobs over many files, for front ends to draw.
+//!
+//! Start with [`probe`](probe::probe) and [`TaskData::load`].
 
 pub mod batch;
+pub mod config;
 pub mod corpus;
 pub mod error;
 pub mod labels;
+pub mod probe;
+pub mod progress;
 pub mod roundtrip;
 pub mod split;
 pub mod stats;
+pub mod task;
 pub mod tokfile;
 
+pub use config::DataConfig;
 pub use corpus::{Corpus, CorpusEntry, CorpusOptions, Failure};
 pub use error::DataError;
 pub use labels::{Label, LabelTable};
+pub use probe::{probe, DataKind};
+pub use progress::{Progress, ProgressEvent};
 pub use split::{Split, SplitRatios};
+pub use task::{FrameData, TaskData, TokenData};
 pub use tokfile::{TokenizedCorpus, TokenizedPiece};

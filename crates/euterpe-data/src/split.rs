@@ -65,7 +65,7 @@ impl Default for SplitRatios {
 impl SplitRatios {
     /// The split of a piece, from a seeded 64-bit hash of its id.
     pub fn assign(&self, piece_id: &str, seed: u64) -> Split {
-        let u = unit_hash(piece_id, seed);
+        let u = euterpe_base::unit_hash(piece_id, seed);
         if u < self.train {
             Split::Train
         } else if u < self.train + self.valid {
@@ -74,21 +74,6 @@ impl SplitRatios {
             Split::Test
         }
     }
-}
-
-/// A uniform number in [0, 1) from FNV-1a over the seed and id, finished with SplitMix64's mixer.
-fn unit_hash(id: &str, seed: u64) -> f64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in seed.to_le_bytes().iter().chain(id.as_bytes()) {
-        h ^= *b as u64;
-        h = h.wrapping_mul(0x0000_0100_0000_01b3);
-    }
-    h ^= h >> 30;
-    h = h.wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    h ^= h >> 27;
-    h = h.wrapping_mul(0x94d0_49bb_1331_11eb);
-    h ^= h >> 31;
-    (h >> 11) as f64 / (1u64 << 53) as f64
 }
 
 #[cfg(test)]

@@ -1,13 +1,97 @@
 //! Corpus summaries, as `euterpe data stats` prints them.
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use euterpe_music::pianoroll::PolyphonicDataset;
 use euterpe_music::ScoreStats;
 use serde::Serialize;
 
-use crate::{Corpus, CorpusOptions, DataError, Failure};
+use crate::probe::{probe, DataKind};
+use crate::{Corpus, CorpusOptions, DataError, Failure, TokenizedCorpus};
+
+/// The summary of any data path, as `euterpe data stats` reports it.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum DataStats {
+    /// A MIDI file or a folder of them.
+    Midi {
+        /// The path summarised.
+        path: PathBuf,
+        /// The figures.
+        #[serde(flatten)]
+        stats: MidiCorpusStats,
+    },
+    /// A polyphonic piano-roll JSON file.
+    Polyphonic {
+        /// The path summarised.
+        path: PathBuf,
+        /// The figures.
+        #[serde(flatten)]
+        stats: PolyphonicStats,
+    },
+    /// A token file.
+    Tokens {
+        /// The path summarised.
+        path: PathBuf,
+        /// The figures.
+        #[serde(flatten)]
+        stats: TokenFileStats,
+    },
+}
+
+/// Summary of a token file.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct TokenFileStats {
+    /// Pieces.
+    pub pieces: usize,
+    /// Tokens, summed.
+    pub tokens: usize,
+    /// Vocabulary size.
+    pub vocab_size: usize,
+    /// Pieces per split.
+    pub splits: BTreeMap<String, usize>,
+}
+
+/// Summarises whatever `path` holds ([`probe`]). A single MIDI file that cannot be read is an
+/// error; a folder's unreadable files are listed in the figures' failures.
+pub fn stats(path: &Path, options: &CorpusOptions) -> Result<DataStats, DataError> {
+    let path_buf = path.to_path_buf();
+    match probe(path)? {
+        DataKind::PolyphonicJson => Ok(DataStats::Polyphonic {
+            path: path_buf,
+            stats: polyphonic_stats(path)?,
+        }),
+        DataKind::TokenFile | DataKind::TokenJson => {
+            let t = TokenizedCorpus::load_any(path)?;
+            let mut stats = TokenFileStats {
+                pieces: t.pieces.len(),
+                tokens: t.token_count(),
+                vocab_size: t.vocab.len(),
+                ..Default::default()
+            };
+            for p in &t.pieces {
+                *stats.splits.entry(p.split.to_string()).or_default() += 1;
+            }
+            Ok(DataStats::Tokens {
+                path: path_buf,
+                stats,
+            })
+        }
+        kind => {
+            let stats = midi_corpus_stats(path, options)?;
+            if kind == DataKind::MidiFile {
+                if let Some(f) = stats.failures.first() {
+                    return Err(DataError::invalid(&f.path, f.reason.clone()));
+                }
+            }
+            Ok(DataStats::Midi {
+                path: path_buf,
+                stats,
+            })
+        }
+    }
+}
 
 /// Figures over the readable files of a MIDI corpus.
 #[derive(Debug, Clone, Default, Serialize)]

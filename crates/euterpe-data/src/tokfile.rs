@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::time::UNIX_EPOCH;
 
-use euterpe_music::fsutil::{read_file, write_atomically};
+use euterpe_base::{read_file, write_atomically};
 use euterpe_music::tokens::{Tokenizer, Vocabulary};
 use serde::{Deserialize, Serialize};
 
@@ -57,6 +57,62 @@ pub struct TokenizeReport {
     pub encoded: usize,
     /// Files skipped, with the reason.
     pub failures: Vec<Failure>,
+}
+
+/// What `euterpe data tokenize` did: the file written and how it was made.
+#[derive(Debug, Clone, Serialize)]
+pub struct TokenizeSummary {
+    /// The token file written.
+    pub out: std::path::PathBuf,
+    /// Pieces in it.
+    pub pieces: usize,
+    /// Tokens in it.
+    pub tokens: usize,
+    /// Vocabulary size.
+    pub vocab_size: usize,
+    /// Cache use and skipped files.
+    #[serde(flatten)]
+    pub report: TokenizeReport,
+}
+
+/// Tokenises a MIDI file or folder into a token file: JSON if `out` ends in `.json`, binary
+/// otherwise; `cache` reuses unchanged files. Unreadable files are skipped and reported; a corpus
+/// of which no file can be read is an error.
+pub fn tokenize_to_file(
+    corpus: &Corpus,
+    tokenizer: &Tokenizer,
+    out: &Path,
+    cache: Option<&Path>,
+) -> Result<TokenizeSummary, DataError> {
+    if corpus.is_empty() {
+        return Err(DataError::UnsupportedPath {
+            path: corpus.root.clone(),
+            reason: "no MIDI files (.mid, .midi) found".into(),
+        });
+    }
+    let (tokens, report) = TokenizedCorpus::build(corpus, tokenizer, cache)?;
+    if tokens.pieces.is_empty() {
+        let f = &report.failures[0];
+        return Err(DataError::invalid(
+            &f.path,
+            format!("{} (no file could be tokenised)", f.reason),
+        ));
+    }
+    let json = out
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("json"));
+    if json {
+        tokens.save_json(out)?;
+    } else {
+        tokens.save(out)?;
+    }
+    Ok(TokenizeSummary {
+        out: out.to_path_buf(),
+        pieces: tokens.pieces.len(),
+        tokens: tokens.token_count(),
+        vocab_size: tokens.vocab.len(),
+        report,
+    })
 }
 
 fn file_signature(path: &Path) -> (u64, u64) {
@@ -107,6 +163,7 @@ impl TokenizedCorpus {
             root: corpus.root.clone(),
             labels: corpus.labels.clone(),
             entries: todo.iter().map(|&i| corpus.entries[i].clone()).collect(),
+            progress: corpus.progress.clone(),
         };
         let (encoded, failures) = subset.map_scores(|entry, score| {
             let (source_size, source_mtime_ns) = file_signature(&entry.path);
@@ -189,6 +246,42 @@ impl TokenizedCorpus {
             vocab,
             pieces: doc.pieces,
         })
+    }
+
+    /// The piece `selector` names, by id or 0-based index (`None`: the first); `path` names the
+    /// file in errors.
+    pub fn piece(&self, selector: Option<&str>, path: &Path) -> Result<&TokenizedPiece, DataError> {
+        let index = match selector {
+            None => 0,
+            Some(sel) => self
+                .pieces
+                .iter()
+                .position(|p| p.id == sel)
+                .or_else(|| sel.parse::<usize>().ok().filter(|&i| i < self.pieces.len()))
+                .ok_or_else(|| {
+                    DataError::invalid(
+                        path,
+                        format!("no piece {sel:?} among {} pieces", self.pieces.len()),
+                    )
+                })?,
+        };
+        self.pieces
+            .get(index)
+            .ok_or_else(|| DataError::invalid(path, "holds no pieces"))
+    }
+
+    /// Decodes the piece `selector` names (see [`piece`](Self::piece)) back to a score.
+    pub fn decode_piece(
+        &self,
+        selector: Option<&str>,
+        path: &Path,
+    ) -> Result<(String, euterpe_music::Score), DataError> {
+        let piece = self.piece(selector, path)?;
+        let tokenizer = Tokenizer::from_vocabulary(self.vocab.clone())?;
+        let score = tokenizer
+            .decode(&piece.tokens)
+            .map_err(|e| DataError::invalid(path, format!("piece {:?}: {e}", piece.id)))?;
+        Ok((piece.id.clone(), score))
     }
 
     /// Writes the binary file atomically.

@@ -13,43 +13,41 @@ use std::time::Instant;
 
 use burn::tensor::backend::Backend;
 use burn::tensor::{Int, Tensor, TensorData};
-use euterpe_data::batch::SplitMix64;
+use euterpe_base::SplitMix64;
 use euterpe_generate::sampling::sample;
-use euterpe_generate::{builtin, GenerateOptions, Generator, Length, SamplingConfig};
+use euterpe_generate::{GenerateOptions, Generator, Length, SamplingConfig};
 use euterpe_models::backend::Cpu;
-use euterpe_models::{CellKind, ModelConfig, Stepwise, TokenLm};
+use euterpe_models::{CoreConfig, Stepwise, TokenLm, TokenLmConfig};
+use euterpe_store::ModelSource;
 use euterpe_testkit::{arg, cpu_seconds};
-
-fn cell_of(name: &str) -> CellKind {
-    match name {
-        "rnn" => CellKind::Rnn,
-        "gru" => CellKind::Gru,
-        "transformer" => CellKind::Transformer,
-        _ => CellKind::Lstm,
-    }
-}
 
 /// Steps a random-weight model `warmup + tokens` times at batch 1, sampling each next token.
 fn raw(args: &[String]) -> serde_json::Value {
-    let cell = cell_of(&arg(args, "--cell", "lstm".to_string()));
+    let cell = arg(args, "--cell", "lstm".to_string());
     let tokens: usize = arg(args, "--tokens", 2000);
     let warmup: usize = arg(args, "--warmup", 20);
     let vocab: usize = arg(args, "--vocab", 130);
-    let transformer = cell == CellKind::Transformer;
-    let config = ModelConfig {
-        cell,
+    let transformer = cell == "transformer";
+    let mut core = CoreConfig::of_cell(
+        &cell,
+        arg(args, "--hidden", 256),
+        arg(args, "--layers", if transformer { 4 } else { 2 }),
+        0.0,
+    )
+    .expect("--cell is one of rnn, lstm, gru, transformer");
+    if let Some(t) = core.transformer_mut() {
+        t.heads = arg(args, "--heads", 4);
+        t.max_len = warmup + tokens + 1;
+    }
+    let config = TokenLmConfig {
+        vocab,
         embedding: arg(args, "--embedding", 64),
-        hidden: arg(args, "--hidden", 256),
-        layers: arg(args, "--layers", if transformer { 4 } else { 2 }),
-        heads: arg(args, "--heads", 4),
-        dropout: 0.0,
-        max_len: warmup + tokens + 1,
-        ..ModelConfig::default()
+        core,
     };
     let device = Default::default();
     Cpu::seed(&device, 1);
     // Weights as generation uses them (`euterpe generate` does the same).
-    let model = TokenLm::<Cpu>::new(&config, vocab, &device).with_inference_weights();
+    let model: TokenLm<Cpu> = config.init::<Cpu>(&device).with_inference_weights();
     let mut rng = SplitMix64::new(7);
     let allowed = vec![true; vocab];
     let sampling = SamplingConfig::default();
@@ -69,7 +67,7 @@ fn raw(args: &[String]) -> serde_json::Value {
     }
     let (wall, cpu) = (t0.elapsed().as_secs_f64(), cpu_seconds() - c0);
     serde_json::json!({
-        "tool": "euterpe", "mode": "sample", "cell": format!("{cell:?}").to_lowercase(),
+        "tool": "euterpe", "mode": "sample", "cell": cell,
         "tokens": tokens, "wall_s": wall, "cpu_s": cpu,
         "tokens_per_s": tokens as f64 / wall, "tokens_per_cpu_s": tokens as f64 / cpu,
         "parameters": burn::module::Module::num_params(&model),
@@ -81,9 +79,10 @@ fn whole(args: &[String], name: &str) -> serde_json::Value {
     let bars: usize = arg(args, "--bars", 32);
     let seed: u64 = arg(args, "--seed", 1);
     let device = Default::default();
-    let model = builtin::find(name).unwrap_or_else(|| builtin::default_model());
-    let (lm, tokenizer) = model
+    let source = ModelSource::resolve(Some(name)).expect("a built-in model");
+    let (lm, tokenizer) = source
         .load::<Cpu>(&device)
+        .and_then(|m| m.into_token_lm("gen_speed"))
         .expect("the built-in model loads");
     let lm = lm.with_inference_weights();
     let generator = Generator::new(&lm, &tokenizer, device);
@@ -97,7 +96,7 @@ fn whole(args: &[String], name: &str) -> serde_json::Value {
     let (wall, cpu) = (t0.elapsed().as_secs_f64(), cpu_seconds() - c0);
     let tokens = pieces[0].new_tokens;
     serde_json::json!({
-        "tool": "euterpe", "mode": "generate", "model": model.name, "bars": bars,
+        "tool": "euterpe", "mode": "generate", "model": name, "bars": bars,
         "tokens": tokens, "notes": pieces[0].score.note_count(),
         "wall_s": wall, "cpu_s": cpu,
         "tokens_per_s": tokens as f64 / wall, "tokens_per_cpu_s": tokens as f64 / cpu,

@@ -1,7 +1,6 @@
 //! The error type of generation.
 
 use euterpe_music::MusicError;
-use euterpe_train::TrainError;
 
 /// What went wrong while generating.
 #[derive(Debug, thiserror::Error)]
@@ -15,10 +14,10 @@ pub enum GenerateError {
     /// The model cannot generate this way.
     #[error("{0}")]
     Unsupported(String),
+    /// Loading the model failed.
+    #[error(transparent)]
+    Model(#[from] euterpe_store::StoreError),
     /// Reading, encoding or decoding music failed.
     #[error(transparent)]
     Music(#[from] MusicError),
-    /// Loading a model failed.
-    #[error(transparent)]
-    Model(#[from] TrainError),
 }

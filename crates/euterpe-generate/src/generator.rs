@@ -3,8 +3,8 @@
 
 use burn::tensor::backend::Backend;
 use burn::tensor::{Int, Tensor, TensorData};
-use euterpe_data::batch::SplitMix64;
-use euterpe_models::core::CoreState;
+use euterpe_base::rng::GOLDEN_GAMMA;
+use euterpe_base::SplitMix64;
 use euterpe_models::{ModelBackend, Stepwise, TokenLm};
 use euterpe_music::score::Score;
 use euterpe_music::tokens::{Grammar, GrammarOptions, Token, Tokenizer};
@@ -129,6 +129,9 @@ pub struct Generated {
     pub score: Score,
 }
 
+/// The carried state of a token model between steps.
+type ModelState<B> = <TokenLm<B> as Stepwise<B>>::State;
+
 /// Generates music with a token model.
 pub struct Generator<'m, B: Backend> {
     model: &'m TokenLm<B>,
@@ -247,7 +250,7 @@ impl<'m, B: ModelBackend> Generator<'m, B> {
     }
 
     /// Runs the prefix through the model for `batch` rows; returns the next-token log-probs.
-    fn feed_prefix(&self, prefix: &[u32], batch: usize) -> (Tensor<B, 2>, CoreState<B>) {
+    fn feed_prefix(&self, prefix: &[u32], batch: usize) -> (Tensor<B, 2>, ModelState<B>) {
         let mut state = self.model.initial_state(batch, &self.device);
         let mut log_probs = None;
         for &id in prefix {
@@ -300,7 +303,7 @@ impl<'m, B: ModelBackend> Generator<'m, B> {
         let eos = self.tokenizer.vocab().id_of(Token::Eos).unwrap_or(2) as usize;
         let pad = self.tokenizer.vocab().id_of(Token::Pad).unwrap_or(0);
         let mut rngs: Vec<SplitMix64> = (0..n)
-            .map(|i| SplitMix64::new(options.seed ^ (i as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15)))
+            .map(|i| SplitMix64::new(options.seed ^ (i as u64).wrapping_mul(GOLDEN_GAMMA)))
             .collect();
         let mut rows = vec![
             Row {

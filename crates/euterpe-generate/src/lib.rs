@@ -7,14 +7,18 @@
 //! takes temperature, top-k and top-p ([`SamplingConfig`]); beam search is the deterministic
 //! alternative. A primer is fed through the model first, and the output starts with it.
 //!
-//! [`builtin`] holds the default models that ship inside the binary.
+//! [`LoadedGenerator`] loads a model from `euterpe-store` (a trained directory or a built-in
+//! model) on any device; this crate never links the trainer.
 
-pub mod builtin;
 mod error;
 pub mod generator;
+mod loaded;
+pub mod report;
 pub mod sampling;
 pub mod score_util;
 
 pub use error::GenerateError;
 pub use generator::{GenerateOptions, Generated, Generator, Length};
+pub use loaded::LoadedGenerator;
+pub use report::{GenerateReport, PieceReport};
 pub use sampling::SamplingConfig;

@@ -1,7 +1,7 @@
 //! Choosing the next token from a model's distribution: temperature, top-k and nucleus (top-p)
 //! sampling over the tokens the grammar allows.
 
-use euterpe_data::batch::SplitMix64;
+use euterpe_base::SplitMix64;
 
 /// How to sample from a next-token distribution.
 #[derive(Debug, Clone, Copy, PartialEq)]

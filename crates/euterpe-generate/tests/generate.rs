@@ -2,19 +2,21 @@
 
 use euterpe_generate::{GenerateError, GenerateOptions, Generator, Length};
 use euterpe_models::backend::Cpu;
-use euterpe_models::{CellKind, ModelConfig, TokenLm};
+use euterpe_models::{CoreConfig, TokenLm, TokenLmConfig};
 use euterpe_music::tokens::{Token, Tokenizer, TokenizerConfig};
 
-fn model(cell: CellKind, tokenizer: &Tokenizer) -> TokenLm<Cpu> {
-    let config = ModelConfig {
-        cell,
+/// An untrained two-layer model of 32 units of `cell` over the tokenizer's vocabulary.
+fn model(cell: &str, tokenizer: &Tokenizer) -> TokenLm<Cpu> {
+    let mut core = CoreConfig::of_cell(cell, 32, 2, 0.1).expect("a known cell");
+    if let Some(t) = core.transformer_mut() {
+        t.heads = 2;
+    }
+    TokenLmConfig {
+        vocab: tokenizer.vocab().len(),
         embedding: 16,
-        hidden: 32,
-        layers: 2,
-        heads: 2,
-        ..ModelConfig::default()
-    };
-    TokenLm::new(&config, tokenizer.vocab().len(), &Default::default())
+        core,
+    }
+    .init(&Default::default())
 }
 
 fn tokens(tokenizer: &Tokenizer, ids: &[u32]) -> Vec<Token> {
@@ -42,12 +44,7 @@ fn assert_bars_with_notes(tokens: &[Token], bars: usize) {
 #[test]
 fn every_model_kind_writes_whole_bars_that_decode() {
     let tokenizer = Tokenizer::new(TokenizerConfig::default()).unwrap();
-    for cell in [
-        CellKind::Rnn,
-        CellKind::Lstm,
-        CellKind::Gru,
-        CellKind::Transformer,
-    ] {
+    for cell in euterpe_models::config::CELLS {
         let model = model(cell, &tokenizer);
         let options = GenerateOptions {
             length: Length::Bars(3),
@@ -75,7 +72,7 @@ fn every_model_kind_writes_whole_bars_that_decode() {
 #[test]
 fn the_same_seed_gives_the_same_music_and_another_seed_does_not() {
     let tokenizer = Tokenizer::new(TokenizerConfig::default()).unwrap();
-    let model = model(CellKind::Lstm, &tokenizer);
+    let model = model("lstm", &tokenizer);
     let generator = Generator::new(&model, &tokenizer, Default::default());
     let run = |seed| {
         generator
@@ -95,7 +92,7 @@ fn the_same_seed_gives_the_same_music_and_another_seed_does_not() {
 #[test]
 fn a_primer_starts_the_output_and_midi_like_works_too() {
     let tokenizer = Tokenizer::new(TokenizerConfig::default()).unwrap();
-    let gru = model(CellKind::Gru, &tokenizer);
+    let gru = model("gru", &tokenizer);
     let primer = euterpe_generate::score_util::primer_from_pitches(&[60, 62, 64, 65, 67]);
     let options = GenerateOptions {
         length: Length::Bars(2),
@@ -125,7 +122,7 @@ fn a_primer_starts_the_output_and_midi_like_works_too() {
         euterpe_music::tokens::Scheme::MidiLike,
     ))
     .unwrap();
-    let model = model(CellKind::Lstm, &midi_like);
+    let model = model("lstm", &midi_like);
     let piece = Generator::new(&model, &midi_like, Default::default())
         .generate(&GenerateOptions {
             length: Length::Bars(4),
@@ -145,7 +142,7 @@ fn a_primer_starts_the_output_and_midi_like_works_too() {
 #[test]
 fn beam_search_is_deterministic_and_more_likely_than_sampling() {
     let tokenizer = Tokenizer::new(TokenizerConfig::default()).unwrap();
-    let model = model(CellKind::Lstm, &tokenizer);
+    let model = model("lstm", &tokenizer);
     let generator = Generator::new(&model, &tokenizer, Default::default());
     let beam = |seed| {
         generator
@@ -180,7 +177,7 @@ fn beam_search_is_deterministic_and_more_likely_than_sampling() {
 #[test]
 fn bad_options_are_named() {
     let tokenizer = Tokenizer::new(TokenizerConfig::default()).unwrap();
-    let model = model(CellKind::Rnn, &tokenizer);
+    let model = model("rnn", &tokenizer);
     let generator = Generator::new(&model, &tokenizer, Default::default());
     let err = |o: GenerateOptions| match generator.generate(&o) {
         Err(GenerateError::InvalidOptions(m)) => m,
@@ -217,7 +214,7 @@ fn bad_options_are_named() {
 #[test]
 fn a_spent_token_budget_never_leaves_an_empty_bar() {
     let tokenizer = Tokenizer::new(TokenizerConfig::default()).unwrap();
-    let model = model(CellKind::Lstm, &tokenizer);
+    let model = model("lstm", &tokenizer);
     let generator = Generator::new(&model, &tokenizer, Default::default());
     for max_tokens in (1..40).step_by(3) {
         for beam in [None, Some(2)] {

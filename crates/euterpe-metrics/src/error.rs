@@ -1,7 +1,8 @@
 //! The error type of the metrics crate.
 
-/// What can go wrong when naming metrics or keys. Computing metrics never fails: values that are
-/// undefined for a piece (no notes, fewer than two bars) are `None` instead.
+/// What can go wrong when naming metrics or keys, or reading a set of files. Computing metrics
+/// never fails: values that are undefined for a piece (no notes, fewer than two bars) are `None`
+/// instead.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum MetricsError {
     /// A metric name that is not in [`Metric::ALL`](crate::Metric::ALL).
@@ -20,4 +21,7 @@ pub enum MetricsError {
         /// Why it was rejected.
         reason: String,
     },
+    /// A set of files could not be measured; the message names the path and the reason.
+    #[error("{0}")]
+    Set(String),
 }

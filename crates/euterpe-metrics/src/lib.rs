@@ -11,7 +11,9 @@
 //!   overlap area and KL divergence of Gaussian KDEs of the per-piece values ([`kde`]);
 //! * [`format_table`], [`format_comparison_table`] — plain-text tables for the CLI; everything is
 //!   also `serde`-serialisable for `--json`;
-//! * [`Metric::ALL`] — the stable list of metric names.
+//! * [`Metric::ALL`] — the stable list of metric names;
+//! * [`measure_path`], [`MetricsReport`] — a folder of MIDI files measured (bad files skipped and
+//!   listed), optionally against a reference folder: what `euterpe metrics` prints.
 //!
 //! ```
 //! use euterpe_metrics::{compare, format_table, PieceMetrics, SetSummary};
@@ -96,6 +98,7 @@ pub mod metric;
 pub mod piece;
 pub mod pitch;
 mod polyphony;
+pub mod report;
 mod rhythm;
 pub mod summary;
 pub mod table;
@@ -106,5 +109,6 @@ pub use kde::{DistributionOverlap, GaussianKde};
 pub use metric::Metric;
 pub use piece::{MetricsConfig, PieceMetrics};
 pub use pitch::Key;
+pub use report::{measure_path, MeasuredSet, MetricsReport};
 pub use summary::{metric_values, MetricSummary, SetSummary};
 pub use table::{format_comparison_table, format_table};

@@ -6,7 +6,7 @@ use burn::tensor::activation::softplus;
 use burn::tensor::backend::Backend;
 use burn::tensor::{Int, Tensor};
 
-use crate::config::{FrameHead, ModelConfig};
+use crate::config::{FrameHeadConfig, FrameLmConfig, NadeConfig};
 use crate::core::{CoreState, SequenceCore};
 use crate::nade::nade_logits;
 use crate::ops::ModelBackend;
@@ -28,8 +28,10 @@ pub struct NadeHead<B: Backend> {
     to_visible_bias: Linear<B>,
 }
 
-impl<B: Backend> NadeHead<B> {
-    fn new(state: usize, hidden: usize, device: &B::Device) -> Self {
+impl NadeConfig {
+    /// A NADE over the 88 keys whose biases come from a sequence state of width `state`.
+    pub fn init<B: Backend>(&self, state: usize, device: &B::Device) -> NadeHead<B> {
+        let hidden = self.hidden;
         let init = Initializer::Normal {
             mean: 0.0,
             std: 0.01,
@@ -41,7 +43,9 @@ impl<B: Backend> NadeHead<B> {
             to_visible_bias: LinearConfig::new(state, KEYS).init(device),
         }
     }
+}
 
+impl<B: Backend> NadeHead<B> {
     /// Per-key logits `[n, keys]` of frames `target` `[n, keys]` given states `[n, state]`: the
     /// logit of key i depends on the keys below i (teacher forcing; see [`crate::nade`]).
     fn logits(&self, state: Tensor<B, 2>, target: Tensor<B, 2>) -> Tensor<B, 2>
@@ -54,36 +58,54 @@ impl<B: Backend> NadeHead<B> {
     }
 }
 
+/// How a frame model turns the sequence state into the next frame's distribution.
+// One head per model: boxing the larger variant would only add an indirection.
+#[allow(clippy::large_enum_variant)]
+#[derive(Module, Debug)]
+pub enum FrameHead<B: Backend> {
+    /// A logit per key, each key independent.
+    Bernoulli(Linear<B>),
+    /// The keys jointly, through a NADE.
+    Nade(NadeHead<B>),
+}
+
+impl<B: ModelBackend> FrameHead<B> {
+    /// Per-key logits `[n, keys]` of frames `target` `[n, keys]` given states `[n, state]`.
+    fn logits(&self, state: Tensor<B, 2>, target: Tensor<B, 2>) -> Tensor<B, 2> {
+        match self {
+            FrameHead::Bernoulli(linear) => linear.forward(state),
+            FrameHead::Nade(nade) => nade.logits(state, target),
+        }
+    }
+}
+
 /// A next-frame model.
 #[derive(Module, Debug)]
 pub struct FrameLm<B: Backend> {
     core: SequenceCore<B>,
     dropout: Dropout,
-    bernoulli: Option<Linear<B>>,
-    nade: Option<NadeHead<B>>,
+    head: FrameHead<B>,
+}
+
+impl FrameLmConfig {
+    /// A freshly initialised model.
+    pub fn init<B: Backend>(&self, device: &B::Device) -> FrameLm<B> {
+        let hidden = self.core.hidden();
+        let head = match &self.head {
+            FrameHeadConfig::Bernoulli => {
+                FrameHead::Bernoulli(LinearConfig::new(hidden, KEYS).init(device))
+            }
+            FrameHeadConfig::Nade(nade) => FrameHead::Nade(nade.init(hidden, device)),
+        };
+        FrameLm {
+            core: self.core.init(KEYS, device),
+            dropout: DropoutConfig::new(self.core.dropout()).init(),
+            head,
+        }
+    }
 }
 
 impl<B: ModelBackend> FrameLm<B> {
-    /// A freshly initialised model.
-    pub fn new(config: &ModelConfig, device: &B::Device) -> Self {
-        let (bernoulli, nade) = match config.frame_head {
-            FrameHead::Bernoulli => (
-                Some(LinearConfig::new(config.hidden, KEYS).init(device)),
-                None,
-            ),
-            FrameHead::Nade => (
-                None,
-                Some(NadeHead::new(config.hidden, config.nade_hidden, device)),
-            ),
-        };
-        FrameLm {
-            core: SequenceCore::new(config, KEYS, device),
-            dropout: DropoutConfig::new(config.dropout).init(),
-            bernoulli,
-            nade,
-        }
-    }
-
     /// Longest sequence one forward pass accepts (`None`: unlimited).
     pub fn max_len(&self) -> Option<usize> {
         self.core.max_len()
@@ -94,21 +116,11 @@ impl<B: ModelBackend> FrameLm<B> {
     pub fn logits(&self, inputs: Tensor<B, 3>, targets: Tensor<B, 3>) -> Tensor<B, 3> {
         let [batch, steps, _] = inputs.dims();
         let h = self.dropout.forward(self.core.forward(inputs));
-        match (&self.bernoulli, &self.nade) {
-            (Some(head), _) => {
-                // Two-dimensional, where the CPU backend's bias broadcast is a fast row loop.
-                let width = h.dims()[2];
-                head.forward(h.reshape([batch * steps, width]))
-                    .reshape([batch, steps, KEYS])
-            }
-            (_, Some(nade)) => {
-                let width = h.dims()[2];
-                let flat = h.reshape([batch * steps, width]);
-                let t = targets.reshape([batch * steps, KEYS]);
-                nade.logits(flat, t).reshape([batch, steps, KEYS])
-            }
-            _ => unreachable!("a frame model has one head"),
-        }
+        // Two-dimensional, where the CPU backend's bias broadcast is a fast row loop.
+        let width = h.dims()[2];
+        let flat = h.reshape([batch * steps, width]);
+        let t = targets.reshape([batch * steps, KEYS]);
+        self.head.logits(flat, t).reshape([batch, steps, KEYS])
     }
 
     /// Summed negative log-likelihood in nats of `targets` where `mask` (`[batch, time]`) is 1:
@@ -133,6 +145,9 @@ impl<B: ModelBackend> Stepwise<B> for FrameLm<B> {
     /// The sequence state `[batch, hidden]` that the head turns into the next frame's
     /// distribution.
     type Output = Tensor<B, 2>;
+
+    /// The core's state.
+    type State = CoreState<B>;
 
     /// The state before the first frame.
     fn initial_state(&self, batch: usize, device: &B::Device) -> CoreState<B> {

@@ -1,25 +1,34 @@
 //! The neural sequence models of euterpe, written against burn's `Backend` so that the same code
 //! runs on the CPU (the default `flex` backend) and on NVIDIA GPUs (the `cuda` feature).
 //!
-//! * [`config`] — the serde configuration of every architecture (what a model directory records);
+//! * [`config`] — [`ModelConfig`], one tagged enum of every model kind and its architecture
+//!   (what a training config and a model directory record); each config builds its model with
+//!   `init(&device)`;
+//! * [`model`] — [`Model`], one enum module over every kind;
 //! * [`recurrent`] — vanilla RNN (tanh), LSTM and GRU layers, stacked with dropout;
 //! * [`ops`] — [`ModelBackend`], the backend extension every model is generic over: fused
 //!   operations with hand-derived backward passes ([`recurrence`], [`nade`]);
 //! * [`recurrence`] — the RNN, LSTM and GRU recurrences as single operations;
 //! * [`nade`] — the NADE output of frame models as a single operation;
 //! * [`transformer`] — a causal pre-norm Transformer decoder with learned positions;
-//! * [`core`] — one sequence core over either kind, with carried state for step-by-step inference;
+//! * [`core`] — the sequence core, a recurrent stack or a Transformer as one enum module, with
+//!   carried state for step-by-step inference;
 //! * [`step`] — [`Stepwise`], the one trait for step-by-step inference of every model;
 //! * [`token_lm`] — language models over event tokens;
 //! * [`frame_lm`] — models of 88-key piano-roll frames with an independent-Bernoulli or a NADE
 //!   output (the keys of a frame modelled jointly, as in RNN-NADE);
-//! * [`backend`] — the concrete backends the binary uses.
+//! * [`backend`] — the concrete backends, [`DeviceSpec`](backend::DeviceSpec) (`cpu`, `cuda:N`)
+//!   and running generic code on the device a user chose.
+//!
+//! Start with [`ModelConfig`] and [`Model`]; a new kind of model is one module, one variant of
+//! each (see `docs/architecture.md`).
 
 pub mod backend;
 pub mod config;
 pub mod core;
 mod cpu;
 pub mod frame_lm;
+pub mod model;
 pub mod nade;
 pub mod ops;
 pub mod recurrence;
@@ -29,8 +38,9 @@ pub mod token_lm;
 pub mod transformer;
 
 pub use burn;
-pub use config::{CellKind, FrameHead, ModelConfig};
+pub use config::{CoreConfig, FrameHeadConfig, FrameLmConfig, ModelConfig, TokenLmConfig};
 pub use frame_lm::FrameLm;
+pub use model::Model;
 pub use ops::{ModelBackend, TrainingBackend};
 pub use step::Stepwise;
 pub use token_lm::TokenLm;

@@ -6,9 +6,12 @@ use burn::nn::{Dropout, DropoutConfig, Linear, LinearConfig};
 use burn::tensor::backend::Backend;
 use burn::tensor::Tensor;
 
-use crate::config::CellKind;
+use burn::tensor::Int;
+
+use crate::config::RecurrentConfig;
 use crate::ops::{affine, inference_weight, ModelBackend};
 use crate::recurrence::{recurrence, recurrence_from, Cell, RecurrenceParams};
+use crate::step::Stepwise;
 
 /// The carried state of one recurrent layer.
 #[derive(Debug, Clone)]
@@ -30,18 +33,10 @@ pub struct RecurrentLayer<B: Backend> {
     hidden: usize,
 }
 
-fn gates_of(cell: CellKind) -> usize {
-    match cell {
-        CellKind::Rnn | CellKind::Transformer => 1,
-        CellKind::Lstm => 4,
-        CellKind::Gru => 3,
-    }
-}
-
 impl<B: Backend> RecurrentLayer<B> {
     /// A new layer with PyTorch-like uniform initialisation.
-    pub fn new(cell: CellKind, input: usize, hidden: usize, device: &B::Device) -> Self {
-        let gates = gates_of(cell);
+    pub fn new(cell: Cell, input: usize, hidden: usize, device: &B::Device) -> Self {
+        let gates = cell.gates();
         let init = burn::nn::Initializer::Uniform {
             min: -1.0 / (hidden as f64).sqrt(),
             max: 1.0 / (hidden as f64).sqrt(),
@@ -52,7 +47,7 @@ impl<B: Backend> RecurrentLayer<B> {
                 .init(device),
             // The GRU needs its own hidden bias (inside the reset gate); the others share one.
             recurrent: LinearConfig::new(hidden, gates * hidden)
-                .with_bias(cell == CellKind::Gru)
+                .with_bias(cell == Cell::Gru)
                 .with_initializer(init)
                 .init(device),
             gates,
@@ -140,26 +135,27 @@ pub struct RecurrentStack<B: Backend> {
     dropout: Dropout,
 }
 
-impl<B: Backend> RecurrentStack<B> {
-    /// `layers` layers of `hidden` units over inputs of size `input`.
-    pub fn new(
-        cell: CellKind,
+impl RecurrentConfig {
+    /// A stack of `cell` layers over inputs of size `input`.
+    pub fn init<B: Backend>(
+        &self,
+        cell: Cell,
         input: usize,
-        hidden: usize,
-        layers: usize,
-        dropout: f64,
         device: &B::Device,
-    ) -> Self {
+    ) -> RecurrentStack<B> {
+        let hidden = self.hidden;
         RecurrentStack {
-            layers: (0..layers)
+            layers: (0..self.layers)
                 .map(|i| {
                     RecurrentLayer::new(cell, if i == 0 { input } else { hidden }, hidden, device)
                 })
                 .collect(),
-            dropout: DropoutConfig::new(dropout).init(),
+            dropout: DropoutConfig::new(self.dropout).init(),
         }
     }
+}
 
+impl<B: Backend> RecurrentStack<B> {
     /// Zero states for every layer.
     pub fn zero_state(&self, batch: usize, device: &B::Device) -> Vec<LayerState<B>> {
         self.layers
@@ -192,13 +188,22 @@ impl<B: ModelBackend> RecurrentStack<B> {
         }
         x
     }
+}
+
+impl<B: ModelBackend> Stepwise<B> for RecurrentStack<B> {
+    /// `[batch, input]`.
+    type Input = Tensor<B, 2>;
+    /// The last layer's hidden state `[batch, hidden]`.
+    type Output = Tensor<B, 2>;
+    /// Hidden (and cell) states of every layer: O(1) work per new step.
+    type State = Vec<LayerState<B>>;
+
+    fn initial_state(&self, batch: usize, device: &B::Device) -> Self::State {
+        self.zero_state(batch, device)
+    }
 
     /// One step of all layers: `[batch, input]` → `[batch, hidden]` (inference; no dropout).
-    pub fn step(
-        &self,
-        x: Tensor<B, 2>,
-        states: Vec<LayerState<B>>,
-    ) -> (Tensor<B, 2>, Vec<LayerState<B>>) {
+    fn step(&self, x: Tensor<B, 2>, states: Self::State) -> (Tensor<B, 2>, Self::State) {
         let [batch, width] = x.dims();
         let mut x = x.reshape([batch, 1, width]);
         let mut out_states = Vec::with_capacity(self.layers.len());
@@ -209,5 +214,15 @@ impl<B: ModelBackend> RecurrentStack<B> {
         }
         let hidden = x.dims()[2];
         (x.reshape([batch, hidden]), out_states)
+    }
+
+    fn select_state(&self, states: Self::State, indices: Tensor<B, 1, Int>) -> Self::State {
+        states
+            .into_iter()
+            .map(|l| LayerState {
+                hidden: l.hidden.select(0, indices.clone()),
+                cell: l.cell.map(|c| c.select(0, indices.clone())),
+            })
+            .collect()
     }
 }

@@ -3,8 +3,6 @@
 use burn::tensor::backend::Backend;
 use burn::tensor::{Int, Tensor};
 
-use crate::core::CoreState;
-
 /// A model that runs one step at a time, carrying its state: the hidden (and cell) states of
 /// recurrent layers, so a new step costs O(1) model work, or the key/value caches of a
 /// Transformer, so it costs O(length). Stepping gives the same outputs as one pass over the whole
@@ -14,14 +12,16 @@ pub trait Stepwise<B: Backend> {
     type Input;
     /// What one step produces, for every row of the batch.
     type Output;
+    /// What is carried from one step to the next.
+    type State;
 
     /// The state before the first step, for `batch` rows.
-    fn initial_state(&self, batch: usize, device: &B::Device) -> CoreState<B>;
+    fn initial_state(&self, batch: usize, device: &B::Device) -> Self::State;
 
     /// One step: consumes `input`, returns the output and the new state.
-    fn step(&self, input: Self::Input, state: CoreState<B>) -> (Self::Output, CoreState<B>);
+    fn step(&self, input: Self::Input, state: Self::State) -> (Self::Output, Self::State);
 
     /// Keeps the batch rows `indices` of a state, in that order (repeats allowed): how beam
     /// search follows its surviving hypotheses.
-    fn select_state(&self, state: CoreState<B>, indices: Tensor<B, 1, Int>) -> CoreState<B>;
+    fn select_state(&self, state: Self::State, indices: Tensor<B, 1, Int>) -> Self::State;
 }

@@ -6,7 +6,7 @@ use burn::tensor::activation::log_softmax;
 use burn::tensor::backend::Backend;
 use burn::tensor::{Int, Tensor};
 
-use crate::config::{CellKind, ModelConfig};
+use crate::config::TokenLmConfig;
 use crate::core::{CoreState, SequenceCore};
 use crate::ops::{affine, inference_weight, ModelBackend};
 use crate::step::Stepwise;
@@ -21,23 +21,23 @@ pub struct TokenLm<B: Backend> {
     vocab: usize,
 }
 
-impl<B: ModelBackend> TokenLm<B> {
-    /// A freshly initialised model for a vocabulary of `vocab` tokens.
-    pub fn new(config: &ModelConfig, vocab: usize, device: &B::Device) -> Self {
-        let embed = if config.cell == CellKind::Transformer {
-            config.hidden
-        } else {
-            config.embedding
-        };
+impl TokenLmConfig {
+    /// A freshly initialised model for a vocabulary of `self.vocab` tokens (which must be set:
+    /// the trainer takes it from the data).
+    pub fn init<B: Backend>(&self, device: &B::Device) -> TokenLm<B> {
+        let embed = self.embedding_width();
+        let vocab = self.vocab;
         TokenLm {
             embedding: EmbeddingConfig::new(vocab, embed).init(device),
-            core: SequenceCore::new(config, embed, device),
-            dropout: DropoutConfig::new(config.dropout).init(),
-            head: LinearConfig::new(config.hidden, vocab).init(device),
+            core: self.core.init(embed, device),
+            dropout: DropoutConfig::new(self.core.dropout()).init(),
+            head: LinearConfig::new(self.core.hidden(), vocab).init(device),
             vocab,
         }
     }
+}
 
+impl<B: ModelBackend> TokenLm<B> {
     /// The model prepared for generation: its weight matrices in the form that inference steps
     /// read fastest (half precision on the CPU backend, where a batch-1 step is bound by the
     /// bytes of weights it streams; unchanged elsewhere, see
@@ -104,6 +104,9 @@ impl<B: ModelBackend> Stepwise<B> for TokenLm<B> {
     /// Log-probabilities of the next token `[batch, vocab]`.
     type Output = Tensor<B, 2>;
 
+    /// The core's state.
+    type State = CoreState<B>;
+
     /// The state before the first token.
     fn initial_state(&self, batch: usize, device: &B::Device) -> CoreState<B> {
         self.core.initial_state(batch, device)
@@ -153,20 +156,38 @@ pub fn masked_cross_entropy<B: Backend>(
 mod tests {
     use super::*;
     use crate::backend::Cpu;
+    use crate::config::{CoreConfig, RecurrentConfig, TransformerConfig};
     use burn::tensor::TensorData;
 
-    /// A two-layer model of `hidden` units, without dropout, for sequences up to 32.
-    fn tiny(cell: CellKind, hidden: usize) -> ModelConfig {
-        ModelConfig {
-            cell,
-            embedding: 8,
+    /// Two-layer models of `hidden` units of every cell, without dropout, for sequences up to
+    /// 32, over a vocabulary of `vocab`.
+    fn tiny(hidden: usize, vocab: usize) -> Vec<TokenLmConfig> {
+        let recurrent = RecurrentConfig {
+            hidden,
+            layers: 2,
+            dropout: 0.0,
+        };
+        let transformer = TransformerConfig {
             hidden,
             layers: 2,
             heads: 2,
             dropout: 0.0,
             max_len: 32,
-            ..ModelConfig::default()
-        }
+            ..TransformerConfig::default()
+        };
+        [
+            CoreConfig::Rnn(recurrent.clone()),
+            CoreConfig::Lstm(recurrent.clone()),
+            CoreConfig::Gru(recurrent),
+            CoreConfig::Transformer(transformer),
+        ]
+        .into_iter()
+        .map(|core| TokenLmConfig {
+            vocab,
+            embedding: 8,
+            core,
+        })
+        .collect()
     }
 
     /// Step-by-step inference with carried state gives the same distributions as one pass over the
@@ -174,13 +195,9 @@ mod tests {
     #[test]
     fn stepping_matches_the_full_forward_pass() {
         let device = Default::default();
-        for cell in [
-            CellKind::Rnn,
-            CellKind::Lstm,
-            CellKind::Gru,
-            CellKind::Transformer,
-        ] {
-            let model = TokenLm::<Cpu>::new(&tiny(cell, 16), 20, &device);
+        for config in tiny(16, 20) {
+            let cell = config.core.cell_name();
+            let model: TokenLm<Cpu> = config.init(&device);
             // Longer than the key/value cache's first capacity (16), so that it grows.
             let (batch, steps) = (2, 21);
             let ids: Vec<i64> = (0..batch * steps).map(|i| (i * 7 % 20) as i64).collect();
@@ -201,7 +218,7 @@ mod tests {
                 state = next;
                 let expected = full.clone().narrow(1, t, 1).squeeze_dim::<2>(1);
                 let diff: f32 = (logp - expected).abs().max().into_scalar();
-                assert!(diff < 1e-4, "{cell:?} step {t}: difference {diff}");
+                assert!(diff < 1e-4, "{cell} step {t}: difference {diff}");
             }
         }
     }
@@ -212,13 +229,9 @@ mod tests {
     #[test]
     fn inference_weights_track_the_full_precision_model() {
         let device = Default::default();
-        for cell in [
-            CellKind::Rnn,
-            CellKind::Lstm,
-            CellKind::Gru,
-            CellKind::Transformer,
-        ] {
-            let model = TokenLm::<Cpu>::new(&tiny(cell, 20), 23, &device);
+        for config in tiny(20, 23) {
+            let cell = config.core.cell_name();
+            let model: TokenLm<Cpu> = config.init(&device);
             // A full pass first: it initialises the lazily initialised parameters, which a clone
             // would otherwise initialise anew, with other values.
             let probe = Tensor::from_data(TensorData::new(vec![1i64, 2], [1, 2]), &device);
@@ -227,7 +240,7 @@ mod tests {
             assert_eq!(
                 fast.head.weight.val().dtype(),
                 burn::tensor::DType::F16,
-                "{cell:?}"
+                "{cell}"
             );
             for batch in [1, 3] {
                 let steps = 12;
@@ -246,7 +259,7 @@ mod tests {
                     let (got, next) = fast.step(ids_of(t), half);
                     half = next;
                     let diff: f32 = (got - want).abs().max().into_scalar();
-                    assert!(diff < 1e-2, "{cell:?} batch {batch} step {t}: {diff}");
+                    assert!(diff < 1e-2, "{cell} batch {batch} step {t}: {diff}");
                 }
                 let all =
                     || Tensor::from_data(TensorData::new(ids.clone(), [batch, steps]), &device);
@@ -254,7 +267,7 @@ mod tests {
                     .abs()
                     .max()
                     .into_scalar();
-                assert!(diff < 1e-2, "{cell:?} batch {batch} full pass: {diff}");
+                assert!(diff < 1e-2, "{cell} batch {batch} full pass: {diff}");
             }
         }
     }

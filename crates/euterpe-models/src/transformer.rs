@@ -4,27 +4,33 @@ use burn::module::Module;
 use burn::nn::transformer::{
     TransformerEncoder, TransformerEncoderConfig, TransformerEncoderLayer,
 };
-use burn::nn::{Embedding, EmbeddingConfig, LayerNorm, LayerNormConfig, Linear};
+use burn::nn::{Embedding, EmbeddingConfig, LayerNorm, LayerNormConfig, Linear, LinearConfig};
 use burn::tensor::activation::softmax;
 use burn::tensor::backend::Backend;
 use burn::tensor::{Int, Tensor, TensorData};
 
-use crate::config::ModelConfig;
+use crate::config::TransformerConfig;
 use crate::ops::{affine, unwrap, wrap, ModelBackend};
+use crate::step::Stepwise;
 
-/// Self-attention layers over `[batch, time, hidden]` with a causal mask.
+/// Self-attention layers over `[batch, time, input]` with a causal mask: the input is projected
+/// to the model width, learned positions are added, then pre-norm blocks.
 #[derive(Module, Debug)]
 pub struct CausalTransformer<B: Backend> {
+    /// Input to model width.
+    input: Linear<B>,
     positions: Embedding<B>,
     encoder: TransformerEncoder<B>,
     norm: LayerNorm<B>,
     max_len: usize,
 }
 
-impl<B: Backend> CausalTransformer<B> {
-    /// A new decoder of `config.layers` pre-norm blocks of width `config.hidden`.
-    pub fn new(config: &ModelConfig, device: &B::Device) -> Self {
+impl TransformerConfig {
+    /// A new decoder of `layers` pre-norm blocks of width `hidden` over inputs of size `input`.
+    pub fn init<B: Backend>(&self, input: usize, device: &B::Device) -> CausalTransformer<B> {
+        let config = self;
         CausalTransformer {
+            input: LinearConfig::new(input, config.hidden).init(device),
             positions: EmbeddingConfig::new(config.max_len, config.hidden).init(device),
             encoder: TransformerEncoderConfig::new(
                 config.hidden,
@@ -39,7 +45,9 @@ impl<B: Backend> CausalTransformer<B> {
             max_len: config.max_len,
         }
     }
+}
 
+impl<B: Backend> CausalTransformer<B> {
     /// Longest sequence the learned positions cover.
     pub fn max_len(&self) -> usize {
         self.max_len
@@ -54,14 +62,15 @@ impl<B: Backend> CausalTransformer<B> {
         x + self.positions.forward(idx)
     }
 
-    /// Runs over `[batch, time, hidden]` (time ≤ `max_len`), each position attending to itself and
-    /// the past only.
+    /// Runs over `[batch, time, input]` (time ≤ `max_len`), each position attending to itself and
+    /// the past only; returns `[batch, time, hidden]`.
     ///
     /// The blocks are burn's `TransformerEncoderLayer`s (pre-norm), computed here on
     /// two-dimensional `[batch × time, hidden]` tensors and with an additive causal mask, which
     /// is what burn's encoder computes: the CPU backend broadcasts in two dimensions with a fast
     /// row loop but in three or four dimensions element by element.
     pub fn forward(&self, x: Tensor<B, 3>) -> Tensor<B, 3> {
+        let x = self.input.forward(x);
         let [batch, steps, hidden] = x.dims();
         let mask = causal_mask::<B>(steps, &x.device());
         let mut x = self.add_positions(x).reshape([batch * steps, hidden]);
@@ -120,16 +129,17 @@ impl<B: Backend> CausalTransformer<B> {
         }
     }
 
-    /// One new position `[batch, hidden]` after the `cache.len()` positions in the cache:
+    /// One new position `[batch, input]` after the `cache.len()` positions in the cache:
     /// computes its queries, keys and values only, attends to the cached keys, and appends its
     /// own. O(length) work per step, where recomputing the prefix would be O(length²).
     ///
     /// Computes exactly what [`CausalTransformer::forward`] computes at that position (dropout
     /// off): the same pre-norm blocks, read from burn's encoder layers.
-    pub fn step(&self, x: Tensor<B, 2>, cache: &mut KvCache<B>) -> Tensor<B, 2>
+    pub fn step_in_place(&self, x: Tensor<B, 2>, cache: &mut KvCache<B>) -> Tensor<B, 2>
     where
         B: ModelBackend,
     {
+        let x = self.input.forward(x);
         let [batch, hidden] = x.dims();
         let device = x.device();
         let position = Tensor::<B, 1, Int>::from_data([cache.len as i64], &device);
@@ -169,6 +179,28 @@ impl<B: Backend> CausalTransformer<B> {
         }
         cache.len += 1;
         self.norm.forward(x)
+    }
+}
+
+impl<B: ModelBackend> Stepwise<B> for CausalTransformer<B> {
+    /// `[batch, input]`.
+    type Input = Tensor<B, 2>;
+    /// The new position's output `[batch, hidden]`.
+    type Output = Tensor<B, 2>;
+    /// The keys and values of every attention layer so far: O(length) work per new step.
+    type State = KvCache<B>;
+
+    fn initial_state(&self, _batch: usize, _device: &B::Device) -> KvCache<B> {
+        self.new_cache()
+    }
+
+    fn step(&self, x: Tensor<B, 2>, mut cache: KvCache<B>) -> (Tensor<B, 2>, KvCache<B>) {
+        let y = self.step_in_place(x, &mut cache);
+        (y, cache)
+    }
+
+    fn select_state(&self, cache: KvCache<B>, indices: Tensor<B, 1, Int>) -> KvCache<B> {
+        cache.select(indices)
     }
 }
 
@@ -290,18 +322,19 @@ mod tests {
     #[test]
     fn forward_matches_burns_encoder() {
         let device = Default::default();
-        let config = ModelConfig {
+        let config = TransformerConfig {
             hidden: 16,
             heads: 4,
             layers: 2,
             dropout: 0.0,
             max_len: 32,
-            ..ModelConfig::default()
+            ..TransformerConfig::default()
         };
-        let model = CausalTransformer::<Cpu>::new(&config, &device);
+        let model: CausalTransformer<Cpu> = config.init(5, &device);
         let (batch, steps) = (3, 11);
-        let x = Tensor::random([batch, steps, 16], Distribution::Default, &device);
+        let x = Tensor::random([batch, steps, 5], Distribution::Default, &device);
         let ours = model.forward(x.clone());
+        let x = model.input.forward(x);
         let mask = generate_autoregressive_mask::<Cpu>(batch, steps, &device);
         let input = TransformerEncoderInput::new(model.add_positions(x)).mask_attn(mask);
         let theirs = model.norm.forward(model.encoder.forward(input));

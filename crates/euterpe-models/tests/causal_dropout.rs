@@ -4,23 +4,23 @@
 use burn::backend::Autodiff;
 use burn::tensor::{Distribution, Tensor};
 use euterpe_models::backend::Cpu;
+use euterpe_models::config::TransformerConfig;
 use euterpe_models::transformer::CausalTransformer;
-use euterpe_models::ModelConfig;
 
 type Ad = Autodiff<Cpu>;
 
 #[test]
 fn training_with_dropout_stays_causal() {
     let device = Default::default();
-    let config = ModelConfig {
+    let config = TransformerConfig {
         hidden: 16,
         heads: 2,
         layers: 2,
         dropout: 0.5,
         max_len: 32,
-        ..ModelConfig::default()
+        ..TransformerConfig::default()
     };
-    let model = CausalTransformer::<Ad>::new(&config, &device);
+    let model: CausalTransformer<Ad> = config.init(16, &device);
     let (batch, steps) = (2, 9);
     for _ in 0..5 {
         let x = Tensor::<Ad, 3>::random([batch, steps, 16], Distribution::Default, &device)

@@ -67,3 +67,12 @@ impl MusicError {
         }
     }
 }
+
+impl From<euterpe_base::FileError> for MusicError {
+    fn from(e: euterpe_base::FileError) -> Self {
+        MusicError::Io {
+            path: e.path,
+            source: e.source,
+        }
+    }
+}

@@ -11,7 +11,6 @@
 //! Collections of pieces (corpora, splits, caches) live in `euterpe-data`.
 
 pub mod error;
-pub mod fsutil;
 pub mod midi;
 pub mod pianoroll;
 pub mod quantize;

@@ -6,7 +6,8 @@ use serde::Deserialize;
 
 use crate::quantize::QuantizeConfig;
 use crate::score::{Note, Score, Track};
-use crate::{fsutil, MusicError};
+use crate::MusicError;
+use euterpe_base::read_file;
 
 /// Lowest pitch of the 88-key piano range (A0).
 pub const PIANO_LOWEST: u8 = 21;
@@ -132,7 +133,7 @@ impl PolyphonicDataset {
     /// Reads a dataset file; errors name the file, the line and column of a JSON error, or the
     /// split, sequence and step of a pitch outside the 88 piano keys.
     pub fn load(path: &Path) -> Result<Self, MusicError> {
-        let bytes = fsutil::read_file(path)?;
+        let bytes = read_file(path)?;
         let invalid = |reason: String| MusicError::InvalidFile {
             path: path.to_path_buf(),
             reason,

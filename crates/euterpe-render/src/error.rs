@@ -48,7 +48,10 @@ pub enum RenderError {
         /// The encoder's reason.
         reason: String,
     },
-    /// Writing the output file failed (the error names the file).
+    /// Reading the score failed (the error names the file).
     #[error(transparent)]
     Music(#[from] MusicError),
+    /// Writing the output file failed (the error names the file).
+    #[error(transparent)]
+    File(#[from] euterpe_base::FileError),
 }

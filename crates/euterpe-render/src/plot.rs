@@ -7,7 +7,7 @@
 use std::ops::Range;
 use std::path::Path;
 
-use euterpe_music::fsutil::write_atomically;
+use euterpe_base::write_atomically;
 use euterpe_music::{Score, TimeSignature};
 use image::codecs::png::PngEncoder;
 use image::{ExtendedColorType, ImageEncoder};

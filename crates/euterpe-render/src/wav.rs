@@ -9,12 +9,12 @@
 //!
 //! The WAV header is written by hand: its sizes are known before the first sample (the length of
 //! the piece is fixed by the score), so the file streams through
-//! [`euterpe_music::fsutil::write_atomically`] without seeking.
+//! [`euterpe_base::write_atomically`] without seeking.
 
 use std::io::{BufReader, BufWriter, Read, Seek, Write};
 use std::path::Path;
 
-use euterpe_music::fsutil::write_atomically;
+use euterpe_base::write_atomically;
 use euterpe_music::Score;
 
 use crate::renderer::{RenderOptions, Renderer, Synth};
@@ -88,8 +88,12 @@ fn gain_for(peak: f32, db: f32) -> f32 {
 }
 
 /// What [`render_to_wav`] wrote.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct RenderSummary {
+    /// The WAV file written.
+    pub output: std::path::PathBuf,
+    /// The synthesiser: the SoundFont's path, or "built-in".
+    pub synth: String,
     /// Length of the audio in seconds (the piece plus the tail).
     pub seconds: f64,
     /// Frames written.
@@ -191,6 +195,11 @@ pub fn render_to_wav(
     })?;
     let samples = (frames * channels as u64).max(1) as f64;
     Ok(RenderSummary {
+        output: path.to_path_buf(),
+        synth: options
+            .soundfont
+            .as_ref()
+            .map_or_else(|| "built-in".to_string(), |p| p.display().to_string()),
         seconds: frames as f64 / options.sample_rate as f64,
         frames,
         sample_rate: options.sample_rate,

@@ -12,51 +12,41 @@ use burn::module::AutodiffModule;
 use burn::optim::{AdamConfig, GradientsParams, Optimizer};
 use burn::tensor::backend::Backend;
 use burn::tensor::{ElementConversion, Int, Tensor, TensorData};
-use euterpe_data::batch::SplitMix64;
+use euterpe_base::SplitMix64;
 use euterpe_models::backend::CpuAutodiff;
-use euterpe_models::{CellKind, ModelConfig, TokenLm};
+use euterpe_models::{CoreConfig, TokenLm, TokenLmConfig};
 use euterpe_testkit::{arg, cpu_seconds};
 
 fn main() {
     euterpe_models::backend::tune_allocator_for_tensors();
     let args: Vec<String> = std::env::args().collect();
-    let cell = match arg(&args, "--cell", "lstm".to_string()).as_str() {
-        "rnn" => CellKind::Rnn,
-        "gru" => CellKind::Gru,
-        "transformer" => CellKind::Transformer,
-        _ => CellKind::Lstm,
-    };
+    let cell = arg(&args, "--cell", "lstm".to_string());
+    let transformer = cell == "transformer";
     let vocab: usize = arg(&args, "--vocab", 130);
-    let seq: usize = arg(
-        &args,
-        "--seq",
-        if cell == CellKind::Transformer {
-            256
-        } else {
-            128
-        },
-    );
+    let seq: usize = arg(&args, "--seq", if transformer { 256 } else { 128 });
     let batch: usize = arg(&args, "--batch", 32);
     let steps: usize = arg(&args, "--steps", 10);
     let warmup: usize = arg(&args, "--warmup", 2);
-    let config = ModelConfig {
-        cell,
+    let mut core = CoreConfig::of_cell(
+        &cell,
+        arg(&args, "--hidden", 256),
+        arg(&args, "--layers", if transformer { 4 } else { 2 }),
+        0.0,
+    )
+    .expect("--cell is one of rnn, lstm, gru, transformer");
+    if let Some(t) = core.transformer_mut() {
+        t.heads = arg(&args, "--heads", 4);
+        t.max_len = seq.max(16);
+    }
+    let config = TokenLmConfig {
+        vocab,
         embedding: arg(&args, "--embedding", 64),
-        hidden: arg(&args, "--hidden", 256),
-        layers: arg(
-            &args,
-            "--layers",
-            if cell == CellKind::Transformer { 4 } else { 2 },
-        ),
-        heads: arg(&args, "--heads", 4),
-        dropout: 0.0,
-        max_len: seq.max(16),
-        ..ModelConfig::default()
+        core,
     };
     type B = CpuAutodiff;
     let device = Default::default();
     B::seed(&device, 1);
-    let mut model = TokenLm::<B>::new(&config, vocab, &device);
+    let mut model: TokenLm<B> = config.init(&device);
     let mut optim = AdamConfig::new().init::<B, TokenLm<B>>();
     let mut rng = SplitMix64::new(7);
     let mut make = |n: usize| -> Vec<i64> { (0..n).map(|_| rng.below(vocab) as i64).collect() };
@@ -89,7 +79,7 @@ fn main() {
         "{}",
         serde_json::json!({
             "tool": "euterpe",
-            "cell": format!("{cell:?}").to_lowercase(),
+            "cell": cell,
             "batch": batch, "seq": seq, "steps": steps,
             "parameters": burn::module::Module::num_params(&model),
             "tokens": tokens,

@@ -1,12 +1,15 @@
 //! The training configuration: a TOML file whose every field has a documented default.
 //!
 //! ```toml
-//! [model]            # architecture (see euterpe_models::ModelConfig)
-//! cell = "lstm"      # rnn | lstm | gru | transformer
+//! [model]                    # the kind and its architecture (see euterpe_models::ModelConfig)
+//! kind = "frame_lm"          # token_lm (MIDI, token files) | frame_lm (piano-roll JSON)
+//! head = { kind = "nade" }   # frame_lm: bernoulli | nade
+//!
+//! [model.core]
+//! cell = "lstm"              # rnn | lstm | gru | transformer
 //! hidden = 256
 //! layers = 2
 //! dropout = 0.1
-//! frame_head = "bernoulli"   # piano-roll data: bernoulli | nade
 //!
 //! [data]
 //! scheme = "remi"            # MIDI data: remi | midi-like
@@ -24,64 +27,49 @@
 //! batch_size = 32
 //! patience = 10
 //! seed = 42
+//! device = "cpu"             # cpu | cuda | cuda:N
 //! ```
 //!
 //! Any field can be overridden from the command line as `section.field=value`.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use euterpe_models::ModelConfig;
-use euterpe_music::tokens::Scheme;
+use euterpe_data::DataConfig;
+use euterpe_models::backend::DeviceSpec;
+use euterpe_models::{ModelConfig, TokenLmConfig};
 use serde::{Deserialize, Serialize};
 
 use crate::TrainError;
 
 /// The whole configuration of a training run.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct TrainConfig {
-    /// The architecture.
+    /// The kind of model and its architecture (required: `[model] kind = "…"`).
     pub model: ModelConfig,
     /// How data becomes batches.
+    #[serde(default)]
     pub data: DataConfig,
     /// The optimiser.
+    #[serde(default)]
     pub optim: OptimConfig,
     /// The learning-rate schedule.
+    #[serde(default)]
     pub schedule: ScheduleConfig,
-    /// Epochs, batches, early stopping, seed.
+    /// Epochs, batches, early stopping, seed, device.
+    #[serde(default)]
     pub train: LoopConfig,
 }
 
-/// Data settings.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct DataConfig {
-    /// Token vocabulary for MIDI data (default "remi").
-    pub scheme: Scheme,
-    /// Grid positions per quarter note for MIDI data (default 4).
-    pub positions_per_beat: u32,
-    /// Tokens per training window (default 256).
-    pub seq_len: usize,
-    /// Frames per training window for piano-roll data; 0 = whole sequences (default 0).
-    pub frame_window: usize,
-    /// Seed of the 70/15/15 split of MIDI corpora without a given split (default 0).
-    pub split_seed: u64,
-    /// A label CSV for MIDI corpora (default: `labels.csv` beside the data, if any).
-    pub labels: Option<PathBuf>,
-    /// Token cache file for MIDI corpora (default: under `$XDG_CACHE_HOME/euterpe` or `~/.cache/euterpe`).
-    pub cache: Option<PathBuf>,
-}
-
-impl Default for DataConfig {
+impl Default for TrainConfig {
+    /// A token LSTM with every other setting at its default.
     fn default() -> Self {
-        DataConfig {
-            scheme: Scheme::Remi,
-            positions_per_beat: 4,
-            seq_len: 256,
-            frame_window: 0,
-            split_seed: 0,
-            labels: None,
-            cache: None,
+        TrainConfig {
+            model: ModelConfig::TokenLm(TokenLmConfig::default()),
+            data: DataConfig::default(),
+            optim: OptimConfig::default(),
+            schedule: ScheduleConfig::default(),
+            train: LoopConfig::default(),
         }
     }
 }
@@ -182,6 +170,8 @@ pub struct LoopConfig {
     pub seed: u64,
     /// Cap on training batches per epoch; 0 = all (default 0).
     pub max_batches_per_epoch: usize,
+    /// Where to train: "cpu", "cuda" or "cuda:N" (default "cpu"; `--device` overrides).
+    pub device: DeviceSpec,
 }
 
 impl Default for LoopConfig {
@@ -193,6 +183,7 @@ impl Default for LoopConfig {
             patience: 10,
             seed: 42,
             max_batches_per_epoch: 0,
+            device: DeviceSpec::Cpu,
         }
     }
 }
@@ -209,11 +200,22 @@ impl TrainConfig {
 
     /// Parses TOML text and applies overrides; the message names the field and the line.
     pub fn parse(text: &str, overrides: &[String]) -> Result<Self, String> {
-        let mut value: toml::Table = toml::from_str(text).map_err(|e| e.to_string())?;
+        let one_line = |e: &dyn std::fmt::Display| euterpe_base::one_line(&e.to_string());
+        let mut value: toml::Table = toml::from_str(text).map_err(|e| one_line(&e))?;
         for o in overrides {
             apply_override(&mut value, o)?;
         }
-        let config: TrainConfig = toml::Table::try_into(value).map_err(|e| e.to_string())?;
+        let has_kind = value
+            .get("model")
+            .and_then(|m| m.as_table())
+            .is_some_and(|m| m.contains_key("kind"));
+        if !has_kind {
+            return Err(
+                "model.kind is missing: say what to train, kind = \"token_lm\" (MIDI or token data) or \"frame_lm\" (piano-roll JSON)"
+                    .into(),
+            );
+        }
+        let config: TrainConfig = toml::Table::try_into(value).map_err(|e| one_line(&e))?;
         config.validate()?;
         Ok(config)
     }
@@ -250,20 +252,16 @@ impl TrainConfig {
         if t.batch_size > 1 << 16 || t.epochs > 1 << 20 {
             return Err("train.batch_size or train.epochs is unreasonably large".into());
         }
-        let d = &self.data;
-        if d.seq_len < 2 || d.seq_len > 1 << 20 {
-            return Err(format!(
-                "data.seq_len must be in 2..=1048576, got {}",
-                d.seq_len
-            ));
-        }
-        if self.model.cell == euterpe_models::CellKind::Transformer
-            && d.seq_len > self.model.max_len
-        {
-            return Err(format!(
-                "data.seq_len ({}) exceeds model.max_len ({}) of the Transformer",
-                d.seq_len, self.model.max_len
-            ));
+        self.data.validate()?;
+        if let ModelConfig::TokenLm(t) = &self.model {
+            if let Some(max_len) = t.core.max_len() {
+                if self.data.seq_len > max_len {
+                    return Err(format!(
+                        "data.seq_len ({}) exceeds model.core.max_len ({max_len}) of the Transformer",
+                        self.data.seq_len
+                    ));
+                }
+            }
         }
         Ok(())
     }
@@ -299,21 +297,34 @@ mod tests {
 
     #[test]
     fn defaults_overrides_and_errors() {
+        let model = "[model]\nkind = \"frame_lm\"\n[model.core]\ncell = \"gru\"\n";
         let c = TrainConfig::parse(
-            "[model]\ncell = \"gru\"\n",
-            &["optim.lr=0.01".into(), "train.epochs=3".into()],
+            model,
+            &[
+                "optim.lr=0.01".into(),
+                "train.epochs=3".into(),
+                "model.core.hidden=12".into(),
+                "train.device=cuda:1".into(),
+            ],
         )
         .unwrap();
-        assert_eq!(c.model.cell, euterpe_models::CellKind::Gru);
+        assert_eq!(c.model.core().map(|c| c.cell_name()), Some("gru"));
+        assert_eq!(c.model.core().map(|c| c.hidden()), Some(12));
         assert_eq!(c.optim.lr, 0.01);
         assert_eq!(c.train.epochs, 3);
         assert_eq!(c.train.batch_size, 32);
-        let e = TrainConfig::parse("[model]\ncel = \"gru\"\n", &[]).unwrap_err();
+        assert_eq!(c.train.device, DeviceSpec::Cuda(1));
+        let e = TrainConfig::parse("[model]\nkind = \"frame_lm\"\ncel = 1\n", &[]).unwrap_err();
         assert!(e.contains("cel"), "{e}");
-        let e = TrainConfig::parse("", &["optim.lr=-1".into()]).unwrap_err();
+        let e = TrainConfig::parse(model, &["optim.lr=-1".into()]).unwrap_err();
         assert!(e.contains("optim.lr"), "{e}");
-        let e = TrainConfig::parse("[model]\nhidden = 0\n", &[]).unwrap_err();
-        assert!(e.contains("model.hidden"), "{e}");
+        let e = TrainConfig::parse(model, &["model.core.hidden=0".into()]).unwrap_err();
+        assert!(e.contains("model.core.hidden"), "{e}");
+        let e = TrainConfig::parse(model, &["train.device=tpu".into()]).unwrap_err();
+        assert!(e.contains("tpu"), "{e}");
+        let e = TrainConfig::parse("[train]\nepochs = 3\n", &[]).unwrap_err();
+        assert!(e.contains("model.kind is missing"), "{e}");
+        assert!(!e.contains('\n'), "{e}");
         // The written form parses back to the same config.
         assert_eq!(TrainConfig::parse(&c.to_toml(), &[]).unwrap(), c);
     }

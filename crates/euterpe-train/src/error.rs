@@ -11,14 +11,15 @@ pub enum TrainError {
     /// An error of the music core.
     #[error(transparent)]
     Music(#[from] euterpe_music::MusicError),
+    /// A model directory could not be read or written.
+    #[error(transparent)]
+    Store(#[from] euterpe_store::StoreError),
+    /// The device cannot be used.
+    #[error(transparent)]
+    Device(#[from] euterpe_models::backend::DeviceError),
     /// A file could not be read or written.
-    #[error("{}: {source}", path.display())]
-    Io {
-        /// The file.
-        path: PathBuf,
-        /// The reason.
-        source: std::io::Error,
-    },
+    #[error(transparent)]
+    File(#[from] euterpe_base::FileError),
     /// A configuration file or value is invalid.
     #[error("{}: {reason}", path.display())]
     Config {
@@ -27,7 +28,7 @@ pub enum TrainError {
         /// Which field, and why.
         reason: String,
     },
-    /// A model directory is incomplete or does not match its config.
+    /// A model directory cannot be trained into or resumed.
     #[error("{}: {reason}", path.display())]
     ModelDir {
         /// The model directory or file.
@@ -52,9 +53,13 @@ pub enum TrainError {
 
 impl TrainError {
     pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
-        TrainError::Io {
+        TrainError::File(euterpe_base::FileError::new(path, source))
+    }
+
+    pub(crate) fn dir(path: impl Into<PathBuf>, reason: impl Into<String>) -> Self {
+        TrainError::ModelDir {
             path: path.into(),
-            source,
+            reason: reason.into(),
         }
     }
 }

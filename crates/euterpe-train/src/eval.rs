@@ -1,23 +1,31 @@
-//! Evaluation of a model directory on any data file of the right kind.
+//! Evaluation of any model (a directory or a built-in one) on any data file of its kind.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-use euterpe_data::Split;
+use euterpe_data::{Split, TaskData};
 use euterpe_models::ModelBackend;
+use euterpe_store::ModelSource;
 use serde::Serialize;
 
-use crate::data::TaskData;
-use crate::model_dir::{load_model, LoadedModel};
-use crate::trainer::evaluate_batches;
+use crate::learner::evaluate_batches;
+use crate::task::{pair, Paired};
 use crate::TrainError;
 
 /// The figures of one evaluation.
 #[derive(Debug, Clone, Serialize)]
 pub struct EvalReport {
+    /// The model evaluated.
+    pub model: String,
+    /// Its kind.
+    pub kind: String,
+    /// The data file or folder.
+    pub data: PathBuf,
     /// The split evaluated.
     pub split: String,
     /// Mean NLL in nats per token, or per frame (summed over the 88 keys).
     pub nll: f64,
+    /// What the NLL is counted per ("token", "frame").
+    pub unit: String,
     /// Scored frames (piano-roll models).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub frames: Option<usize>,
@@ -34,66 +42,75 @@ pub struct EvalReport {
     pub sequences: usize,
 }
 
-/// Evaluates the model in `dir` on a split of `data_path`.
+/// Evaluates the model of `source` on a split of `data_path`, read the way the model's training
+/// data was (its `[data]` settings).
 ///
 /// For piano-roll data this is the standard benchmark figure: each frame's loss is the Bernoulli
 /// NLL summed over the 88 keys, the first frame of each sequence is not scored, and the total is
 /// divided by the number of scored frames.
 pub fn evaluate<B: ModelBackend>(
-    dir: &Path,
+    source: &ModelSource,
     data_path: &Path,
     split: Split,
     device: &B::Device,
 ) -> Result<EvalReport, TrainError> {
-    let (config, loaded) = load_model::<B>(dir, device)?;
-    let data = TaskData::load(data_path, &config.data)?;
+    let loaded = source.load::<B>(device)?;
+    let (data, report) = TaskData::load(data_path, &loaded.data)?;
+    drop(report); // unreadable files are skipped; the figures cover what was read
     if data.is_empty(split) {
         return Err(TrainError::Unusable(format!(
             "{}: the {split} split is empty",
             data_path.display()
         )));
     }
-    let limit = (config.model.cell == euterpe_models::CellKind::Transformer)
-        .then(|| config.model.max_len - 1);
-    let bs = config.train.eval_batch_size;
-    let sequences = data.len(split);
-    match (&loaded, &data) {
-        (LoadedModel::Tokens { model, tokenizer }, TaskData::Tokens { vocab, .. }) => {
-            if vocab.to_json() != tokenizer.vocab().to_json() {
+    let bs = 64;
+    let mut report = EvalReport {
+        model: loaded.name.clone(),
+        kind: loaded.config.kind_name().to_string(),
+        data: data_path.to_path_buf(),
+        split: split.to_string(),
+        nll: f64::NAN,
+        unit: String::new(),
+        frames: None,
+        tokens: None,
+        perplexity: None,
+        accuracy: None,
+        sequences: data.len(split),
+    };
+    match pair(loaded.model, &loaded.config, &data, data_path)? {
+        Paired::Tokens { model, data } => {
+            let same_vocab = loaded
+                .tokenizer
+                .as_ref()
+                .is_some_and(|t| t.vocab().to_json() == data.vocab.to_json());
+            if !same_vocab {
                 return Err(TrainError::Unusable(format!(
-                    "{}: its vocabulary differs from the model's",
+                    "{}: its vocabulary differs from the model's (tokenise it with the model's scheme and grid)",
                     data_path.display()
                 )));
             }
-            let batches = data.windows(split, Some(config.data.seq_len)).batches(bs, None);
-            let t = evaluate_batches(model, &batches, device);
-            Ok(EvalReport {
-                split: split.to_string(),
-                nll: t.mean(),
-                frames: None,
-                tokens: Some(t.count),
-                perplexity: Some(t.mean().exp()),
-                accuracy: t.correct.map(|c| c / t.count.max(1) as f64),
-                sequences,
-            })
+            let batches = data
+                .windows(split, Some(loaded.data.seq_len))
+                .batches(bs, None);
+            let t = evaluate_batches(&model, &batches, device);
+            report.nll = t.mean();
+            report.unit = "token".into();
+            report.tokens = Some(t.count);
+            report.perplexity = Some(t.mean().exp());
+            report.accuracy = t.accuracy();
         }
-        (LoadedModel::Frames { model }, TaskData::Frames { .. }) => {
+        Paired::Frames { model, data } => {
+            let limit = loaded
+                .config
+                .core()
+                .and_then(|c| c.max_len())
+                .map(|m| m - 1);
             let batches = data.windows(split, limit).batches(bs, None);
-            let t = evaluate_batches(model, &batches, device);
-            Ok(EvalReport {
-                split: split.to_string(),
-                nll: t.mean(),
-                frames: Some(t.count),
-                tokens: None,
-                perplexity: None,
-                accuracy: None,
-                sequences,
-            })
+            let t = evaluate_batches(&model, &batches, device);
+            report.nll = t.mean();
+            report.unit = "frame".into();
+            report.frames = Some(t.count);
         }
-        _ => Err(TrainError::Unusable(format!(
-            "{} is not the kind of data the model in {} was trained on (tokens vs piano-roll frames)",
-            data_path.display(),
-            dir.display()
-        ))),
     }
+    Ok(report)
 }

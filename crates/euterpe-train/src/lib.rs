@@ -1,24 +1,33 @@
-//! Training and evaluation of euterpe's sequence models.
+//! Training and evaluation of euterpe's models.
 //!
-//! * [`config`] — the TOML training configuration (every field documented, unknown fields rejected);
-//! * [`data`] — turning a polyphonic JSON file or a MIDI corpus into train/valid/test batches;
-//! * [`objective`] — the loss of each model kind on a batch (summed NLL in nats, and its count);
+//! * [`config`] — [`TrainConfig`], the TOML training configuration (every field documented, unknown
+//!   fields rejected): the model kind and architecture, data, optimiser, schedule, loop, device;
+//! * [`task`] — where a model kind meets its data: the one place that pairs them, and fills in
+//!   what the data decides (a token model's vocabulary size);
+//! * [`objective`] — [`Likelihood`](objective::Likelihood), the loss of the likelihood kinds on
+//!   their batches (summed NLL in nats, and its count);
+//! * [`optim`] — Adam and AdamW behind one type, with their state saved for `--resume`;
+//! * [`learner`] — [`Learner`](learner::Learner), what the loop needs of a kind (its networks,
+//!   their optimisers, one training step, validation, checkpoints), and the likelihood learner;
 //! * [`schedule`] — learning-rate schedules;
-//! * [`trainer`] — the loop: Adam/AdamW, clipping, early stopping, checkpoints, resume;
-//! * [`model_dir`] — what a trained model directory holds, and loading it back;
+//! * [`trainer`] — the loop, the same for every kind: epochs, schedules, early stopping,
+//!   checkpoints, resume, metrics, the model card;
 //! * [`metrics`] — per-epoch metrics, `metrics.jsonl` and the training-curve plot;
-//! * [`eval`] — NLL, perplexity and accuracy of a model directory on any data file.
+//! * [`eval`] — NLL, perplexity and accuracy of any model on any data file of its kind.
 //!
-//! Nothing here prints: progress goes to a [`trainer::TrainObserver`].
+//! Nothing here prints: progress goes to a [`trainer::TrainObserver`]. Model directories are
+//! written and read through `euterpe-store`. Start with [`trainer::train`].
 
+mod card;
 pub mod config;
-pub mod data;
 pub mod error;
 pub mod eval;
+pub mod learner;
 pub mod metrics;
-pub mod model_dir;
 pub mod objective;
+pub mod optim;
 pub mod schedule;
+pub mod task;
 pub mod trainer;
 
 pub use config::TrainConfig;

@@ -64,7 +64,7 @@ pub fn rewrite(path: &Path, metrics: &[EpochMetrics]) -> Result<(), TrainError> 
         text.push_str(&serde_json::to_string(m).expect("metrics serialise"));
         text.push('\n');
     }
-    euterpe_music::fsutil::write_atomically(path, |w| w.write_all(text.as_bytes()))?;
+    euterpe_base::write_atomically(path, |w| w.write_all(text.as_bytes()))?;
     Ok(())
 }
 
@@ -81,7 +81,7 @@ pub fn plot(path: &Path, metrics: &[EpochMetrics], unit: &str) -> Result<(), Tra
         root.present()
             .map_err(|e| TrainError::Unusable(format!("plotting failed: {e}")))?;
     }
-    euterpe_music::fsutil::write_atomically(path, |w| w.write_all(svg.as_bytes()))?;
+    euterpe_base::write_atomically(path, |w| w.write_all(svg.as_bytes()))?;
     Ok(())
 }
 

@@ -1,10 +1,12 @@
-//! The loss of each model kind on a batch.
+//! The loss of the likelihood kinds on their own batches: summed negative log-likelihood in nats.
+//!
+//! Each model kind names the batch type it scores, so a token model can only ever be given token
+//! batches: a mismatch is a compile error, not a panic.
 
 use burn::tensor::backend::Backend;
 use burn::tensor::{Int, Tensor, TensorData};
+use euterpe_data::batch::{FrameBatch, TokenBatch};
 use euterpe_models::{FrameLm, ModelBackend, TokenLm};
-
-use crate::data::Batch;
 
 /// The summed negative log-likelihood of a batch and what it was summed over.
 pub struct BatchLoss<B: Backend> {
@@ -16,10 +18,14 @@ pub struct BatchLoss<B: Backend> {
     pub correct: Option<Tensor<B, 1>>,
 }
 
-/// A model that scores batches.
-pub trait Objective<B: Backend> {
+/// A model trained by maximum likelihood on batches of its own kind.
+pub trait Likelihood<B: Backend> {
+    /// The batches it scores.
+    type Batch;
+    /// The unit it predicts ("token", "frame"), for reports.
+    const UNIT: &'static str;
     /// The loss on one batch.
-    fn batch_loss(&self, batch: &Batch, device: &B::Device) -> BatchLoss<B>;
+    fn batch_loss(&self, batch: &Self::Batch, device: &B::Device) -> BatchLoss<B>;
 }
 
 fn ints<B: Backend>(values: &[u32], shape: [usize; 2], device: &B::Device) -> Tensor<B, 2, Int> {
@@ -35,11 +41,15 @@ fn floats<B: Backend, const D: usize>(
     Tensor::from_data(TensorData::new(values.to_vec(), shape), device)
 }
 
-impl<B: ModelBackend> Objective<B> for TokenLm<B> {
-    fn batch_loss(&self, batch: &Batch, device: &B::Device) -> BatchLoss<B> {
-        let Batch::Tokens(b) = batch else {
-            panic!("a token model is only given token batches");
-        };
+fn scored(mask: &[f32]) -> usize {
+    mask.iter().filter(|&&m| m > 0.0).count()
+}
+
+impl<B: ModelBackend> Likelihood<B> for TokenLm<B> {
+    type Batch = TokenBatch;
+    const UNIT: &'static str = "token";
+
+    fn batch_loss(&self, b: &TokenBatch, device: &B::Device) -> BatchLoss<B> {
         let shape = [b.batch, b.steps];
         let (sum, correct) = self.nll(
             ints(&b.inputs, shape, device),
@@ -48,17 +58,17 @@ impl<B: ModelBackend> Objective<B> for TokenLm<B> {
         );
         BatchLoss {
             sum,
-            count: b.mask.iter().filter(|&&m| m > 0.0).count(),
+            count: scored(&b.mask),
             correct: Some(correct),
         }
     }
 }
 
-impl<B: ModelBackend> Objective<B> for FrameLm<B> {
-    fn batch_loss(&self, batch: &Batch, device: &B::Device) -> BatchLoss<B> {
-        let Batch::Frames(b) = batch else {
-            panic!("a frame model is only given frame batches");
-        };
+impl<B: ModelBackend> Likelihood<B> for FrameLm<B> {
+    type Batch = FrameBatch;
+    const UNIT: &'static str = "frame";
+
+    fn batch_loss(&self, b: &FrameBatch, device: &B::Device) -> BatchLoss<B> {
         let shape = [b.batch, b.steps, b.keys];
         let sum = self.nll(
             floats(&b.inputs, shape, device),
@@ -67,7 +77,7 @@ impl<B: ModelBackend> Objective<B> for FrameLm<B> {
         );
         BatchLoss {
             sum,
-            count: b.mask.iter().filter(|&&m| m > 0.0).count(),
+            count: scored(&b.mask),
             correct: None,
         }
     }

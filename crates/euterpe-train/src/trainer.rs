@@ -1,34 +1,32 @@
-//! The training loop.
+//! The training loop, the same for every kind of model: epochs of shuffled batches, the
+//! learning-rate schedule, validation and early stopping, atomic checkpoints and `--resume`,
+//! `metrics.jsonl`, the curve plot and the model card. What a kind does with a batch is its
+//! [`Learner`]'s business.
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use burn::grad_clipping::GradientClippingConfig;
-use burn::module::{AutodiffModule, Module};
-use burn::optim::decay::WeightDecayConfig;
-use burn::optim::{AdamConfig, AdamWConfig, GradientsParams, Optimizer};
-use burn::record::{BinBytesRecorder, FullPrecisionSettings, Recorder};
-use burn::tensor::backend::{AutodiffBackend, Backend};
-use burn::tensor::ElementConversion;
-use euterpe_data::Split;
-use euterpe_models::{CellKind, FrameLm, TokenLm, TrainingBackend};
-use euterpe_music::fsutil::{read_file, write_atomically};
+use burn::tensor::backend::AutodiffBackend;
+use euterpe_base::{read_file, write_atomically};
+use euterpe_data::batch::{FrameBatch, FrameWindows, TokenBatch, TokenWindows};
+use euterpe_data::{Split, TaskData};
+use euterpe_models::TrainingBackend;
+use euterpe_store::files;
 use serde::{Deserialize, Serialize};
 
-use crate::config::OptimizerKind;
-use crate::data::{Batch, TaskData, Windows};
+use crate::learner::{Learner, LikelihoodLearner};
 use crate::metrics::{self, EpochMetrics};
-use crate::model_dir::{files, load_weights_bytes, save_weights};
-use crate::objective::Objective;
 use crate::schedule::learning_rate;
+use crate::task::{pair, resolve, Paired};
 use crate::{TrainConfig, TrainError};
 
 /// Receives progress; the CLI draws it, tests ignore it.
 pub trait TrainObserver {
-    /// An epoch begins.
-    fn epoch_started(&mut self, _epoch: usize, _epochs: usize, _batches: usize) {}
-    /// A batch was trained on; `loss` is its mean NLL per unit.
-    fn batch_done(&mut self, _loss: f64, _lr: f64) {}
+    /// An epoch of `batches` batches begins; losses are counted in `unit`s.
+    fn epoch_started(&mut self, _epoch: usize, _epochs: usize, _batches: usize, _unit: &str) {}
+    /// A batch was trained on: its mean loss per unit, the learning rate, and how many units
+    /// (tokens, frames) it held.
+    fn batch_done(&mut self, _loss: f64, _lr: f64, _units: usize) {}
     /// An epoch ended.
     fn epoch_done(&mut self, _metrics: &EpochMetrics) {}
     /// Something worth telling the user.
@@ -46,7 +44,7 @@ pub struct TrainOptions {
     pub out: PathBuf,
     /// Continue from the directory's last checkpoint.
     pub resume: bool,
-    /// The data the run trains on (for the model card).
+    /// The data the run trains on (for messages and the model card).
     pub data_path: PathBuf,
     /// The command line (for the model card).
     pub command: String,
@@ -55,18 +53,26 @@ pub struct TrainOptions {
 /// What a run achieved.
 #[derive(Debug, Clone, Serialize)]
 pub struct TrainSummary {
+    /// The model directory.
+    pub out: PathBuf,
+    /// The kind of model (`token_lm`, `frame_lm`).
+    pub kind: String,
     /// Epochs completed (including those before a resume).
     pub epochs: usize,
     /// The best epoch.
     pub best_epoch: usize,
     /// Its validation NLL per unit.
     pub best_valid_nll: f64,
+    /// What the NLL is counted per ("token", "frame").
+    pub unit: String,
     /// Whether early stopping ended the run.
     pub stopped_early: bool,
     /// Training seconds (including those before a resume).
     pub seconds: f64,
     /// Trainable parameters.
     pub parameters: usize,
+    /// The device it trained on.
+    pub device: String,
 }
 
 /// The loop's state, saved with every checkpoint.
@@ -80,43 +86,29 @@ struct LoopState {
     seconds: f64,
 }
 
-/// Totals of an evaluation pass.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct EvalTotals {
-    /// Summed NLL, nats.
-    pub nll: f64,
-    /// Scored units.
-    pub count: usize,
-    /// Correct argmax predictions (token models).
-    pub correct: Option<f64>,
+/// Windows that give a fresh list of batches every epoch.
+pub trait BatchSource {
+    /// The batches.
+    type Batch;
+    /// The batches of one pass, shuffled with `seed` (`None`: in a fixed order).
+    fn batches(&self, batch_size: usize, seed: Option<u64>) -> Vec<Self::Batch>;
 }
 
-impl EvalTotals {
-    /// Mean NLL per unit.
-    pub fn mean(&self) -> f64 {
-        self.nll / self.count.max(1) as f64
+impl BatchSource for TokenWindows {
+    type Batch = TokenBatch;
+    fn batches(&self, batch_size: usize, seed: Option<u64>) -> Vec<TokenBatch> {
+        TokenWindows::batches(self, batch_size, seed)
     }
 }
 
-/// Scores batches without gradients.
-pub fn evaluate_batches<B: Backend, M: Objective<B>>(
-    model: &M,
-    batches: &[Batch],
-    device: &B::Device,
-) -> EvalTotals {
-    let mut t = EvalTotals::default();
-    for batch in batches {
-        let loss = model.batch_loss(batch, device);
-        t.nll += loss.sum.into_scalar().elem::<f64>();
-        t.count += loss.count;
-        if let Some(c) = loss.correct {
-            *t.correct.get_or_insert(0.0) += c.into_scalar().elem::<f64>();
-        }
+impl BatchSource for FrameWindows {
+    type Batch = FrameBatch;
+    fn batches(&self, batch_size: usize, seed: Option<u64>) -> Vec<FrameBatch> {
+        FrameWindows::batches(self, batch_size, seed)
     }
-    t
 }
 
-/// Trains a model on `data` as `config` says, writing the model directory `options.out`.
+/// Trains the model `config` describes on `data`, writing the model directory `options.out`.
 pub fn train<B: TrainingBackend>(
     data: &TaskData,
     config: &TrainConfig,
@@ -133,20 +125,56 @@ pub fn train<B: TrainingBackend>(
             )));
         }
     }
-    prepare_dir(config, options, data)?;
+    let config = TrainConfig {
+        model: resolve(&config.model, data, &options.data_path)?,
+        ..config.clone()
+    };
+    config.validate().map_err(|reason| TrainError::Config {
+        path: options.out.join(files::CONFIG),
+        reason,
+    })?;
+    prepare_dir(&config, options, data)?;
     B::seed(device, config.train.seed);
-    match data {
-        TaskData::Tokens { vocab, .. } => {
-            let model = TokenLm::<B>::new(&config.model, vocab.len(), device);
-            with_optimizer(model, data, config, options, device, observer)
+    let model = config.model.init::<B>(device);
+    let t = &config.train;
+    let run = Run {
+        config: &config,
+        options,
+        data,
+        observer,
+    };
+    match pair(model, &config.model, data, &options.data_path)? {
+        Paired::Tokens { model, data } => {
+            let steps = Some(config.data.seq_len);
+            let valid = data
+                .windows(Split::Valid, steps)
+                .batches(t.eval_batch_size, None);
+            run.run(
+                LikelihoodLearner::new(model, &config.optim),
+                &data.windows(Split::Train, steps),
+                &valid,
+                device,
+            )
         }
-        TaskData::Frames { .. } => {
-            let model = FrameLm::<B>::new(&config.model, device);
-            with_optimizer(model, data, config, options, device, observer)
+        Paired::Frames { model, data } => {
+            // Whole piano-roll sequences unless a frame window is set or the Transformer's
+            // positions limit the length.
+            let limit = config.model.core().and_then(|c| c.max_len()).map(|m| m - 1);
+            let window = (config.data.frame_window > 0).then_some(config.data.frame_window);
+            let valid = data
+                .windows(Split::Valid, limit)
+                .batches(t.eval_batch_size, None);
+            run.run(
+                LikelihoodLearner::new(model, &config.optim),
+                &data.windows(Split::Train, window.or(limit)),
+                &valid,
+                device,
+            )
         }
     }
 }
 
+/// Checks that `out` can take this run, and writes its config and vocabulary.
 fn prepare_dir(
     config: &TrainConfig,
     options: &TrainOptions,
@@ -156,353 +184,206 @@ fn prepare_dir(
     let state = out.join(files::CHECKPOINT).join("state.json");
     if options.resume {
         if !state.is_file() {
-            return Err(TrainError::ModelDir {
-                path: out.clone(),
-                reason: "nothing to resume: no checkpoint/state.json".into(),
-            });
+            return Err(TrainError::dir(
+                out,
+                "nothing to resume: no checkpoint/state.json",
+            ));
         }
-        let saved = crate::model_dir::load_config(out)?;
+        let saved = TrainConfig::load(&out.join(files::CONFIG), &[])?;
         if saved.model != config.model || saved.data != config.data {
-            return Err(TrainError::ModelDir {
-                path: out.clone(),
-                reason: "the model or data settings differ from the run being resumed".into(),
-            });
+            return Err(TrainError::dir(
+                out,
+                "the model or data settings differ from the run being resumed",
+            ));
         }
     } else if state.is_file() || out.join(files::WEIGHTS).is_file() {
-        return Err(TrainError::ModelDir {
-            path: out.clone(),
-            reason: "already holds a trained model; pass --resume to continue it, or choose another --out".into(),
-        });
+        return Err(TrainError::dir(
+            out,
+            "already holds a trained model; pass --resume to continue it, or choose another --out",
+        ));
     }
     std::fs::create_dir_all(out.join(files::CHECKPOINT)).map_err(|e| TrainError::io(out, e))?;
     let toml = config.to_toml();
     write_atomically(&out.join(files::CONFIG), |w| w.write_all(toml.as_bytes()))?;
-    if let TaskData::Tokens { vocab, .. } = data {
-        vocab.save(&out.join(files::VOCAB))?;
+    if let TaskData::Tokens(t) = data {
+        t.vocab.save(&out.join(files::VOCAB))?;
     }
     Ok(())
 }
 
-fn with_optimizer<B, M>(
-    model: M,
-    data: &TaskData,
-    config: &TrainConfig,
-    options: &TrainOptions,
-    device: &B::Device,
-    observer: &mut dyn TrainObserver,
-) -> Result<TrainSummary, TrainError>
-where
-    B: AutodiffBackend,
-    M: AutodiffModule<B> + Objective<B>,
-    M::InnerModule: Objective<B::InnerBackend>,
-{
-    let o = &config.optim;
-    let clip = (o.clip_norm > 0.0).then_some(GradientClippingConfig::Norm(o.clip_norm as f32));
-    match o.optimizer {
-        OptimizerKind::Adam => {
-            let optim = AdamConfig::new()
-                .with_beta_1(o.beta1 as f32)
-                .with_beta_2(o.beta2 as f32)
-                .with_weight_decay(
-                    (o.weight_decay > 0.0).then(|| WeightDecayConfig::new(o.weight_decay as f32)),
-                )
-                .with_grad_clipping(clip)
-                .init::<B, M>();
-            run(model, optim, data, config, options, device, observer)
-        }
-        OptimizerKind::Adamw => {
-            let optim = AdamWConfig::new()
-                .with_beta_1(o.beta1 as f32)
-                .with_beta_2(o.beta2 as f32)
-                .with_weight_decay(o.weight_decay as f32)
-                .with_grad_clipping(clip)
-                .init::<B, M>();
-            run(model, optim, data, config, options, device, observer)
-        }
-    }
+/// One training run: what stays fixed while the learner changes.
+struct Run<'a> {
+    config: &'a TrainConfig,
+    options: &'a TrainOptions,
+    data: &'a TaskData,
+    observer: &'a mut dyn TrainObserver,
 }
 
-/// Training and evaluation windows: token windows of `seq_len`; whole piano-roll sequences
-/// unless a frame window is set or the Transformer's positions limit the length.
-fn windows(data: &TaskData, config: &TrainConfig) -> (Windows, Windows) {
-    let limit = (config.model.cell == CellKind::Transformer).then(|| config.model.max_len - 1);
-    let (train, eval) = match data {
-        TaskData::Tokens { .. } => (Some(config.data.seq_len), Some(config.data.seq_len)),
-        TaskData::Frames { .. } => {
-            let w = (config.data.frame_window > 0).then_some(config.data.frame_window);
-            (w.or(limit), limit)
+impl Run<'_> {
+    fn run<B, L, W>(
+        self,
+        mut learner: L,
+        train_windows: &W,
+        valid_batches: &[L::Batch],
+        device: &B::Device,
+    ) -> Result<TrainSummary, TrainError>
+    where
+        B: AutodiffBackend,
+        L: Learner<B>,
+        W: BatchSource<Batch = L::Batch>,
+    {
+        let Run {
+            config,
+            options,
+            data,
+            observer,
+        } = self;
+        let t = &config.train;
+        let out = &options.out;
+        let checkpoints = out.join(files::CHECKPOINT);
+        let metrics_path = out.join(files::METRICS);
+        let mut steps_per_epoch = train_windows.batches(t.batch_size, Some(0)).len();
+        if t.max_batches_per_epoch > 0 {
+            steps_per_epoch = steps_per_epoch.min(t.max_batches_per_epoch);
         }
-    };
-    (
-        data.windows(Split::Train, train),
-        data.windows(Split::Valid, eval),
-    )
-}
+        let total_steps = steps_per_epoch * t.epochs;
+        let parameters = learner.parameters();
+        let unit = learner.unit();
 
-type Rec = BinBytesRecorder<FullPrecisionSettings>;
-
-#[allow(clippy::too_many_arguments)]
-fn run<B, M, O>(
-    mut model: M,
-    mut optim: O,
-    data: &TaskData,
-    config: &TrainConfig,
-    options: &TrainOptions,
-    device: &B::Device,
-    observer: &mut dyn TrainObserver,
-) -> Result<TrainSummary, TrainError>
-where
-    B: AutodiffBackend,
-    M: AutodiffModule<B> + Objective<B>,
-    M::InnerModule: Objective<B::InnerBackend>,
-    O: Optimizer<M, B>,
-{
-    let t = &config.train;
-    let out = &options.out;
-    let metrics_path = out.join(files::METRICS);
-    let (train_w, valid_w) = windows(data, config);
-    let valid_batches = valid_w.batches(t.eval_batch_size, None);
-    let mut steps_per_epoch = train_w.batches(t.batch_size, Some(0)).len();
-    if t.max_batches_per_epoch > 0 {
-        steps_per_epoch = steps_per_epoch.min(t.max_batches_per_epoch);
-    }
-    let total_steps = steps_per_epoch * t.epochs;
-    let parameters = model.num_params();
-
-    let mut state = LoopState::default();
-    let mut history = Vec::new();
-    if options.resume {
-        let (m, op, s) = load_checkpoint(model, optim, out, device)?;
-        (model, optim, state) = (m, op, s);
-        history = metrics::read(&metrics_path, state.epoch)?;
-        metrics::rewrite(&metrics_path, &history)?;
-        observer.note(&format!(
-            "resuming after epoch {} (step {})",
-            state.epoch, state.step
-        ));
-    } else {
-        let _ = std::fs::remove_file(&metrics_path);
-    }
-
-    let mut stopped_early = false;
-    for epoch in state.epoch + 1..=t.epochs {
-        if t.patience > 0 && state.bad_epochs >= t.patience {
-            stopped_early = true;
+        let mut state = LoopState::default();
+        let mut history = Vec::new();
+        if options.resume {
+            state = load_state(&checkpoints)?;
+            learner = learner.load_checkpoint(&checkpoints, state.epoch, device)?;
+            history = metrics::read(&metrics_path, state.epoch)?;
+            metrics::rewrite(&metrics_path, &history)?;
             observer.note(&format!(
-                "early stop: no better validation loss for {} epochs",
-                t.patience
+                "resuming after epoch {} (step {})",
+                state.epoch, state.step
             ));
-            break;
+        } else {
+            let _ = std::fs::remove_file(&metrics_path);
         }
-        // Reseeding per epoch makes a resumed run identical to an uninterrupted one.
-        B::seed(device, t.seed.wrapping_add(epoch as u64 * 1_000_003));
-        let mut batches = train_w.batches(
-            t.batch_size,
-            Some(t.seed ^ (epoch as u64).wrapping_mul(0x9e37_79b9)),
-        );
-        batches.truncate(steps_per_epoch);
-        observer.epoch_started(epoch, t.epochs, batches.len());
-        let started = Instant::now();
-        let (mut sum, mut count, mut lr) = (0.0, 0usize, config.optim.lr);
-        for (i, batch) in batches.iter().enumerate() {
-            lr = learning_rate(
-                config.optim.lr,
-                &config.schedule,
-                state.step,
-                total_steps,
-                steps_per_epoch,
+
+        let mut stopped_early = false;
+        for epoch in state.epoch + 1..=t.epochs {
+            if t.patience > 0 && state.bad_epochs >= t.patience {
+                stopped_early = true;
+                observer.note(&format!(
+                    "early stop: no better validation loss for {} epochs",
+                    t.patience
+                ));
+                break;
+            }
+            // Reseeding per epoch makes a resumed run identical to an uninterrupted one.
+            B::seed(device, t.seed.wrapping_add(epoch as u64 * 1_000_003));
+            let mut batches = train_windows.batches(
+                t.batch_size,
+                Some(t.seed ^ (epoch as u64).wrapping_mul(0x9e37_79b9)),
             );
-            let loss = model.batch_loss(batch, device);
-            let value = loss.sum.clone().into_scalar().elem::<f64>();
-            if !value.is_finite() {
+            batches.truncate(steps_per_epoch);
+            observer.epoch_started(epoch, t.epochs, batches.len(), unit);
+            let started = Instant::now();
+            let (mut sum, mut count, mut lr) = (0.0, 0usize, config.optim.lr);
+            for (i, batch) in batches.iter().enumerate() {
+                lr = learning_rate(
+                    config.optim.lr,
+                    &config.schedule,
+                    state.step,
+                    total_steps,
+                    steps_per_epoch,
+                );
+                let (next, loss) = learner.train_step(batch, lr, device);
+                learner = next;
+                if !loss.sum.is_finite() {
+                    return Err(TrainError::Diverged {
+                        epoch,
+                        batch: i + 1,
+                        value: loss.sum,
+                    });
+                }
+                sum += loss.sum;
+                count += loss.count;
+                state.step += 1;
+                observer.batch_done(loss.sum / loss.count.max(1) as f64, lr, loss.count);
+            }
+            let valid = learner.validate(valid_batches, device);
+            if !valid.mean().is_finite() {
                 return Err(TrainError::Diverged {
                     epoch,
-                    batch: i + 1,
-                    value,
+                    batch: batches.len(),
+                    value: valid.mean(),
                 });
             }
-            let mean = loss.sum.div_scalar(loss.count.max(1) as f64);
-            let grads = GradientsParams::from_grads(mean.backward(), &model);
-            model = optim.step(lr, model, grads);
-            sum += value;
-            count += loss.count;
-            state.step += 1;
-            observer.batch_done(value / loss.count.max(1) as f64, lr);
-        }
-        let valid = evaluate_batches(&model.valid(), &valid_batches, device);
-        if !valid.mean().is_finite() {
-            return Err(TrainError::Diverged {
+            let is_best = state.best_valid.is_none_or(|b| valid.mean() < b);
+            if is_best {
+                state.best_valid = Some(valid.mean());
+                state.best_epoch = epoch;
+                state.bad_epochs = 0;
+                learner.save_weights(&out.join(files::WEIGHTS))?;
+            } else {
+                state.bad_epochs += 1;
+            }
+            state.epoch = epoch;
+            state.seconds += started.elapsed().as_secs_f64();
+            let m = EpochMetrics {
                 epoch,
-                batch: batches.len(),
-                value: valid.mean(),
-            });
+                step: state.step,
+                lr,
+                train_nll: sum / count.max(1) as f64,
+                valid_nll: valid.mean(),
+                valid_perplexity: valid.correct.map(|_| valid.mean().exp()),
+                valid_accuracy: valid.accuracy(),
+                seconds: started.elapsed().as_secs_f64(),
+                best: is_best,
+            };
+            learner.save_checkpoint(&checkpoints, epoch)?;
+            commit_checkpoint(&checkpoints, &state)?;
+            metrics::append(&metrics_path, &m)?;
+            history.push(m.clone());
+            metrics::plot(&out.join(files::CURVES), &history, unit)?;
+            observer.epoch_done(&m);
         }
-        let is_best = state.best_valid.is_none_or(|b| valid.mean() < b);
-        if is_best {
-            state.best_valid = Some(valid.mean());
-            state.best_epoch = epoch;
-            state.bad_epochs = 0;
-            save_weights::<B::InnerBackend, _>(model.valid(), &out.join(files::WEIGHTS))?;
-        } else {
-            state.bad_epochs += 1;
-        }
-        state.epoch = epoch;
-        state.seconds += started.elapsed().as_secs_f64();
-        let m = EpochMetrics {
-            epoch,
-            step: state.step,
-            lr,
-            train_nll: sum / count.max(1) as f64,
-            valid_nll: valid.mean(),
-            valid_perplexity: valid.correct.map(|_| valid.mean().exp()),
-            valid_accuracy: valid.correct.map(|c| c / valid.count.max(1) as f64),
-            seconds: started.elapsed().as_secs_f64(),
-            best: is_best,
+        let summary = TrainSummary {
+            out: out.clone(),
+            kind: config.model.kind_name().to_string(),
+            epochs: state.epoch,
+            best_epoch: state.best_epoch,
+            best_valid_nll: state.best_valid.unwrap_or(f64::NAN),
+            unit: unit.to_string(),
+            stopped_early,
+            seconds: state.seconds,
+            parameters,
+            device: config.train.device.to_string(),
         };
-        save_checkpoint(&model, &optim, &state, out)?;
-        metrics::append(&metrics_path, &m)?;
-        history.push(m.clone());
-        let unit = if matches!(data, TaskData::Tokens { .. }) {
-            "token"
-        } else {
-            "frame"
-        };
-        metrics::plot(&out.join(files::CURVES), &history, unit)?;
-        observer.epoch_done(&m);
+        crate::card::write_card(config, options, data, &summary, &history)?;
+        Ok(summary)
     }
-    let summary = TrainSummary {
-        epochs: state.epoch,
-        best_epoch: state.best_epoch,
-        best_valid_nll: state.best_valid.unwrap_or(f64::NAN),
-        stopped_early,
-        seconds: state.seconds,
-        parameters,
-    };
-    write_card(config, options, data, &summary, &history)?;
-    Ok(summary)
 }
 
-fn checkpoint_file(out: &Path, kind: &str, epoch: usize) -> PathBuf {
-    out.join(files::CHECKPOINT)
-        .join(format!("{kind}-{epoch}.bin"))
-}
-
-/// Writes the model and optimiser of `state.epoch`, then `state.json` (the commit point), then
-/// removes older epochs: a crash at any moment leaves a complete checkpoint behind.
-fn save_checkpoint<B, M, O>(
-    model: &M,
-    optim: &O,
-    state: &LoopState,
-    out: &Path,
-) -> Result<(), TrainError>
-where
-    B: AutodiffBackend,
-    M: AutodiffModule<B>,
-    O: Optimizer<M, B>,
-{
-    save_weights::<B, _>(model.clone(), &checkpoint_file(out, "model", state.epoch))?;
-    let optim_bytes = Rec::default()
-        .record(optim.to_record(), ())
-        .map_err(|e| TrainError::Unusable(format!("cannot serialise the optimiser state: {e}")))?;
-    write_atomically(&checkpoint_file(out, "optim", state.epoch), |w| {
-        w.write_all(&optim_bytes)
-    })?;
+/// Writes `state.json` (the commit point: the learner's files of `state.epoch` are already
+/// written), then removes older epochs' files: a crash at any moment leaves a complete checkpoint.
+fn commit_checkpoint(dir: &Path, state: &LoopState) -> Result<(), TrainError> {
     let json = serde_json::to_string_pretty(state).expect("loop state serialises");
-    write_atomically(&out.join(files::CHECKPOINT).join("state.json"), |w| {
-        w.write_all(json.as_bytes())
-    })?;
-    for kind in ["model", "optim"] {
-        for old in 0..state.epoch {
-            let _ = std::fs::remove_file(checkpoint_file(out, kind, old));
+    write_atomically(&dir.join("state.json"), |w| w.write_all(json.as_bytes()))?;
+    let entries = std::fs::read_dir(dir).map_err(|e| TrainError::io(dir, e))?;
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let old = name
+            .to_str()
+            .and_then(|n| n.strip_suffix(".bin"))
+            .and_then(|n| n.rsplit_once('-'))
+            .and_then(|(_, epoch)| epoch.parse::<usize>().ok())
+            .is_some_and(|epoch| epoch < state.epoch);
+        if old {
+            let _ = std::fs::remove_file(entry.path());
         }
     }
     Ok(())
 }
 
-fn load_checkpoint<B, M, O>(
-    model: M,
-    optim: O,
-    out: &Path,
-    device: &B::Device,
-) -> Result<(M, O, LoopState), TrainError>
-where
-    B: AutodiffBackend,
-    M: AutodiffModule<B>,
-    O: Optimizer<M, B>,
-{
-    let state_path = out.join(files::CHECKPOINT).join("state.json");
-    let bad = |path: &Path, reason: String| TrainError::ModelDir {
-        path: path.to_path_buf(),
-        reason,
-    };
-    let text = read_file(&state_path)?;
-    let state: LoopState =
-        serde_json::from_slice(&text).map_err(|e| bad(&state_path, e.to_string()))?;
-    let model_path = checkpoint_file(out, "model", state.epoch);
-    let model = load_weights_bytes(model, read_file(&model_path)?, &model_path, device)?;
-    let optim_path = checkpoint_file(out, "optim", state.epoch);
-    let record = Rec::default()
-        .load(read_file(&optim_path)?, device)
-        .map_err(|e| bad(&optim_path, format!("unreadable optimiser state: {e}")))?;
-    Ok((model, optim.load_record(record), state))
-}
-
-fn write_card(
-    config: &TrainConfig,
-    options: &TrainOptions,
-    data: &TaskData,
-    summary: &TrainSummary,
-    history: &[EpochMetrics],
-) -> Result<(), TrainError> {
-    let (kind, unit) = match data {
-        TaskData::Tokens { .. } => ("token language model", "token"),
-        TaskData::Frames { .. } => ("piano-roll frame model", "frame"),
-    };
-    let best = history.iter().find(|m| m.epoch == summary.best_epoch);
-    let mut card = format!(
-        "# Model card\n\n\
-         A {kind} ({cell:?}, {layers} × {hidden}, {params} parameters) trained by euterpe.\n\n\
-         * Data: `{data}` — {train} training and {valid} validation sequences\n\
-         * Command: `{command}`\n\
-         * Seed: {seed}\n\
-         * Epochs: {epochs} (best: {best_epoch}){early}\n\
-         * Training time: {secs:.1} s\n\
-         * Best validation NLL: {nll:.4} nats per {unit}\n",
-        cell = config.model.cell,
-        layers = config.model.layers,
-        hidden = config.model.hidden,
-        params = summary.parameters,
-        data = options.data_path.display(),
-        train = data.len(Split::Train),
-        valid = data.len(Split::Valid),
-        command = options.command,
-        seed = config.train.seed,
-        epochs = summary.epochs,
-        best_epoch = summary.best_epoch,
-        early = if summary.stopped_early {
-            ", stopped early"
-        } else {
-            ""
-        },
-        secs = summary.seconds,
-        nll = summary.best_valid_nll,
-    );
-    if let Some(m) = best {
-        if let (Some(p), Some(a)) = (m.valid_perplexity, m.valid_accuracy) {
-            card.push_str(&format!(
-                "* Validation perplexity: {p:.3}; next-token accuracy: {:.1} %\n",
-                a * 100.0
-            ));
-        }
-    }
-    card.push_str("\nThe full configuration is in `config.toml`; per-epoch figures in `metrics.jsonl` and `curves.svg`.\n");
-    write_atomically(&options.out.join(files::CARD), |w| {
-        w.write_all(card.as_bytes())
-    })?;
-    Ok(())
-}
-
-/// Parameters of a module (for reports).
-pub fn parameter_count<B: Backend, M: Module<B>>(m: &M) -> usize {
-    m.num_params()
+fn load_state(dir: &Path) -> Result<LoopState, TrainError> {
+    let path = dir.join("state.json");
+    let text = read_file(&path)?;
+    serde_json::from_slice(&text).map_err(|e| TrainError::dir(&path, e.to_string()))
 }

@@ -1,7 +1,8 @@
 //! A model directory with missing or mismatched weights gets a clear error naming the file.
 
+use euterpe_data::TaskData;
 use euterpe_models::backend::CpuAutodiff;
-use euterpe_train::data::TaskData;
+use euterpe_store::ModelSource;
 use euterpe_train::trainer::{train, Silent, TrainOptions};
 
 mod common;
@@ -11,7 +12,7 @@ use common::{config, jsb_small};
 fn mismatched_or_missing_weights_are_clear_errors() {
     let dir = tempfile::tempdir().unwrap();
     let data_path = jsb_small(dir.path());
-    let data = TaskData::load(&data_path, &config(1).data).unwrap();
+    let (data, _) = TaskData::load(&data_path, &config(1).data).unwrap();
     let out = dir.path().join("m");
     let opts = TrainOptions {
         out: out.clone(),
@@ -27,8 +28,9 @@ fn mismatched_or_missing_weights_are_clear_errors() {
         cfg.replace("hidden = 24", "hidden = 32"),
     )
     .unwrap();
+    let source = ModelSource::Dir(out.clone());
     let e = euterpe_train::eval::evaluate::<euterpe_models::backend::Cpu>(
-        &out,
+        &source,
         &data_path,
         euterpe_data::Split::Valid,
         &Default::default(),
@@ -40,7 +42,7 @@ fn mismatched_or_missing_weights_are_clear_errors() {
     );
     std::fs::remove_file(out.join("weights.bin")).unwrap();
     let msg = euterpe_train::eval::evaluate::<euterpe_models::backend::Cpu>(
-        &out,
+        &source,
         &data_path,
         euterpe_data::Split::Valid,
         &Default::default(),

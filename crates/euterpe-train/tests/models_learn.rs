@@ -4,25 +4,34 @@
 use std::path::{Path, PathBuf};
 
 use euterpe_data::Split;
+use euterpe_data::TaskData;
 use euterpe_models::backend::{Cpu, CpuAutodiff};
-use euterpe_models::{CellKind, FrameHead};
+use euterpe_models::config::{NadeConfig, CELLS};
+use euterpe_models::{CoreConfig, FrameHeadConfig, FrameLmConfig, ModelConfig, TokenLmConfig};
 use euterpe_music::pianoroll::PolyphonicDataset;
-use euterpe_train::data::TaskData;
+use euterpe_store::ModelSource;
 use euterpe_train::eval::evaluate;
 use euterpe_train::trainer::{train, Silent, TrainOptions};
 use euterpe_train::TrainConfig;
 
 use euterpe_testkit::shared_data;
 
-fn small_config(cell: CellKind) -> TrainConfig {
-    let mut c = TrainConfig::default();
-    c.model.cell = cell;
-    c.model.hidden = 48;
-    c.model.embedding = 32;
-    c.model.layers = if cell == CellKind::Transformer { 2 } else { 1 };
-    c.model.heads = 4;
-    c.model.dropout = 0.0;
-    c.model.max_len = 256;
+/// A small core of `cell`: 48 units, one recurrent layer or two Transformer blocks.
+fn small_core(cell: &str) -> CoreConfig {
+    let layers = if cell == "transformer" { 2 } else { 1 };
+    let mut core = CoreConfig::of_cell(cell, 48, layers, 0.0).expect("a known cell");
+    if let Some(t) = core.transformer_mut() {
+        t.heads = 4;
+        t.max_len = 256;
+    }
+    core
+}
+
+fn small_config(model: ModelConfig) -> TrainConfig {
+    let mut c = TrainConfig {
+        model,
+        ..TrainConfig::default()
+    };
     c.optim.lr = 1e-2;
     c.data.seq_len = 128;
     c.train.epochs = 4;
@@ -86,7 +95,7 @@ fn jsb_subset(dir: &Path) -> (PathBuf, f64) {
 fn check_learns(data_path: &Path, config: &TrainConfig, baseline: f64, label: &str) {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("model");
-    let data = TaskData::load(data_path, &config.data).unwrap();
+    let (data, _) = TaskData::load(data_path, &config.data).unwrap();
     let summary = train::<CpuAutodiff>(
         &data,
         config,
@@ -115,7 +124,8 @@ fn check_learns(data_path: &Path, config: &TrainConfig, baseline: f64, label: &s
         summary.best_valid_nll
     );
     // The saved model evaluates to the best validation figure.
-    let report = evaluate::<Cpu>(&out, data_path, Split::Valid, &Default::default()).unwrap();
+    let source = ModelSource::Dir(out.clone());
+    let report = evaluate::<Cpu>(&source, data_path, Split::Valid, &Default::default()).unwrap();
     assert!(
         (report.nll - summary.best_valid_nll).abs() < 1e-3 * summary.best_valid_nll,
         "{label}: {} vs {}",
@@ -137,16 +147,14 @@ fn check_learns(data_path: &Path, config: &TrainConfig, baseline: f64, label: &s
 fn every_cell_learns_piano_roll_frames() {
     let dir = tempfile::tempdir().unwrap();
     let (path, baseline) = jsb_subset(dir.path());
-    for cell in [
-        CellKind::Rnn,
-        CellKind::Lstm,
-        CellKind::Gru,
-        CellKind::Transformer,
-    ] {
-        let mut c = small_config(cell);
+    for cell in CELLS {
+        let mut c = small_config(ModelConfig::FrameLm(FrameLmConfig {
+            core: small_core(cell),
+            ..FrameLmConfig::default()
+        }));
         c.train.batch_size = 2;
         c.train.epochs = 10;
-        check_learns(&path, &c, baseline, &format!("{cell:?} frames"));
+        check_learns(&path, &c, baseline, &format!("{cell} frames"));
     }
 }
 
@@ -154,24 +162,25 @@ fn every_cell_learns_piano_roll_frames() {
 fn the_nade_head_learns_piano_roll_frames() {
     let dir = tempfile::tempdir().unwrap();
     let (path, baseline) = jsb_subset(dir.path());
-    let mut c = small_config(CellKind::Gru);
-    c.model.frame_head = FrameHead::Nade;
-    c.model.nade_hidden = 32;
+    let c = small_config(ModelConfig::FrameLm(FrameLmConfig {
+        head: FrameHeadConfig::Nade(NadeConfig { hidden: 32 }),
+        core: small_core("gru"),
+    }));
     check_learns(&path, &c, baseline, "NADE frames");
 }
 
 /// Unigram NLL per token of the training tokens' frequencies (add-one smoothed) on validation.
 fn token_unigram_nll(data: &TaskData) -> f64 {
-    let TaskData::Tokens { vocab, splits } = data else {
-        unreachable!()
+    let TaskData::Tokens(data) = data else {
+        panic!("MIDI data gives tokens")
     };
-    let mut counts = vec![1.0f64; vocab.len()];
-    for t in splits[0].iter().flat_map(|s| s.iter().skip(1)) {
+    let mut counts = vec![1.0f64; data.vocab.len()];
+    for t in data.splits[0].iter().flat_map(|s| s.iter().skip(1)) {
         counts[*t as usize] += 1.0;
     }
     let total: f64 = counts.iter().sum();
     let (mut nll, mut n) = (0.0, 0);
-    for t in splits[1].iter().flat_map(|s| s.iter().skip(1)) {
+    for t in data.splits[1].iter().flat_map(|s| s.iter().skip(1)) {
         nll -= (counts[*t as usize] / total).ln();
         n += 1;
     }
@@ -192,17 +201,16 @@ fn every_cell_learns_midi_tokens() {
     for f in files.iter().step_by(150).take(48) {
         std::fs::copy(f, corpus.join(f.file_name().unwrap())).unwrap();
     }
-    for cell in [
-        CellKind::Rnn,
-        CellKind::Lstm,
-        CellKind::Gru,
-        CellKind::Transformer,
-    ] {
-        let mut c = small_config(cell);
+    for cell in CELLS {
+        let mut c = small_config(ModelConfig::TokenLm(TokenLmConfig {
+            embedding: 32,
+            core: small_core(cell),
+            ..TokenLmConfig::default()
+        }));
         c.data.cache = Some(dir.path().join("cache.etok"));
-        let data = TaskData::load(&corpus, &c.data).unwrap();
+        let (data, _) = TaskData::load(&corpus, &c.data).unwrap();
         assert!(!data.is_empty(Split::Valid));
         let baseline = token_unigram_nll(&data);
-        check_learns(&corpus, &c, baseline, &format!("{cell:?} tokens"));
+        check_learns(&corpus, &c, baseline, &format!("{cell} tokens"));
     }
 }

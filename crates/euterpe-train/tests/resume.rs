@@ -3,8 +3,8 @@
 //! generator in a process-wide static, so a training running in a parallel test thread would
 //! change this one's random numbers.
 
+use euterpe_data::TaskData;
 use euterpe_models::backend::CpuAutodiff;
-use euterpe_train::data::TaskData;
 use euterpe_train::trainer::{train, Silent, TrainOptions};
 use euterpe_train::TrainError;
 
@@ -15,7 +15,7 @@ use common::{config, jsb_small, valid_curve};
 fn resuming_continues_exactly_from_the_last_checkpoint() {
     let dir = tempfile::tempdir().unwrap();
     let data_path = jsb_small(dir.path());
-    let data = TaskData::load(&data_path, &config(3).data).unwrap();
+    let (data, _) = TaskData::load(&data_path, &config(3).data).unwrap();
     let opts = |out: &str, resume| TrainOptions {
         out: dir.path().join(out),
         resume,

@@ -1,18 +1,16 @@
 //! `euterpe data …`: corpus statistics, tokenisation and detokenisation.
 
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use anyhow::{anyhow, bail, Context, Result};
+use anyhow::{bail, Result};
 use clap::{Args, Subcommand, ValueEnum};
-use euterpe_data::stats::{midi_corpus_stats, polyphonic_stats, MidiCorpusStats, PolyphonicStats};
-use euterpe_data::tokfile::TokenizeReport;
-use euterpe_data::{Corpus, CorpusOptions, TokenizedCorpus};
+use euterpe_data::stats::{stats, DataStats, MidiCorpusStats, PolyphonicStats, TokenFileStats};
+use euterpe_data::tokfile::{tokenize_to_file, TokenizeSummary};
+use euterpe_data::{Corpus, CorpusOptions, DataConfig, TokenizedCorpus};
 use euterpe_music::midi::write_midi_file;
-use euterpe_music::tokens::{Scheme, Tokenizer, TokenizerConfig};
-use euterpe_music::QuantizeConfig;
+use euterpe_music::tokens::{Scheme, Tokenizer};
 
-use super::print_json;
+use super::print_report;
 
 /// The `data` subcommands.
 #[derive(Subcommand)]
@@ -54,18 +52,15 @@ pub struct TokenArgs {
 
 impl TokenArgs {
     fn tokenizer(&self) -> Result<Tokenizer> {
-        let config = TokenizerConfig {
+        let config = DataConfig {
             scheme: match self.scheme {
                 SchemeArg::Remi => Scheme::Remi,
                 SchemeArg::MidiLike => Scheme::MidiLike,
             },
-            quantize: QuantizeConfig {
-                positions_per_beat: self.positions_per_beat,
-                ..QuantizeConfig::default()
-            },
-            ..TokenizerConfig::default()
+            positions_per_beat: self.positions_per_beat,
+            ..DataConfig::default()
         };
-        Ok(Tokenizer::new(config)?)
+        Ok(config.tokenizer()?)
     }
 }
 
@@ -85,6 +80,7 @@ impl CorpusArgs {
         CorpusOptions {
             labels: self.labels.clone(),
             seed: self.seed,
+            progress: super::progress::files(),
             ..CorpusOptions::default()
         }
     }
@@ -93,7 +89,7 @@ impl CorpusArgs {
 /// Arguments of `data stats`.
 #[derive(Args)]
 pub struct StatsArgs {
-    /// A .mid file, a folder (searched recursively) or a polyphonic .json file.
+    /// A .mid file, a folder (searched recursively), a polyphonic .json file or a token file.
     path: PathBuf,
     #[command(flatten)]
     corpus: CorpusArgs,
@@ -147,80 +143,29 @@ pub struct DetokenizeArgs {
 /// Runs a `data` subcommand.
 pub fn run(cmd: DataCommand) -> Result<()> {
     match cmd {
-        DataCommand::Stats(a) => stats(&a),
+        DataCommand::Stats(a) => stats_cmd(&a),
         DataCommand::Tokenize(a) => tokenize(&a),
         DataCommand::Detokenize(a) => detokenize(&a),
         DataCommand::Roundtrip(a) => roundtrip(&a),
     }
 }
 
-/// What kind of input a path is.
-enum InputKind {
-    Midi,
-    Folder,
-    PolyphonicJson,
+fn stats_cmd(a: &StatsArgs) -> Result<()> {
+    let report = stats(&a.path, &a.corpus.options())?;
+    print_report(&report, a.json, |r| match r {
+        DataStats::Polyphonic { path, stats } => print_polyphonic(path, stats),
+        DataStats::Midi { path, stats } => print_midi(path, stats),
+        DataStats::Tokens { path, stats } => print_tokens(path, stats),
+    })
 }
 
-fn input_kind(path: &Path) -> Result<InputKind> {
-    let meta = std::fs::metadata(path).with_context(|| format!("{}", path.display()))?;
-    if meta.is_dir() {
-        return Ok(InputKind::Folder);
-    }
-    if euterpe_data::corpus::is_midi_path(path) {
-        return Ok(InputKind::Midi);
-    }
-    let mut head = [0u8; 4];
-    let n = std::fs::File::open(path)
-        .and_then(|mut f| f.read(&mut head))
-        .with_context(|| format!("{}", path.display()))?;
-    let head = &head[..n];
-    if head.starts_with(b"MThd") || head.starts_with(b"RIFF") {
-        Ok(InputKind::Midi)
-    } else if path
-        .extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("json"))
-        || head.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{')
-    {
-        Ok(InputKind::PolyphonicJson)
-    } else {
-        bail!(
-            "{}: not a MIDI file, a folder or a polyphonic JSON file",
-            path.display()
-        )
-    }
-}
-
-fn stats(a: &StatsArgs) -> Result<()> {
-    match input_kind(&a.path)? {
-        InputKind::PolyphonicJson => {
-            let s = polyphonic_stats(&a.path)?;
-            if a.json {
-                print_json(
-                    &serde_json::json!({"kind": "polyphonic", "path": a.path, "splits": s.splits}),
-                )
-            } else {
-                print_polyphonic(&a.path, &s);
-                Ok(())
-            }
-        }
-        kind => {
-            let s = midi_corpus_stats(&a.path, &a.corpus.options())?;
-            if matches!(kind, InputKind::Midi) {
-                if let Some(f) = s.failures.first() {
-                    bail!("{}: {}", f.path.display(), f.reason);
-                }
-            }
-            if a.json {
-                let mut v = serde_json::to_value(&s)?;
-                v["kind"] = "midi".into();
-                v["path"] = serde_json::to_value(&a.path)?;
-                print_json(&v)
-            } else {
-                print_midi(&a.path, &s);
-                Ok(())
-            }
-        }
-    }
+fn print_tokens(path: &Path, s: &TokenFileStats) {
+    println!("{} (token file)", path.display());
+    println!("  pieces         {}", s.pieces);
+    println!("  tokens         {}", s.tokens);
+    println!("  vocabulary     {}", s.vocab_size);
+    let splits: Vec<String> = s.splits.iter().map(|(k, v)| format!("{k} {v}")).collect();
+    println!("  splits         {}", splits.join(", "));
 }
 
 fn print_polyphonic(path: &Path, s: &PolyphonicStats) {
@@ -303,82 +248,29 @@ fn print_midi(path: &Path, s: &MidiCorpusStats) {
 fn tokenize(a: &TokenizeArgs) -> Result<()> {
     let tokenizer = a.tokens.tokenizer()?;
     let corpus = Corpus::open(&a.path, &a.corpus.options())?;
-    if corpus.is_empty() {
-        bail!("{}: no MIDI files found", a.path.display());
-    }
-    let (tokens, report) = TokenizedCorpus::build(&corpus, &tokenizer, a.cache.as_deref())?;
-    if tokens.pieces.is_empty() {
-        let f = &report.failures[0];
-        bail!(
-            "{}: {} (no file could be tokenised)",
-            f.path.display(),
-            f.reason
-        );
-    }
-    if is_json(&a.out) {
-        tokens.save_json(&a.out)?;
-    } else {
-        tokens.save(&a.out)?;
-    }
-    report_tokenize(a, &tokens, &report)
+    let summary = tokenize_to_file(&corpus, &tokenizer, &a.out, a.cache.as_deref())?;
+    print_report(&summary, a.json, print_tokenize)
 }
 
-fn report_tokenize(a: &TokenizeArgs, tokens: &TokenizedCorpus, r: &TokenizeReport) -> Result<()> {
-    if a.json {
-        return print_json(&serde_json::json!({
-            "out": a.out,
-            "pieces": tokens.pieces.len(),
-            "tokens": tokens.token_count(),
-            "vocab_size": tokens.vocab.len(),
-            "reused": r.reused,
-            "encoded": r.encoded,
-            "failures": r.failures,
-        }));
-    }
+fn print_tokenize(s: &TokenizeSummary) {
+    let r = &s.report;
     println!(
         "{}: {} pieces, {} tokens (vocabulary {}), {} from cache, {} failed",
-        a.out.display(),
-        tokens.pieces.len(),
-        tokens.token_count(),
-        tokens.vocab.len(),
+        s.out.display(),
+        s.pieces,
+        s.tokens,
+        s.vocab_size,
         r.reused,
         r.failures.len()
     );
     for f in &r.failures {
         println!("  skipped {}: {}", f.path.display(), f.reason);
     }
-    Ok(())
-}
-
-fn is_json(path: &Path) -> bool {
-    path.extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("json"))
 }
 
 fn detokenize(a: &DetokenizeArgs) -> Result<()> {
-    let TokenizedCorpus { vocab, pieces } = TokenizedCorpus::load_any(&a.file)?;
-    let index = match &a.piece {
-        None => 0,
-        Some(sel) => pieces
-            .iter()
-            .position(|p| &p.id == sel)
-            .or_else(|| sel.parse::<usize>().ok().filter(|&i| i < pieces.len()))
-            .ok_or_else(|| {
-                anyhow!(
-                    "{}: no piece {sel:?} among {} pieces",
-                    a.file.display(),
-                    pieces.len()
-                )
-            })?,
-    };
-    let piece = pieces
-        .get(index)
-        .ok_or_else(|| anyhow!("{}: holds no pieces", a.file.display()))?;
-    let id = &piece.id;
-    let tokenizer = Tokenizer::from_vocabulary(vocab)?;
-    let score = tokenizer
-        .decode(&piece.tokens)
-        .map_err(|e| anyhow!("{}: piece {id:?}: {e}", a.file.display()))?;
+    let tokens = TokenizedCorpus::load_any(&a.file)?;
+    let (id, score) = tokens.decode_piece(a.piece.as_deref(), &a.file)?;
     write_midi_file(&score, &a.out)?;
     println!(
         "{}: {} notes in {} tracks from piece {id:?}",
@@ -393,9 +285,7 @@ fn roundtrip(a: &RoundtripArgs) -> Result<()> {
     let tokenizer = a.tokens.tokenizer()?;
     let corpus = Corpus::open(&a.path, &a.corpus.options())?;
     let r = euterpe_data::roundtrip::check_round_trip(&corpus, &tokenizer);
-    if a.json {
-        print_json(&r)?;
-    } else {
+    print_report(&r, a.json, |r| {
         println!(
             "{}: {} files, {} notes, {} tokens; {} mismatched notes in {} files; {} files failed",
             a.path.display(),
@@ -412,7 +302,7 @@ fn roundtrip(a: &RoundtripArgs) -> Result<()> {
         for f in &r.failures {
             println!("  failed {}: {}", f.path.display(), f.reason);
         }
-    }
+    })?;
     if !r.mismatched_files.is_empty() {
         bail!(
             "round trip lost notes in {} files",

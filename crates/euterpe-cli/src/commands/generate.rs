@@ -1,21 +1,23 @@
 //! `euterpe generate`: music from a trained or built-in token model.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Instant;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result};
 use clap::Args;
-use euterpe_generate::builtin;
 use euterpe_generate::score_util::{parse_pitches, primer_from_pitches};
-use euterpe_generate::{GenerateOptions, Generator, Length, SamplingConfig};
-use euterpe_models::backend::Cpu;
-use euterpe_models::TokenLm;
+use euterpe_generate::{
+    GenerateError, GenerateOptions, GenerateReport, Generated, Length, LoadedGenerator,
+    PieceReport, SamplingConfig,
+};
+use euterpe_models::backend::{run_inference, DeviceSpec, InferenceJob};
+use euterpe_models::ModelBackend;
 use euterpe_music::midi::{read_midi_file, write_midi_file};
 use euterpe_music::score::Score;
-use euterpe_music::tokens::Tokenizer;
-use euterpe_train::model_dir::{load_model, LoadedModel};
+use euterpe_store::{builtin_models, ModelSource};
 
 use super::output::{numbered, write_extras, ExtraOutputs};
+use super::print_report;
 
 /// Arguments of `generate`.
 #[derive(Args)]
@@ -68,84 +70,116 @@ pub struct GenerateArgs {
     /// General MIDI program (instrument) for the melodic tracks, 0–127 (e.g. 0 piano, 73 flute).
     #[arg(long)]
     program: Option<u8>,
+    /// Where the model runs: cpu, cuda or cuda:N.
+    #[arg(long, default_value = "cpu")]
+    device: DeviceSpec,
+    /// Print the report as JSON on stdout.
+    #[arg(long)]
+    json: bool,
+}
+
+/// Loading and generating on whichever backend the device needs; returns the pieces (plain
+/// scores, free of the backend), the model's name and the seconds generation took.
+struct GenerateRun<'a> {
+    source: &'a ModelSource,
+    options: &'a GenerateOptions,
+}
+
+impl InferenceJob for GenerateRun<'_> {
+    type Output = Result<(Vec<Generated>, String, f64), GenerateError>;
+
+    fn run<B: ModelBackend>(self, device: B::Device) -> Self::Output {
+        let generator = LoadedGenerator::<B>::load(self.source, device)?;
+        let started = Instant::now();
+        let pieces = generator.generate(self.options)?;
+        Ok((pieces, generator.name, started.elapsed().as_secs_f64()))
+    }
 }
 
 /// Runs `generate`.
 pub fn run(a: &GenerateArgs) -> Result<()> {
     if a.list_models {
-        for m in builtin::BUILTIN {
-            println!("{:<8} {}", m.name, m.description);
-        }
-        return Ok(());
+        let models = builtin_models()?;
+        return print_report(&models, a.json, |models| {
+            for m in models {
+                println!("{:<8} {} [{}]", m.name, m.description, m.kind);
+            }
+        });
     }
-    let device = Default::default();
-    let (model, tokenizer, name) = load(a.model.as_deref(), &device)?;
-    let model = model.with_inference_weights();
+    let source = ModelSource::resolve(a.model.as_deref())?;
     let options = options(a)?;
-    let started = Instant::now();
-    let pieces = Generator::new(&model, &tokenizer, device)
-        .generate(&options)
-        .context("generation failed")?;
-    let seconds = started.elapsed().as_secs_f64();
+    let job = GenerateRun {
+        source: &source,
+        options: &options,
+    };
+    let (pieces, model, seconds) = run_inference(a.device, job)?.context("generation failed")?;
     let tokens: usize = pieces.iter().map(|p| p.new_tokens).sum();
-    eprintln!(
-        "{name}: {} piece(s), {tokens} tokens in {seconds:.2} s ({:.0} tokens/s), seed {}",
-        pieces.len(),
-        tokens as f64 / seconds.max(1e-9),
-        options.seed
-    );
+    let mut report = GenerateReport {
+        model,
+        seed: options.seed,
+        device: a.device.to_string(),
+        tokens,
+        seconds,
+        tokens_per_second: tokens as f64 / seconds.max(1e-9),
+        pieces: Vec::with_capacity(pieces.len()),
+    };
+    if !a.json {
+        eprintln!(
+            "{}: {} piece(s), {tokens} tokens in {seconds:.2} s ({:.0} tokens/s), seed {}",
+            report.model,
+            pieces.len(),
+            report.tokens_per_second,
+            report.seed
+        );
+    }
     for (i, piece) in pieces.iter().enumerate() {
         let index = (pieces.len() > 1).then_some(i + 1);
-        let path = numbered(&a.out, index);
-        write_midi_file(&piece.score, &path)?;
-        println!(
-            "{}: {} notes, {:.1} s",
-            path.display(),
-            piece.score.note_count(),
-            piece.score.duration_seconds()
-        );
-        write_extras(&piece.score, &a.extras, index)?;
+        let midi = numbered(&a.out, index);
+        write_midi_file(&piece.score, &midi)?;
+        let (wav, png) = write_extras(&piece.score, &a.extras, index)?;
+        let piece_report = PieceReport {
+            midi,
+            wav,
+            png,
+            notes: piece.score.note_count(),
+            seconds: piece.score.duration_seconds(),
+            new_tokens: piece.new_tokens,
+            log_prob: piece.log_prob,
+        };
+        if !a.json {
+            print_piece(&piece_report);
+        }
+        report.pieces.push(piece_report);
+    }
+    if a.json {
+        super::print_json(&report)?;
     }
     Ok(())
 }
 
-/// The model of `--model`: a directory if one exists at that path, else a built-in name.
-fn load(
-    model: Option<&str>,
-    device: &burn::tensor::Device<Cpu>,
-) -> Result<(TokenLm<Cpu>, Tokenizer, String)> {
-    let name = model.unwrap_or(builtin::default_model().name);
-    let path = Path::new(name);
-    if path.is_dir() {
-        let (_, loaded) = load_model::<Cpu>(path, device)?;
-        return match loaded {
-            LoadedModel::Tokens { model, tokenizer } => Ok((model, tokenizer, name.to_string())),
-            LoadedModel::Frames { .. } => bail!(
-                "{}: a piano-roll frame model; generate needs a token model",
-                path.display()
-            ),
-        };
+fn print_piece(p: &PieceReport) {
+    println!(
+        "{}: {} notes, {:.1} s",
+        p.midi.display(),
+        p.notes,
+        p.seconds
+    );
+    if let Some(wav) = &p.wav {
+        println!("{}: audio", wav.display());
     }
-    let Some(builtin) = builtin::find(name) else {
-        let names: Vec<_> = builtin::BUILTIN.iter().map(|m| m.name).collect();
-        bail!(
-            "--model {name}: no such model directory, and not a built-in model ({})",
-            names.join(", ")
-        );
-    };
-    let (model, tokenizer) = builtin.load::<Cpu>(device)?;
-    Ok((model, tokenizer, format!("built-in model {name}")))
+    if let Some(png) = &p.png {
+        println!("{}: piano roll", png.display());
+    }
 }
 
+/// The library's options from the flags; the library checks their ranges.
 fn options(a: &GenerateArgs) -> Result<GenerateOptions> {
     let length = match (a.bars, a.seconds) {
         (_, Some(s)) => Length::Seconds(s),
         (Some(b), None) => Length::Bars(b),
         (None, None) => Length::Bars(16),
     };
-    let primer = primer(a)?;
-    let seed = a.seed.unwrap_or_else(fresh_seed);
-    Ok(GenerateOptions {
+    let options = GenerateOptions {
         length,
         sampling: SamplingConfig {
             temperature: a.temperature,
@@ -153,21 +187,21 @@ fn options(a: &GenerateArgs) -> Result<GenerateOptions> {
             top_p: a.top_p,
         },
         beam: a.beam,
-        seed,
+        seed: a.seed.unwrap_or_else(fresh_seed),
         num_outputs: a.num_outputs,
-        primer,
+        primer: primer(a)?,
         tempo: a.tempo,
         program: a.program,
         max_tokens: None,
-    })
+    };
+    // Checked before the model loads, so that a bad flag fails at once.
+    options.validate()?;
+    Ok(options)
 }
 
 fn primer(a: &GenerateArgs) -> Result<Option<Score>> {
     if let Some(path) = &a.primer {
         let score = read_midi_file(path).with_context(|| "--primer is not a usable MIDI file")?;
-        if score.note_count() == 0 {
-            bail!("--primer {}: the file has no notes", path.display());
-        }
         return Ok(Some(score));
     }
     match &a.primer_notes {

@@ -1,14 +1,14 @@
 //! `euterpe metrics`: MusPy/mgeval music-quality metrics of a set of MIDI files, optionally against
 //! a reference set.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use anyhow::{bail, Result};
+use anyhow::Result;
 use clap::Args;
-use euterpe_data::{Corpus, CorpusOptions, Failure};
-use euterpe_metrics::{compare, format_comparison_table, format_table, PieceMetrics, SetSummary};
+use euterpe_metrics::{format_comparison_table, format_table, measure_path, MetricsReport};
 
-use super::print_json;
+use super::print_report;
+use super::progress;
 
 /// Arguments of `metrics`.
 #[derive(Args)]
@@ -27,86 +27,24 @@ pub struct MetricsArgs {
     per_piece: bool,
 }
 
-/// The metrics of one set of files, and the files that could not be read.
-struct MeasuredSet {
-    ids: Vec<String>,
-    pieces: Vec<PieceMetrics>,
-    failures: Vec<Failure>,
-}
-
-fn measure(path: &Path) -> Result<MeasuredSet> {
-    let corpus = Corpus::open(path, &CorpusOptions::default())?;
-    if corpus.is_empty() {
-        bail!("{}: no MIDI files (.mid, .midi) found", path.display());
-    }
-    let (measured, failures) = corpus.map_scores(|_, score| Ok(PieceMetrics::compute(&score)));
-    if measured.is_empty() {
-        bail!(
-            "{}: none of the {} MIDI files could be read (first: {}: {})",
-            path.display(),
-            corpus.len(),
-            failures[0].path.display(),
-            failures[0].reason
-        );
-    }
-    let (ids, pieces) = measured
-        .into_iter()
-        .map(|(i, m)| (corpus.entries[i].id.clone(), m))
-        .unzip();
-    Ok(MeasuredSet {
-        ids,
-        pieces,
-        failures,
-    })
-}
-
-fn report_failures(set: &MeasuredSet) {
-    for f in &set.failures {
-        eprintln!("skipped {}: {}", f.path.display(), f.reason);
-    }
-}
-
 /// Runs `metrics`.
 pub fn run(a: &MetricsArgs) -> Result<()> {
-    let set = measure(&a.path)?;
-    let reference = a.reference.as_deref().map(measure).transpose()?;
-    report_failures(&set);
-    if let Some(r) = &reference {
-        report_failures(r);
+    let set = measure_path(&a.path, progress::files())?;
+    let reference = a
+        .reference
+        .as_deref()
+        .map(|r| measure_path(r, progress::files()))
+        .transpose()?;
+    let report = MetricsReport::new(set, reference, a.per_piece && a.json);
+    for f in report
+        .failures
+        .iter()
+        .chain(report.reference.iter().flat_map(|r| &r.failures))
+    {
+        eprintln!("skipped {}: {}", f.path.display(), f.reason);
     }
-    if a.json {
-        let per_piece = a.per_piece.then(|| {
-            set.ids
-                .iter()
-                .zip(&set.pieces)
-                .map(|(id, m)| serde_json::json!({"id": id, "metrics": m}))
-                .collect::<Vec<_>>()
-        });
-        let mut out = serde_json::json!({
-            "path": a.path,
-            "failures": set.failures,
-            "summary": SetSummary::from_pieces(&set.pieces),
-        });
-        if let Some(p) = per_piece {
-            out["pieces"] = serde_json::Value::Array(p);
-        }
-        if let Some(r) = &reference {
-            let c = compare(&set.pieces, &r.pieces);
-            out["reference"] = serde_json::json!({
-                "path": a.reference,
-                "failures": r.failures,
-                "mean_overlap_area": c.mean_overlap_area(),
-                "comparison": c,
-            });
-        }
-        return print_json(&out);
-    }
-    match &reference {
-        Some(r) => {
-            let c = compare(&set.pieces, &r.pieces);
-            print!("{}", format_comparison_table(&c));
-        }
-        None => print!("{}", format_table(&SetSummary::from_pieces(&set.pieces))),
-    }
-    Ok(())
+    print_report(&report, a.json, |r| match &r.reference {
+        Some(reference) => print!("{}", format_comparison_table(&reference.comparison)),
+        None => print!("{}", format_table(&r.summary)),
+    })
 }

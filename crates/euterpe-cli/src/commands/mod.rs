@@ -1,9 +1,11 @@
-//! One module per command group.
+//! One module per command group. Each parses its flags into the libraries' typed options, calls
+//! the library, and prints the library's report as text or `--json`.
 
 pub mod data;
 pub mod generate;
 pub mod metrics;
 pub mod output;
+pub mod progress;
 pub mod render;
 pub mod train;
 
@@ -11,4 +13,18 @@ pub mod train;
 pub fn print_json<T: serde::Serialize>(value: &T) -> anyhow::Result<()> {
     println!("{}", serde_json::to_string_pretty(value)?);
     Ok(())
+}
+
+/// Prints `report` as JSON when `json` is set, else as `text` prints it.
+pub fn print_report<T: serde::Serialize>(
+    report: &T,
+    json: bool,
+    text: impl FnOnce(&T),
+) -> anyhow::Result<()> {
+    if json {
+        print_json(report)
+    } else {
+        text(report);
+        Ok(())
+    }
 }

@@ -39,21 +39,31 @@ pub fn numbered(path: &Path, index: Option<usize>) -> PathBuf {
     path.with_file_name(name)
 }
 
-/// Writes the WAV and PNG that were asked for.
-pub fn write_extras(score: &Score, extras: &ExtraOutputs, index: Option<usize>) -> Result<()> {
-    if let Some(wav) = &extras.wav {
-        let path = numbered(wav, index);
-        let options = RenderOptions {
-            soundfont: extras.soundfont.clone().or_else(find_system_soundfont),
-            ..RenderOptions::default()
-        };
-        let summary = render_to_wav(score, &path, &options)?;
-        println!("{}: {:.1} s of audio", path.display(), summary.seconds);
-    }
-    if let Some(png) = &extras.png {
-        let path = numbered(png, index);
-        plot_piano_roll(score, &path, &PlotOptions::default())?;
-        println!("{}: piano roll", path.display());
-    }
-    Ok(())
+/// Writes the WAV and PNG that were asked for; returns their paths.
+pub fn write_extras(
+    score: &Score,
+    extras: &ExtraOutputs,
+    index: Option<usize>,
+) -> Result<(Option<PathBuf>, Option<PathBuf>)> {
+    let wav = match &extras.wav {
+        Some(wav) => {
+            let path = numbered(wav, index);
+            let options = RenderOptions {
+                soundfont: extras.soundfont.clone().or_else(find_system_soundfont),
+                ..RenderOptions::default()
+            };
+            render_to_wav(score, &path, &options)?;
+            Some(path)
+        }
+        None => None,
+    };
+    let png = match &extras.png {
+        Some(png) => {
+            let path = numbered(png, index);
+            plot_piano_roll(score, &path, &PlotOptions::default())?;
+            Some(path)
+        }
+        None => None,
+    };
+    Ok((wav, png))
 }

@@ -2,14 +2,16 @@
 
 use std::path::PathBuf;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result};
 use clap::Args;
 use euterpe_music::midi::read_midi_file;
 use euterpe_render::{
     find_system_soundfont, plot_piano_roll, render_to_wav, PlotOptions, RenderOptions,
+    RenderSummary,
 };
+use serde::Serialize;
 
-use super::print_json;
+use super::print_report;
 
 /// Arguments of `render`.
 #[derive(Args)]
@@ -26,16 +28,16 @@ pub struct RenderArgs {
     /// Use the built-in synthesiser even when a system SoundFont exists.
     #[arg(long)]
     builtin_synth: bool,
-    /// Samples per second.
+    /// Samples per second (8,000–192,000).
     #[arg(long, default_value_t = 44_100)]
     sample_rate: u32,
     /// One channel instead of two.
     #[arg(long)]
     mono: bool,
-    /// Peak level in dBFS after normalisation (the loudest sample; never clips).
+    /// Peak level in dBFS after normalisation (the loudest sample; -60–0, never clips).
     #[arg(long, default_value_t = -1.0, allow_hyphen_values = true)]
     peak_dbfs: f32,
-    /// Seconds of audio after the last note ends (release tails, reverb).
+    /// Seconds of audio after the last note ends (release tails, reverb; 0–60).
     #[arg(long, default_value_t = 1.5)]
     tail: f64,
     /// Print what was written as JSON on stdout.
@@ -43,15 +45,16 @@ pub struct RenderArgs {
     json: bool,
 }
 
+/// What `render` reports: the input and the library's summary of the WAV.
+#[derive(Serialize)]
+struct RenderReport<'a> {
+    input: &'a std::path::Path,
+    #[serde(flatten)]
+    summary: RenderSummary,
+}
+
 /// Runs `render`.
 pub fn run_render(a: &RenderArgs) -> Result<()> {
-    let score = read_midi_file(&a.input)?;
-    if !(0.0..=60.0).contains(&a.tail) {
-        bail!("--tail {}: must be between 0 and 60 seconds", a.tail);
-    }
-    if !(-60.0..=0.0).contains(&a.peak_dbfs) {
-        bail!("--peak-dbfs {}: must be between -60 and 0", a.peak_dbfs);
-    }
     let soundfont = match (&a.soundfont, a.builtin_synth) {
         (Some(path), _) => Some(path.clone()),
         (None, true) => None,
@@ -60,37 +63,33 @@ pub fn run_render(a: &RenderArgs) -> Result<()> {
     let options = RenderOptions {
         sample_rate: a.sample_rate,
         channels: if a.mono { 1 } else { 2 },
-        soundfont: soundfont.clone(),
+        soundfont,
         normalize_dbfs: Some(a.peak_dbfs),
         tail_seconds: a.tail,
         ..RenderOptions::default()
     };
+    // The library's ranges, checked before the file is read.
+    options.validate()?;
+    let score = read_midi_file(&a.input)?;
     let summary = render_to_wav(&score, &a.out, &options)
         .with_context(|| format!("rendering {}", a.input.display()))?;
-    let synth = soundfont.map_or_else(|| "built-in".to_string(), |p| p.display().to_string());
-    if a.json {
-        return print_json(&serde_json::json!({
-            "input": a.input,
-            "output": a.out,
-            "synth": synth,
-            "seconds": summary.seconds,
-            "frames": summary.frames,
-            "sample_rate": summary.sample_rate,
-            "channels": summary.channels,
-            "peak": summary.peak,
-            "rms": summary.rms,
-        }));
-    }
-    println!(
-        "{}: {:.1} s of audio, {} Hz, {} channel(s), synth {synth}, peak {:.3}, rms {:.3}",
-        a.out.display(),
-        summary.seconds,
-        summary.sample_rate,
-        summary.channels,
-        summary.peak,
-        summary.rms
-    );
-    Ok(())
+    let report = RenderReport {
+        input: &a.input,
+        summary,
+    };
+    print_report(&report, a.json, |r| {
+        let s = &r.summary;
+        println!(
+            "{}: {:.1} s of audio, {} Hz, {} channel(s), synth {}, peak {:.3}, rms {:.3}",
+            s.output.display(),
+            s.seconds,
+            s.sample_rate,
+            s.channels,
+            s.synth,
+            s.peak,
+            s.rms
+        )
+    })
 }
 
 /// Arguments of `plot`.
@@ -111,18 +110,12 @@ pub struct PlotArgs {
 
 /// Runs `plot`.
 pub fn run_plot(a: &PlotArgs) -> Result<()> {
-    let score = read_midi_file(&a.input)?;
-    if a.width.is_some_and(|w| !(16..=20_000).contains(&w)) {
-        bail!("--width must be between 16 and 20000 pixels");
-    }
-    if !(1..=40).contains(&a.row_height) {
-        bail!("--row-height must be between 1 and 40 pixels");
-    }
     let options = PlotOptions {
         width: a.width,
         row_height: a.row_height,
         ..PlotOptions::default()
     };
+    let score = read_midi_file(&a.input)?;
     plot_piano_roll(&score, &a.out, &options)
         .with_context(|| format!("drawing {}", a.input.display()))?;
     println!(

@@ -4,14 +4,16 @@ use std::path::PathBuf;
 
 use anyhow::Result;
 use clap::{Args, ValueEnum};
-use euterpe_data::Split;
-use euterpe_train::data::TaskData;
-use euterpe_train::metrics::EpochMetrics;
-use euterpe_train::trainer::{train, TrainObserver, TrainOptions};
-use euterpe_train::TrainConfig;
-use indicatif::{ProgressBar, ProgressStyle};
+use euterpe_data::{Split, TaskData};
+use euterpe_models::backend::{run_inference, run_training, DeviceSpec, InferenceJob, TrainingJob};
+use euterpe_models::{ModelBackend, TrainingBackend};
+use euterpe_store::ModelSource;
+use euterpe_train::eval::{evaluate, EvalReport};
+use euterpe_train::trainer::{train, TrainOptions, TrainSummary};
+use euterpe_train::{TrainConfig, TrainError};
 
-use super::print_json;
+use super::print_report;
+use super::progress::TrainProgress;
 
 /// Arguments of `train`.
 #[derive(Args)]
@@ -31,6 +33,9 @@ pub struct TrainArgs {
     /// Override a config field, e.g. --set train.epochs=5 --set optim.lr=3e-4.
     #[arg(long = "set", value_name = "SECTION.FIELD=VALUE")]
     overrides: Vec<String>,
+    /// Where to train: cpu, cuda or cuda:N (default: the config's train.device, else cpu).
+    #[arg(long)]
+    device: Option<DeviceSpec>,
     /// Print the summary as JSON on stdout.
     #[arg(long)]
     json: bool,
@@ -47,82 +52,69 @@ pub enum SplitArg {
     Test,
 }
 
+impl From<SplitArg> for Split {
+    fn from(s: SplitArg) -> Split {
+        match s {
+            SplitArg::Train => Split::Train,
+            SplitArg::Valid => Split::Valid,
+            SplitArg::Test => Split::Test,
+        }
+    }
+}
+
 /// Arguments of `eval`.
 #[derive(Args)]
 pub struct EvalArgs {
-    /// A model directory written by `euterpe train`.
+    /// A model directory written by `euterpe train`, or the name of a built-in model.
     #[arg(long)]
-    model: PathBuf,
+    model: String,
     /// Data of the kind the model was trained on (any file of the same format).
     #[arg(long)]
     data: PathBuf,
     /// Which split to score.
     #[arg(long, value_enum, default_value = "valid")]
     split: SplitArg,
+    /// Where to run: cpu, cuda or cuda:N.
+    #[arg(long, default_value = "cpu")]
+    device: DeviceSpec,
     /// Print the report as JSON on stdout.
     #[arg(long)]
     json: bool,
 }
 
-/// Draws an epoch progress bar with loss, rate and ETA on stderr.
-struct Progress {
-    bar: Option<ProgressBar>,
-    recent: f64,
+/// A training run on whichever backend the device needs.
+struct TrainRun<'a> {
+    data: &'a TaskData,
+    config: &'a TrainConfig,
+    options: &'a TrainOptions,
 }
 
-impl TrainObserver for Progress {
-    fn epoch_started(&mut self, epoch: usize, epochs: usize, batches: usize) {
-        let bar = ProgressBar::new(batches as u64);
-        bar.set_style(
-            ProgressStyle::with_template(
-                "epoch {prefix} [{bar:30}] {pos}/{len} {msg} {per_sec} eta {eta}",
-            )
-            .expect("a valid template")
-            .progress_chars("=> "),
-        );
-        bar.set_prefix(format!("{epoch}/{epochs}"));
-        self.bar = Some(bar);
-    }
+impl TrainingJob for TrainRun<'_> {
+    type Output = Result<TrainSummary, TrainError>;
 
-    fn batch_done(&mut self, loss: f64, lr: f64) {
-        self.recent = if self.recent == 0.0 {
-            loss
-        } else {
-            0.9 * self.recent + 0.1 * loss
-        };
-        if let Some(bar) = &self.bar {
-            bar.set_message(format!("loss {:.4} lr {lr:.2e}", self.recent));
-            bar.inc(1);
-        }
-    }
-
-    fn epoch_done(&mut self, m: &EpochMetrics) {
-        if let Some(bar) = self.bar.take() {
-            bar.finish_and_clear();
-        }
-        let extra = match (m.valid_perplexity, m.valid_accuracy) {
-            (Some(p), Some(a)) => format!(" ppl {p:.3} acc {:.1}%", a * 100.0),
-            _ => String::new(),
-        };
-        eprintln!(
-            "epoch {:>3}  train {:.4}  valid {:.4}{extra}  {:.1}s{}",
-            m.epoch,
-            m.train_nll,
-            m.valid_nll,
-            m.seconds,
-            if m.best { "  *best" } else { "" }
-        );
-    }
-
-    fn note(&mut self, message: &str) {
-        eprintln!("{message}");
+    fn run<B: TrainingBackend>(self, device: B::Device) -> Self::Output {
+        train::<B>(
+            self.data,
+            self.config,
+            self.options,
+            &device,
+            &mut TrainProgress::new(),
+        )
     }
 }
 
 /// Runs `train`.
 pub fn run_train(a: &TrainArgs) -> Result<()> {
-    let config = TrainConfig::load(&a.config, &a.overrides)?;
-    let data = TaskData::load(&a.data, &config.data)?;
+    let mut config = TrainConfig::load(&a.config, &a.overrides)?;
+    if let Some(device) = a.device {
+        config.train.device = device;
+    }
+    // Before the data is read: a GPU asked of a CPU-only build fails at once.
+    config.train.device.check_available()?;
+    let (data, report) = TaskData::load(&a.data, &config.data)?;
+    for f in &report.failures {
+        eprintln!("skipped {}: {}", f.path.display(), f.reason);
+    }
     let options = TrainOptions {
         out: a.out.clone(),
         resume: a.resume,
@@ -133,60 +125,64 @@ pub fn run_train(a: &TrainArgs) -> Result<()> {
             .collect::<Vec<_>>()
             .join(" "),
     };
-    let device = Default::default();
-    let mut progress = Progress {
-        bar: None,
-        recent: 0.0,
+    let job = TrainRun {
+        data: &data,
+        config: &config,
+        options: &options,
     };
-    let summary = train::<euterpe_models::backend::CpuAutodiff>(
-        &data,
-        &config,
-        &options,
-        &device,
-        &mut progress,
-    )?;
-    if a.json {
-        print_json(&summary)?;
-    } else {
+    let summary = run_training(config.train.device, job)??;
+    print_report(&summary, a.json, |s| {
         println!(
-            "{}: best valid NLL {:.4} at epoch {} of {} ({:.0} s, {} parameters)",
-            a.out.display(),
-            summary.best_valid_nll,
-            summary.best_epoch,
-            summary.epochs,
-            summary.seconds,
-            summary.parameters
-        );
+            "{}: best valid NLL {:.4} per {} at epoch {} of {} ({:.0} s on {}, {} parameters)",
+            s.out.display(),
+            s.best_valid_nll,
+            s.unit,
+            s.best_epoch,
+            s.epochs,
+            s.seconds,
+            s.device,
+            s.parameters
+        )
+    })
+}
+
+/// An evaluation on whichever backend the device needs.
+struct EvalRun<'a> {
+    source: &'a ModelSource,
+    data: &'a std::path::Path,
+    split: Split,
+}
+
+impl InferenceJob for EvalRun<'_> {
+    type Output = Result<EvalReport, TrainError>;
+
+    fn run<B: ModelBackend>(self, device: B::Device) -> Self::Output {
+        evaluate::<B>(self.source, self.data, self.split, &device)
     }
-    Ok(())
 }
 
 /// Runs `eval`.
 pub fn run_eval(a: &EvalArgs) -> Result<()> {
-    let split = match a.split {
-        SplitArg::Train => Split::Train,
-        SplitArg::Valid => Split::Valid,
-        SplitArg::Test => Split::Test,
+    let source = ModelSource::resolve(Some(&a.model))?;
+    let job = EvalRun {
+        source: &source,
+        data: &a.data,
+        split: a.split.into(),
     };
-    let device = Default::default();
-    let r = euterpe_train::eval::evaluate::<euterpe_models::backend::Cpu>(
-        &a.model, &a.data, split, &device,
-    )?;
-    if a.json {
-        return print_json(&r);
-    }
-    let units = match (r.frames, r.tokens) {
-        (Some(f), _) => format!("{f} frames"),
-        (_, Some(t)) => format!("{t} tokens"),
-        _ => String::new(),
-    };
-    print!(
-        "{} split: NLL {:.4} nats over {units} of {} sequences",
-        r.split, r.nll, r.sequences
-    );
-    if let (Some(p), Some(acc)) = (r.perplexity, r.accuracy) {
-        print!(", perplexity {p:.3}, accuracy {:.1}%", acc * 100.0);
-    }
-    println!();
-    Ok(())
+    let report = run_inference(a.device, job)??;
+    print_report(&report, a.json, |r| {
+        let units = match (r.frames, r.tokens) {
+            (Some(f), _) => format!("{f} frames"),
+            (_, Some(t)) => format!("{t} tokens"),
+            _ => String::new(),
+        };
+        print!(
+            "{} split: NLL {:.4} nats per {} over {units} of {} sequences",
+            r.split, r.nll, r.unit, r.sequences
+        );
+        if let (Some(p), Some(acc)) = (r.perplexity, r.accuracy) {
+            print!(", perplexity {p:.3}, accuracy {:.1}%", acc * 100.0);
+        }
+        println!();
+    })
 }

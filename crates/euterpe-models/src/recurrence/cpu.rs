@@ -168,8 +168,10 @@ unsafe fn few_rows_half_f16c(
 ) {
     use std::arch::x86_64::*;
     let wp = w.as_ptr().cast::<u16>();
+    // SAFETY: only called with pointers into `w` that the bounds below keep in range.
     let half = |p: *const u16| f16::from_bits(unsafe { *p }).to_f32();
     let base = dst.as_mut_ptr();
+    // SAFETY: only called with rows r < m, which `few_rows_half` checked lie inside `dst`.
     let out_row = |r: usize| unsafe { base.add(d.offset + r * d.stride) };
     let coef = |r: usize, kk: usize| a[ar.offset + r * ar.stride + kk];
     let wide_n = n / 8 * 8;
@@ -186,7 +188,7 @@ unsafe fn few_rows_half_f16c(
     }
     let mut kk = 0;
     while kk + 4 <= k {
-        // SAFETY (for the block): rows kk..kk + 4 of `w` and the `n` outputs of each row are in
+        // SAFETY: (for the block) rows kk..kk + 4 of `w` and the `n` outputs of each row are in
         // bounds.
         unsafe {
             let p = [
@@ -243,12 +245,13 @@ unsafe fn few_rows_half_f16c(
 #[target_feature(enable = "avx2,fma,f16c")]
 unsafe fn one_row_half_f16c(n: usize, k: usize, out: *mut f32, x: &[f32], wp: *const u16) {
     use std::arch::x86_64::*;
+    // SAFETY: only called with pointers into the `k × n` weights at `wp`.
     let half = |p: *const u16| f16::from_bits(unsafe { *p }).to_f32();
     let wide_n = n / 8 * 8;
     let mut kk = 0;
     while kk + 4 <= k {
         let c = [x[kk], x[kk + 1], x[kk + 2], x[kk + 3]];
-        // SAFETY (for the block): rows kk..kk + 4 of `w` and the `n` outputs are in bounds.
+        // SAFETY: (for the block) rows kk..kk + 4 of `w` and the `n` outputs are in bounds.
         unsafe {
             let p = [
                 wp.add(kk * n),

@@ -5,11 +5,12 @@ use std::path::Path;
 use midly::{MetaMessage, MidiMessage, Timing, TrackEventKind};
 
 use crate::score::{KeySignature, Note, Score, TempoChange, TimeSignature, Track, DRUM_CHANNEL};
-use crate::{fsutil, MusicError};
+use crate::MusicError;
+use euterpe_base::read_file;
 
 /// Reads and parses a MIDI file; errors name the file.
 pub fn read_midi_file(path: &Path) -> Result<Score, MusicError> {
-    let bytes = fsutil::read_file(path)?;
+    let bytes = read_file(path)?;
     parse_midi(&bytes).map_err(|e| e.with_path(path))
 }
 

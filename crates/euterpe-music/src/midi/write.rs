@@ -6,7 +6,8 @@ use midly::num::{u15, u24, u28, u4, u7};
 use midly::{Format, Header, MetaMessage, MidiMessage, Smf, Timing, TrackEvent, TrackEventKind};
 
 use crate::score::{Score, DRUM_CHANNEL};
-use crate::{fsutil, MusicError};
+use crate::MusicError;
+use euterpe_base::write_atomically;
 
 /// Encodes a score as the bytes of a format-1 MIDI file: a conductor track (tempo, time and key
 /// signatures) followed by one track per score track.
@@ -50,7 +51,7 @@ pub fn encode_midi(score: &Score) -> Result<Vec<u8>, MusicError> {
 /// Writes a score to `path` atomically (temporary file, then rename).
 pub fn write_midi_file(score: &Score, path: &Path) -> Result<(), MusicError> {
     let bytes = encode_midi(score)?;
-    fsutil::write_atomically(path, |w| w.write_all(&bytes))
+    Ok(write_atomically(path, |w| w.write_all(&bytes))?)
 }
 
 /// Events at absolute ticks; `order` breaks ties so that note-offs precede note-ons.

@@ -5,7 +5,8 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use super::{Scheme, TokenizerConfig};
-use crate::{fsutil, MusicError};
+use crate::MusicError;
+use euterpe_base::{read_file, write_atomically};
 
 /// `Program` value that stands for a percussion track.
 pub const DRUMS: u8 = 128;
@@ -339,12 +340,12 @@ impl Vocabulary {
     /// Saves the vocabulary as JSON, atomically.
     pub fn save(&self, path: &Path) -> Result<(), MusicError> {
         let json = self.to_json();
-        fsutil::write_atomically(path, |w| w.write_all(json.as_bytes()))
+        Ok(write_atomically(path, |w| w.write_all(json.as_bytes()))?)
     }
 
     /// Loads a vocabulary file, naming the file in errors.
     pub fn load(path: &Path) -> Result<Self, MusicError> {
-        let bytes = fsutil::read_file(path)?;
+        let bytes = read_file(path)?;
         let text = String::from_utf8(bytes).map_err(|_| MusicError::InvalidFile {
             path: path.to_path_buf(),
             reason: "not UTF-8 text".into(),

@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use euterpe_models::CellKind;
+use euterpe_models::{CoreConfig, FrameLmConfig, ModelConfig};
 use euterpe_train::TrainConfig;
 
 /// The first 24 training and 8 validation JSB chorales, written into `dir`.
@@ -22,13 +22,16 @@ pub fn jsb_small(dir: &std::path::Path) -> PathBuf {
     path
 }
 
-/// A one-layer LSTM of 24 units with dropout, trained for `epochs`.
+/// A one-layer LSTM frame model of 24 units with dropout, trained for `epochs`.
 pub fn config(epochs: usize) -> TrainConfig {
-    let mut c = TrainConfig::default();
-    c.model.cell = CellKind::Lstm;
-    c.model.hidden = 24;
-    c.model.layers = 1;
-    c.model.dropout = 0.2; // dropout draws random numbers: resuming must reseed them identically
+    let mut c = TrainConfig {
+        model: ModelConfig::FrameLm(FrameLmConfig {
+            // Dropout draws random numbers: resuming must reseed them identically.
+            core: CoreConfig::of_cell("lstm", 24, 1, 0.2).expect("a known cell"),
+            ..FrameLmConfig::default()
+        }),
+        ..TrainConfig::default()
+    };
     c.train.epochs = epochs;
     c.train.batch_size = 6;
     c.train.patience = 0;

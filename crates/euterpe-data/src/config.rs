@@ -1,0 +1,76 @@
+//! How a dataset becomes sequences: the `[data]` section of a training config, also recorded in
+//! every model directory (evaluation reads new data the way the model was trained).
+
+use std::path::PathBuf;
+
+use euterpe_music::tokens::{Scheme, Tokenizer, TokenizerConfig};
+use euterpe_music::QuantizeConfig;
+use serde::{Deserialize, Serialize};
+
+use crate::DataError;
+
+/// Data settings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DataConfig {
+    /// Token vocabulary for MIDI data (default "remi").
+    pub scheme: Scheme,
+    /// Grid positions per quarter note for MIDI data (default 4).
+    pub positions_per_beat: u32,
+    /// Tokens per training window (default 256).
+    pub seq_len: usize,
+    /// Frames per training window for piano-roll data; 0 = whole sequences (default 0).
+    pub frame_window: usize,
+    /// Seed of the 70/15/15 split of MIDI corpora without a given split (default 0).
+    pub split_seed: u64,
+    /// A label CSV for MIDI corpora (default: `labels.csv` beside the data, if any).
+    pub labels: Option<PathBuf>,
+    /// Token cache file for MIDI corpora (default: under `$XDG_CACHE_HOME/euterpe` or
+    /// `~/.cache/euterpe`).
+    pub cache: Option<PathBuf>,
+}
+
+impl Default for DataConfig {
+    fn default() -> Self {
+        DataConfig {
+            scheme: Scheme::Remi,
+            positions_per_beat: 4,
+            seq_len: 256,
+            frame_window: 0,
+            split_seed: 0,
+            labels: None,
+            cache: None,
+        }
+    }
+}
+
+impl DataConfig {
+    /// Checks every value; the message names the field.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.seq_len < 2 || self.seq_len > 1 << 20 {
+            return Err(format!(
+                "data.seq_len must be in 2..=1048576, got {}",
+                self.seq_len
+            ));
+        }
+        if self.frame_window > 1 << 20 {
+            return Err(format!(
+                "data.frame_window = {} is unreasonably large",
+                self.frame_window
+            ));
+        }
+        Ok(())
+    }
+
+    /// The tokenizer MIDI data is encoded with.
+    pub fn tokenizer(&self) -> Result<Tokenizer, DataError> {
+        Ok(Tokenizer::new(TokenizerConfig {
+            scheme: self.scheme,
+            quantize: QuantizeConfig {
+                positions_per_beat: self.positions_per_beat,
+                ..QuantizeConfig::default()
+            },
+            ..TokenizerConfig::default()
+        })?)
+    }
+}

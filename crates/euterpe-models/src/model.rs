@@ -1,0 +1,54 @@
+//! [`Model`]: one enum module over every kind, what a model directory loads into.
+
+use burn::module::Module;
+use burn::tensor::backend::Backend;
+
+use crate::config::ModelConfig;
+use crate::frame_lm::FrameLm;
+use crate::token_lm::TokenLm;
+
+/// A built model of any kind (burn derives [`Module`] for the enum, so it saves, loads and moves
+/// between devices like any module). Each variant matches the [`ModelConfig`] variant of the same
+/// name. A model directory's `weights.bin` is the record of this enum, so one loader reads every
+/// kind.
+// One value per loaded model: boxing the larger variant would only add an indirection.
+#[allow(clippy::large_enum_variant)]
+#[derive(Module, Debug)]
+pub enum Model<B: Backend> {
+    /// A next-token language model.
+    TokenLm(TokenLm<B>),
+    /// A next-frame piano-roll model.
+    FrameLm(FrameLm<B>),
+}
+
+impl ModelConfig {
+    /// A freshly initialised model of this kind. A token model's vocabulary size must be set.
+    pub fn init<B: Backend>(&self, device: &B::Device) -> Model<B> {
+        match self {
+            ModelConfig::TokenLm(c) => Model::TokenLm(c.init(device)),
+            ModelConfig::FrameLm(c) => Model::FrameLm(c.init(device)),
+        }
+    }
+}
+
+impl<B: Backend> Model<B> {
+    /// The name of the kind, as in `kind = "…"`.
+    pub fn kind_name(&self) -> &'static str {
+        match self {
+            Model::TokenLm(_) => "token_lm",
+            Model::FrameLm(_) => "frame_lm",
+        }
+    }
+}
+
+impl<B: Backend> From<TokenLm<B>> for Model<B> {
+    fn from(m: TokenLm<B>) -> Self {
+        Model::TokenLm(m)
+    }
+}
+
+impl<B: Backend> From<FrameLm<B>> for Model<B> {
+    fn from(m: FrameLm<B>) -> Self {
+        Model::FrameLm(m)
+    }
+}

@@ -1,0 +1,141 @@
+//! A model directory (on disk or built in) back into a model, ready to evaluate or generate.
+
+use std::path::{Path, PathBuf};
+
+use euterpe_base::read_file;
+use euterpe_data::DataConfig;
+use euterpe_models::{Model, ModelBackend, ModelConfig, TokenLm};
+use euterpe_music::tokens::{Tokenizer, Vocabulary};
+
+use crate::{files, weights, StoreError, StoredConfig};
+
+/// A loaded model with everything needed to use it.
+pub struct LoadedModel<B: burn::tensor::backend::Backend> {
+    /// The directory, or `<built-in model NAME>`.
+    pub name: String,
+    /// The architecture.
+    pub config: ModelConfig,
+    /// How its training data became sequences.
+    pub data: DataConfig,
+    /// The tokenizer of its vocabulary (token models).
+    pub tokenizer: Option<Tokenizer>,
+    /// The model.
+    pub model: Model<B>,
+    /// Its model card, if it has one.
+    pub card: Option<String>,
+}
+
+impl<B: ModelBackend> LoadedModel<B> {
+    /// The token language model and its tokenizer, or an error naming the model's kind when it
+    /// is not one; `task` says what it was wanted for ("generate").
+    pub fn into_token_lm(self, task: &'static str) -> Result<(TokenLm<B>, Tokenizer), StoreError> {
+        match (self.model, self.tokenizer) {
+            (Model::TokenLm(model), Some(tokenizer)) => Ok((model, tokenizer)),
+            (model, _) => Err(StoreError::WrongKind {
+                model: self.name,
+                kind: model.kind_name(),
+                task,
+                wanted: "token_lm",
+            }),
+        }
+    }
+}
+
+/// The files of a model directory, from disk or from the binary.
+pub(crate) struct ModelFiles<'a> {
+    /// Names the source in errors: the directory, or `<built-in model NAME>`.
+    pub source: PathBuf,
+    pub config: &'a str,
+    pub vocab: Option<&'a str>,
+    pub weights: Vec<u8>,
+    pub card: Option<String>,
+}
+
+impl ModelFiles<'_> {
+    /// Builds the model the files describe and loads its weights.
+    pub(crate) fn load<B: ModelBackend>(
+        self,
+        device: &B::Device,
+    ) -> Result<LoadedModel<B>, StoreError> {
+        let source = &self.source;
+        let config = StoredConfig::parse(self.config, &source.join(files::CONFIG))?;
+        let tokenizer = match (&config.model, self.vocab) {
+            (ModelConfig::TokenLm(c), Some(text)) => {
+                let vocab = Vocabulary::from_json(text).map_err(|reason| {
+                    StoreError::dir(
+                        source.join(files::VOCAB),
+                        format!("bad vocabulary: {reason}"),
+                    )
+                })?;
+                if vocab.len() != c.vocab {
+                    return Err(StoreError::dir(
+                        source,
+                        format!(
+                            "{} has {} tokens but the model was built for {}",
+                            files::VOCAB,
+                            vocab.len(),
+                            c.vocab
+                        ),
+                    ));
+                }
+                Some(Tokenizer::from_vocabulary(vocab)?)
+            }
+            (ModelConfig::TokenLm(_), None) => {
+                return Err(StoreError::dir(
+                    source,
+                    format!("missing {} (a token model needs it)", files::VOCAB),
+                ))
+            }
+            _ => None,
+        };
+        let fresh = config.model.init::<B>(device);
+        let model = weights::load_bytes(fresh, self.weights, &source.join(files::WEIGHTS), device)?;
+        Ok(LoadedModel {
+            name: source.display().to_string(),
+            config: config.model,
+            data: config.data,
+            tokenizer,
+            model,
+            card: self.card,
+        })
+    }
+}
+
+/// Loads the model of a directory written by `euterpe train`.
+pub fn load_dir<B: ModelBackend>(
+    dir: &Path,
+    device: &B::Device,
+) -> Result<LoadedModel<B>, StoreError> {
+    if !dir.is_dir() {
+        return Err(StoreError::dir(dir, "not a model directory"));
+    }
+    let need = |name: &str| {
+        let path = dir.join(name);
+        if path.is_file() {
+            Ok(path)
+        } else {
+            Err(StoreError::dir(dir, format!("missing {name}")))
+        }
+    };
+    let config = text_of(&need(files::CONFIG)?)?;
+    let weights = read_file(&need(files::WEIGHTS)?)?;
+    let vocab_path = dir.join(files::VOCAB);
+    let vocab = vocab_path
+        .is_file()
+        .then(|| text_of(&vocab_path))
+        .transpose()?;
+    let card = std::fs::read_to_string(dir.join(files::CARD)).ok();
+    ModelFiles {
+        source: dir.to_path_buf(),
+        config: &config,
+        vocab: vocab.as_deref(),
+        weights,
+        card,
+    }
+    .load(device)
+}
+
+fn text_of(path: &Path) -> Result<String, StoreError> {
+    String::from_utf8(read_file(path)?)
+        .map_err(|e| StoreError::dir(path, format!("not UTF-8 text: {e}")))
+}

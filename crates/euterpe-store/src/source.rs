@@ -1,0 +1,101 @@
+//! Where a model comes from: a directory or a built-in model, as users name it with `--model`.
+
+use std::path::{Path, PathBuf};
+
+use euterpe_builtin_models::{BuiltinModel, BUILTIN};
+use euterpe_models::ModelBackend;
+use serde::Serialize;
+
+use crate::model::ModelFiles;
+use crate::{LoadedModel, StoreError, StoredConfig};
+
+/// A model to load: a directory written by `euterpe train`, or one compiled into the binary.
+#[derive(Debug, Clone)]
+pub enum ModelSource {
+    /// A model directory.
+    Dir(PathBuf),
+    /// A built-in model.
+    Builtin(&'static BuiltinModel),
+}
+
+impl ModelSource {
+    /// `--model NAME|DIR`: a directory if one exists at that path, else a built-in name; `None`
+    /// is the default built-in model.
+    pub fn resolve(spec: Option<&str>) -> Result<ModelSource, StoreError> {
+        let Some(spec) = spec else {
+            return Ok(ModelSource::Builtin(euterpe_builtin_models::default_model()));
+        };
+        let path = Path::new(spec);
+        if path.is_dir() {
+            return Ok(ModelSource::Dir(path.to_path_buf()));
+        }
+        euterpe_builtin_models::find(spec)
+            .map(ModelSource::Builtin)
+            .ok_or_else(|| StoreError::UnknownModel {
+                name: spec.to_string(),
+                known: BUILTIN
+                    .iter()
+                    .map(|m| m.name)
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            })
+    }
+
+    /// How reports name it: the directory, or `built-in model NAME`.
+    pub fn name(&self) -> String {
+        match self {
+            ModelSource::Dir(p) => p.display().to_string(),
+            ModelSource::Builtin(m) => format!("built-in model {}", m.name),
+        }
+    }
+
+    /// Loads the model on `device`.
+    pub fn load<B: ModelBackend>(&self, device: &B::Device) -> Result<LoadedModel<B>, StoreError> {
+        let mut loaded = match self {
+            ModelSource::Dir(dir) => crate::load_dir(dir, device)?,
+            ModelSource::Builtin(m) => builtin_files(m).load(device)?,
+        };
+        loaded.name = self.name();
+        Ok(loaded)
+    }
+}
+
+fn builtin_files(m: &'static BuiltinModel) -> ModelFiles<'static> {
+    ModelFiles {
+        source: PathBuf::from(format!("<built-in model {}>", m.name)),
+        config: m.config,
+        vocab: m.vocab,
+        weights: m.weights.to_vec(),
+        card: Some(m.card.to_string()),
+    }
+}
+
+/// What a listing of models shows.
+#[derive(Debug, Clone, Serialize)]
+pub struct ModelInfo {
+    /// The name `--model` takes.
+    pub name: String,
+    /// One line on what it plays.
+    pub description: String,
+    /// Its kind (`token_lm`, `frame_lm`, …).
+    pub kind: String,
+    /// The architecture in a few words.
+    pub architecture: String,
+}
+
+/// The built-in models, the default first.
+pub fn builtin_models() -> Result<Vec<ModelInfo>, StoreError> {
+    BUILTIN
+        .iter()
+        .map(|m| {
+            let path = PathBuf::from(format!("<built-in model {}>/config.toml", m.name));
+            let config = StoredConfig::parse(m.config, &path)?;
+            Ok(ModelInfo {
+                name: m.name.to_string(),
+                description: m.description.to_string(),
+                kind: config.model.kind_name().to_string(),
+                architecture: config.model.describe(),
+            })
+        })
+        .collect()
+}

@@ -1,0 +1,63 @@
+//! The model card a training run leaves in its directory: data, command, seed, metrics, time.
+
+use euterpe_base::write_atomically;
+use euterpe_data::{Split, TaskData};
+use euterpe_store::files;
+
+use crate::metrics::EpochMetrics;
+use crate::trainer::{TrainOptions, TrainSummary};
+use crate::{TrainConfig, TrainError};
+
+/// Writes `card.md` into the model directory.
+pub(crate) fn write_card(
+    config: &TrainConfig,
+    options: &TrainOptions,
+    data: &TaskData,
+    summary: &TrainSummary,
+    history: &[EpochMetrics],
+) -> Result<(), TrainError> {
+    let best = history.iter().find(|m| m.epoch == summary.best_epoch);
+    let mut card = format!(
+        "# Model card\n\n\
+         A {kind}, {params} parameters, trained by euterpe.\n\n\
+         * Data: `{data}` — {train} training and {valid} validation sequences\n\
+         * Command: `{command}`\n\
+         * Seed: {seed}\n\
+         * Device: {device}\n\
+         * Epochs: {epochs} (best: {best_epoch}){early}\n\
+         * Training time: {secs:.1} s\n\
+         * Best validation NLL: {nll:.4} nats per {unit}\n",
+        kind = config.model.describe(),
+        params = summary.parameters,
+        data = options.data_path.display(),
+        train = data.len(Split::Train),
+        valid = data.len(Split::Valid),
+        command = options.command,
+        seed = config.train.seed,
+        device = summary.device,
+        epochs = summary.epochs,
+        best_epoch = summary.best_epoch,
+        early = if summary.stopped_early {
+            ", stopped early"
+        } else {
+            ""
+        },
+        secs = summary.seconds,
+        nll = summary.best_valid_nll,
+        unit = summary.unit,
+    );
+    if let Some(m) = best {
+        if let (Some(p), Some(a)) = (m.valid_perplexity, m.valid_accuracy) {
+            card.push_str(&format!(
+                "* Validation perplexity: {p:.3}; next-{} accuracy: {:.1} %\n",
+                summary.unit,
+                a * 100.0
+            ));
+        }
+    }
+    card.push_str("\nThe full configuration is in `config.toml`; per-epoch figures in `metrics.jsonl` and `curves.svg`.\n");
+    write_atomically(&options.out.join(files::CARD), |w| {
+        w.write_all(card.as_bytes())
+    })?;
+    Ok(())
+}

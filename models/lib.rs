@@ -1,0 +1,47 @@
+//! The default models that ship inside euterpe, so that generation works with nothing installed.
+//!
+//! Each folder here is a model directory written by `euterpe train` from a committed config; its
+//! `card.md` says which data, command, seed and time made it, and what it measures. This crate
+//! only embeds their files as bytes: `euterpe-store` reads them like any model directory.
+//!
+//! A new built-in model is a new folder here and one entry in [`BUILTIN`].
+
+/// The files of one model directory, compiled into the binary.
+#[derive(Debug, Clone, Copy)]
+pub struct BuiltinModel {
+    /// The name users pass to `--model`.
+    pub name: &'static str,
+    /// One line on what it plays.
+    pub description: &'static str,
+    /// The folder's name under `models/`.
+    pub folder: &'static str,
+    /// `config.toml`.
+    pub config: &'static str,
+    /// `vocab.json` (token models).
+    pub vocab: Option<&'static str>,
+    /// `weights.bin`.
+    pub weights: &'static [u8],
+    /// `card.md`.
+    pub card: &'static str,
+}
+
+/// The built-in models; the first is the default.
+pub const BUILTIN: &[BuiltinModel] = &[BuiltinModel {
+    name: "folk",
+    description: "melodies in the style of the Essen folk-song collection (REMI LSTM, 2 × 256)",
+    folder: "folk-lstm",
+    config: include_str!("folk-lstm/config.toml"),
+    vocab: Some(include_str!("folk-lstm/vocab.json")),
+    weights: include_bytes!("folk-lstm/weights.bin"),
+    card: include_str!("folk-lstm/card.md"),
+}];
+
+/// The default model (the first of [`BUILTIN`]).
+pub fn default_model() -> &'static BuiltinModel {
+    &BUILTIN[0]
+}
+
+/// The built-in model called `name`.
+pub fn find(name: &str) -> Option<&'static BuiltinModel> {
+    BUILTIN.iter().find(|m| m.name == name)
+}
