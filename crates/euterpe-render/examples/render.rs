@@ -3,6 +3,7 @@
 //! ```text
 //! cargo run --release -p euterpe-render --example render -- IN.mid OUT.wav \
 //!     [--soundfont FILE.sf2 | --system-soundfont] [--fixed-gain G] [--mono] [--png OUT.png]
+//!     [--png-width W] [--row-height H] [--no-labels]
 //! ```
 //!
 //! The wall time covers everything `render_to_wav` does: loading the SoundFont, the synthesis pass,
@@ -33,6 +34,7 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     let mut positional = Vec::new();
     let mut options = RenderOptions::default();
     let mut png = None;
+    let mut plot = PlotOptions::default();
     while let Some(a) = args.next() {
         match a.as_str() {
             "--soundfont" => {
@@ -48,19 +50,27 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
             }
             "--mono" => options.channels = 1,
             "--png" => png = Some(PathBuf::from(args.next().ok_or("--png needs a file")?)),
+            "--png-width" => {
+                plot.width = Some(args.next().ok_or("--png-width needs a number")?.parse()?)
+            }
+            "--row-height" => {
+                plot.row_height = args.next().ok_or("--row-height needs a number")?.parse()?
+            }
+            "--no-labels" => plot.labels = false,
             _ if a.starts_with("--") => return Err(format!("unknown option {a}").into()),
             _ => positional.push(PathBuf::from(a)),
         }
     }
     let [input, output] = positional.as_slice() else {
-        return Err("usage: render IN.mid OUT.wav [--soundfont F | --system-soundfont] [--fixed-gain G] [--mono] [--png P]".into());
+        return Err("usage: render IN.mid OUT.wav [--soundfont F | --system-soundfont] [--fixed-gain G] [--mono] [--png P] [--png-width W] [--row-height H] [--no-labels]".into());
     };
+    plot.validate()?;
     let score = read_midi_file(input)?;
     let start = Instant::now();
     let summary = render_to_wav(&score, output, &options)?;
     let wall = start.elapsed().as_secs_f64();
     if let Some(png) = png {
-        plot_piano_roll(&score, &png, &PlotOptions::default())?;
+        plot_piano_roll(&score, &png, &plot)?;
     }
     println!(
         "{{\"file\": \"{}\", \"synth\": \"{}\", \"passes\": {}, \"audio_s\": {:.3}, \"wall_s\": {:.4}, \"realtime_factor\": {:.1}, \"peak\": {:.4}, \"rms\": {:.4}}}",

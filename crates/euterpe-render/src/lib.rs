@@ -7,7 +7,9 @@
 //! * two synthesisers: the built-in one ([`Timbre`]: additive piano, plucked strings, organ,
 //!   filtered sawtooth brass and strings, noise-and-thump drums; no files needed) and SoundFont
 //!   playback through `rustysynth` ([`LoadedSoundFont`], [`find_system_soundfont`]);
-//! * [`plot_piano_roll`] — a PNG piano-roll with bar, beat and octave lines, one colour per track.
+//! * [`plot_piano_roll`] — a PNG piano-roll with bar, beat and octave lines, one colour per track,
+//!   labelled with note names, bar numbers and a legend of the tracks (bitmap text, no fonts
+//!   needed).
 //!
 //! Everything is deterministic: the same score and options give byte-identical files.
 
@@ -15,10 +17,12 @@
 
 pub mod error;
 mod events;
+pub mod gm;
 pub mod plot;
 pub mod renderer;
 pub mod soundfont;
 mod synth;
+mod text;
 pub mod wav;
 
 pub use error::RenderError;

@@ -12,6 +12,11 @@ pub fn emopia_clip() -> PathBuf {
     euterpe_testkit::shared_data().join("emopia/midi/Q1_0vLPYiPN7qY_0.mid")
 }
 
+/// A POP909 song: three tracks named MELODY, BRIDGE and PIANO, about 140 bars.
+pub fn pop909_song() -> PathBuf {
+    euterpe_testkit::shared_data().join("pop909/001/001.mid")
+}
+
 /// Reads a WAV file with hound: its spec and all samples.
 pub fn read_wav(path: &Path) -> (hound::WavSpec, Vec<i16>) {
     let mut reader = hound::WavReader::open(path).expect("hound reads the WAV");
