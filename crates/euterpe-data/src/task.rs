@@ -9,7 +9,7 @@ use euterpe_music::tokens::{Token, Tokenizer, Vocabulary};
 use crate::batch::{FrameWindows, TokenWindows};
 use crate::probe::{probe, DataKind};
 use crate::tokfile::TokenizeReport;
-use crate::{Corpus, CorpusOptions, DataConfig, DataError, Split, TokenizedCorpus};
+use crate::{Corpus, CorpusOptions, DataConfig, DataError, Progress, Split, TokenizedCorpus};
 
 /// The sequences of a dataset, split three ways: what training and evaluation consume.
 #[derive(Debug, Clone)]
@@ -49,6 +49,15 @@ impl TaskData {
     /// folder (tokenised with `config`'s scheme, through a cache) or a token file becomes tokens.
     /// Files of a folder that cannot be read are skipped and returned in the report.
     pub fn load(path: &Path, config: &DataConfig) -> Result<(TaskData, TokenizeReport), DataError> {
+        Self::load_with_progress(path, config, None)
+    }
+
+    /// [`load`](Self::load), telling `progress` as the files of a MIDI folder are tokenised.
+    pub fn load_with_progress(
+        path: &Path,
+        config: &DataConfig,
+        progress: Option<Progress>,
+    ) -> Result<(TaskData, TokenizeReport), DataError> {
         match probe(path)? {
             DataKind::PolyphonicJson => {
                 let d = PolyphonicDataset::load(path)?;
@@ -61,7 +70,7 @@ impl TaskData {
                 TaskData::Tokens(TokenData::from_corpus(TokenizedCorpus::load_any(path)?)),
                 TokenizeReport::default(),
             )),
-            DataKind::MidiFile | DataKind::MidiFolder => load_midi(path, config),
+            DataKind::MidiFile | DataKind::MidiFolder => load_midi(path, config, progress),
         }
     }
 
@@ -119,11 +128,16 @@ impl FrameData {
     }
 }
 
-fn load_midi(path: &Path, config: &DataConfig) -> Result<(TaskData, TokenizeReport), DataError> {
+fn load_midi(
+    path: &Path,
+    config: &DataConfig,
+    progress: Option<Progress>,
+) -> Result<(TaskData, TokenizeReport), DataError> {
     let tokenizer = config.tokenizer()?;
     let options = CorpusOptions {
         labels: config.labels.clone(),
         seed: config.split_seed,
+        progress,
         ..CorpusOptions::default()
     };
     let corpus = Corpus::open(path, &options)?;

@@ -41,22 +41,24 @@ impl<B: ModelBackend> LoadedModel<B> {
     }
 }
 
-/// The files of a model directory, from disk or from the binary.
-pub(crate) struct ModelFiles<'a> {
+/// The files of a model directory, wherever they come from (disk, the binary, an upload).
+pub struct ModelFiles<'a> {
     /// Names the source in errors: the directory, or `<built-in model NAME>`.
     pub source: PathBuf,
+    /// `config.toml`.
     pub config: &'a str,
+    /// `vocab.json`, for token models.
     pub vocab: Option<&'a str>,
+    /// `weights.bin`.
     pub weights: Vec<u8>,
+    /// `card.md`, if any.
     pub card: Option<String>,
 }
 
 impl ModelFiles<'_> {
-    /// Builds the model the files describe and loads its weights.
-    pub(crate) fn load<B: ModelBackend>(
-        self,
-        device: &B::Device,
-    ) -> Result<LoadedModel<B>, StoreError> {
+    /// Builds the model the files describe and loads its weights; every inconsistency is an
+    /// error naming the file.
+    pub fn load<B: ModelBackend>(self, device: &B::Device) -> Result<LoadedModel<B>, StoreError> {
         let source = &self.source;
         let config = StoredConfig::parse(self.config, &source.join(files::CONFIG))?;
         let tokenizer = match (&config.model, self.vocab) {

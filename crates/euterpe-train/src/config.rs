@@ -235,12 +235,19 @@ impl TrainConfig {
         if !(0.0..1.0).contains(&o.beta1) || !(0.0..1.0).contains(&o.beta2) {
             return Err("optim.beta1 and optim.beta2 must be in [0, 1)".into());
         }
-        if o.weight_decay < 0.0 || o.clip_norm < 0.0 {
-            return Err("optim.weight_decay and optim.clip_norm must not be negative".into());
+        // Written so that NaN fails every check.
+        let finite_non_negative = |v: f64| v.is_finite() && v >= 0.0;
+        if !finite_non_negative(o.weight_decay) || !finite_non_negative(o.clip_norm) {
+            return Err(
+                "optim.weight_decay and optim.clip_norm must be finite and not negative".into(),
+            );
         }
         let s = &self.schedule;
-        if s.min_lr < 0.0 || s.min_lr > o.lr || !(s.gamma > 0.0 && s.gamma <= 1.0) {
+        if !((0.0..=o.lr).contains(&s.min_lr) && s.gamma > 0.0 && s.gamma <= 1.0) {
             return Err("schedule.min_lr must be in [0, lr] and schedule.gamma in (0, 1]".into());
+        }
+        if s.warmup_steps > 1 << 30 {
+            return Err("schedule.warmup_steps is unreasonably large".into());
         }
         let t = &self.train;
         if t.epochs == 0 || t.batch_size == 0 || t.eval_batch_size == 0 {
@@ -320,6 +327,14 @@ mod tests {
         assert!(e.contains("optim.lr"), "{e}");
         let e = TrainConfig::parse(model, &["model.core.hidden=0".into()]).unwrap_err();
         assert!(e.contains("model.core.hidden"), "{e}");
+        for bad in [
+            "optim.weight_decay=nan",
+            "schedule.min_lr=nan",
+            "optim.clip_norm=inf",
+        ] {
+            let e = TrainConfig::parse(model, &[bad.into()]).unwrap_err();
+            assert!(e.contains(bad.split('=').next().unwrap()), "{bad}: {e}");
+        }
         let e = TrainConfig::parse(model, &["train.device=tpu".into()]).unwrap_err();
         assert!(e.contains("tpu"), "{e}");
         let e = TrainConfig::parse("[train]\nepochs = 3\n", &[]).unwrap_err();

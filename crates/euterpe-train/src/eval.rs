@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use euterpe_data::{Split, TaskData};
+use euterpe_data::{Failure, Split, TaskData};
 use euterpe_models::ModelBackend;
 use euterpe_store::ModelSource;
 use serde::Serialize;
@@ -40,6 +40,9 @@ pub struct EvalReport {
     pub accuracy: Option<f64>,
     /// Sequences in the split.
     pub sequences: usize,
+    /// Files of a MIDI folder that could not be read, and why (the figures cover the rest).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub failures: Vec<Failure>,
 }
 
 /// Evaluates the model of `source` on a split of `data_path`, read the way the model's training
@@ -55,8 +58,7 @@ pub fn evaluate<B: ModelBackend>(
     device: &B::Device,
 ) -> Result<EvalReport, TrainError> {
     let loaded = source.load::<B>(device)?;
-    let (data, report) = TaskData::load(data_path, &loaded.data)?;
-    drop(report); // unreadable files are skipped; the figures cover what was read
+    let (data, tokenized) = TaskData::load(data_path, &loaded.data)?;
     if data.is_empty(split) {
         return Err(TrainError::Unusable(format!(
             "{}: the {split} split is empty",
@@ -76,6 +78,7 @@ pub fn evaluate<B: ModelBackend>(
         perplexity: None,
         accuracy: None,
         sequences: data.len(split),
+        failures: tokenized.failures,
     };
     match pair(loaded.model, &loaded.config, &data, data_path)? {
         Paired::Tokens { model, data } => {

@@ -111,7 +111,8 @@ pub fn run_train(a: &TrainArgs) -> Result<()> {
     }
     // Before the data is read: a GPU asked of a CPU-only build fails at once.
     config.train.device.check_available()?;
-    let (data, report) = TaskData::load(&a.data, &config.data)?;
+    let (data, report) =
+        TaskData::load_with_progress(&a.data, &config.data, super::progress::files())?;
     for f in &report.failures {
         eprintln!("skipped {}: {}", f.path.display(), f.reason);
     }
@@ -170,6 +171,9 @@ pub fn run_eval(a: &EvalArgs) -> Result<()> {
         split: a.split.into(),
     };
     let report = run_inference(a.device, job)??;
+    for f in &report.failures {
+        eprintln!("skipped {}: {}", f.path.display(), f.reason);
+    }
     print_report(&report, a.json, |r| {
         let units = match (r.frames, r.tokens) {
             (Some(f), _) => format!("{f} frames"),
