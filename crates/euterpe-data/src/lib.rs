@@ -7,7 +7,7 @@
 //! * [`stats`] — corpus summaries for `euterpe data stats`;
 //! * [`tokfile`] — the binary file of a tokenised corpus, which doubles as the cache that lets
 //!   training skip unchanged files;
-//! * [`probe`] — what a path holds (MIDI file or folder, polyphonic JSON, token file): the one
+//! * [`probe`](mod@probe) — what a path holds (MIDI file or folder, polyphonic JSON, token file): the one
 //!   answer every command uses;
 //! * [`config`] — [`DataConfig`], how a dataset becomes sequences (scheme, grid, windows, split
 //!   seed), recorded in every model directory;

@@ -1,5 +1,5 @@
 //! A dataset ready for a model: token sequences with their vocabulary, or piano-roll sequences,
-//! split three ways, from any path [`probe`](crate::probe) recognises.
+//! split three ways, from any path [`probe`](crate::probe()) recognises.
 
 use std::path::{Path, PathBuf};
 
