@@ -26,11 +26,6 @@ pub enum DataKind {
 }
 
 impl DataKind {
-    /// Whether the data are event tokens (or MIDI that becomes them) rather than piano-rolls.
-    pub fn is_symbolic_events(self) -> bool {
-        !matches!(self, DataKind::PolyphonicJson)
-    }
-
     /// A few words for messages: "a MIDI folder", "a polyphonic piano-roll JSON file".
     pub fn describe(self) -> &'static str {
         match self {
