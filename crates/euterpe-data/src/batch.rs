@@ -250,6 +250,108 @@ impl FrameWindows {
     }
 }
 
+/// A batch of classification examples: windows of tokens, each with its piece's class.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClassBatch {
+    /// Number of windows.
+    pub batch: usize,
+    /// Tokens per window (padded).
+    pub steps: usize,
+    /// Token ids, `batch * steps`, row-major; padding holds PAD.
+    pub inputs: Vec<u32>,
+    /// 1.0 at real tokens, 0.0 at padding, `batch * steps`.
+    pub mask: Vec<f32>,
+    /// The class of each window.
+    pub labels: Vec<u32>,
+    /// The piece (index within its split) each window comes from.
+    pub pieces: Vec<usize>,
+}
+
+/// Labelled token sequences cut into consecutive windows of at most `steps` tokens, every window
+/// carrying its piece's class: the examples of a sequence classifier. A classification of a whole
+/// piece combines its windows.
+#[derive(Debug, Clone)]
+pub struct ClassWindows {
+    windows: Vec<(Vec<u32>, u32, usize)>,
+    pad_id: u32,
+}
+
+/// Windows shorter than this are dropped when the piece has longer ones: a few tokens at the end
+/// of a piece say little about it.
+const MIN_CLASS_WINDOW: usize = 16;
+
+impl ClassWindows {
+    /// Windows of `(piece, tokens, class)` items.
+    pub fn new<'a>(
+        pieces: impl IntoIterator<Item = (usize, &'a [u32], u32)>,
+        steps: usize,
+        pad_id: u32,
+    ) -> Self {
+        let steps = steps.max(1);
+        let mut windows = Vec::new();
+        for (piece, tokens, class) in pieces {
+            let chunks: Vec<&[u32]> = tokens.chunks(steps).collect();
+            let keep_short = chunks.len() == 1;
+            for chunk in chunks {
+                if keep_short || chunk.len() >= MIN_CLASS_WINDOW {
+                    windows.push((chunk.to_vec(), class, piece));
+                }
+            }
+        }
+        ClassWindows { windows, pad_id }
+    }
+
+    /// Number of windows.
+    pub fn len(&self) -> usize {
+        self.windows.len()
+    }
+
+    /// Whether there are no windows.
+    pub fn is_empty(&self) -> bool {
+        self.windows.is_empty()
+    }
+
+    /// The batches of one pass; with a seed the windows are shuffled first, without one they keep
+    /// the order of the pieces.
+    pub fn batches(&self, batch_size: usize, shuffle_seed: Option<u64>) -> Vec<ClassBatch> {
+        let mut order: Vec<usize> = (0..self.windows.len()).collect();
+        if let Some(seed) = shuffle_seed {
+            SplitMix64::new(seed).shuffle(&mut order);
+        }
+        order
+            .chunks(batch_size.max(1))
+            .map(|c| self.batch(c))
+            .collect()
+    }
+
+    fn batch(&self, indices: &[usize]) -> ClassBatch {
+        let steps = indices
+            .iter()
+            .map(|&i| self.windows[i].0.len())
+            .max()
+            .unwrap_or(0);
+        let n = indices.len() * steps;
+        let mut b = ClassBatch {
+            batch: indices.len(),
+            steps,
+            inputs: vec![self.pad_id; n],
+            mask: vec![0.0; n],
+            labels: Vec::with_capacity(indices.len()),
+            pieces: Vec::with_capacity(indices.len()),
+        };
+        for (row, &i) in indices.iter().enumerate() {
+            let (tokens, class, piece) = &self.windows[i];
+            for (t, &id) in tokens.iter().enumerate() {
+                b.inputs[row * steps + t] = id;
+                b.mask[row * steps + t] = 1.0;
+            }
+            b.labels.push(*class);
+            b.pieces.push(*piece);
+        }
+        b
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -283,6 +385,24 @@ mod tests {
         let w = TokenWindows::new(seqs.iter().map(|s| s.as_slice()), Some(8), 0);
         assert_eq!(w.batches(4, Some(3)), w.batches(4, Some(3)));
         assert_ne!(w.batches(4, Some(3)), w.batches(4, Some(4)));
+    }
+
+    #[test]
+    fn class_windows_cover_every_piece_and_carry_its_class() {
+        let long: Vec<u32> = (0..100).collect();
+        let short: Vec<u32> = vec![7, 8, 9];
+        let w = ClassWindows::new([(0, long.as_slice(), 2), (1, short.as_slice(), 0)], 40, 0);
+        // 100 tokens: 40 + 40 + 20; the 3-token piece keeps its only window.
+        assert_eq!(w.len(), 4);
+        let b = &w.batches(8, None)[0];
+        assert_eq!((b.batch, b.steps), (4, 40));
+        assert_eq!(b.labels, vec![2, 2, 2, 0]);
+        assert_eq!(b.pieces, vec![0, 0, 0, 1]);
+        assert_eq!(b.mask.iter().sum::<f32>(), 103.0);
+        assert_eq!(&b.inputs[120..124], &[7, 8, 9, 0]);
+        // A 5-token tail after a full window is dropped.
+        let tail: Vec<u32> = (0..45).collect();
+        assert_eq!(ClassWindows::new([(0, tail.as_slice(), 1)], 40, 0).len(), 1);
     }
 
     #[test]

@@ -28,6 +28,23 @@ pub struct DataConfig {
     /// Token cache file for MIDI corpora (default: under `$XDG_CACHE_HOME/euterpe` or
     /// `~/.cache/euterpe`).
     pub cache: Option<PathBuf>,
+    /// What a piece's class is, for classifiers (default "none": no classes).
+    pub label: LabelSource,
+}
+
+/// Where the class of a piece comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LabelSource {
+    /// No classes (language models).
+    #[default]
+    None,
+    /// The emotion quadrant of the label file (`Q1`–`Q4`): EMOPIA's quadrant, or VGMIDI's
+    /// valence and arousal mapped to their quadrant. Pieces without one are left out.
+    Emotion,
+    /// The top folder of the piece under the data path: a folder of corpora (`pop909/`,
+    /// `essen/`, …) gives one class per corpus.
+    Folder,
 }
 
 impl Default for DataConfig {
@@ -40,6 +57,7 @@ impl Default for DataConfig {
             split_seed: 0,
             labels: None,
             cache: None,
+            label: LabelSource::None,
         }
     }
 }

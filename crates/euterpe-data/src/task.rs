@@ -6,12 +6,18 @@ use std::path::{Path, PathBuf};
 use euterpe_music::pianoroll::{PitchSequence, PolyphonicDataset};
 use euterpe_music::tokens::{Token, Tokenizer, Vocabulary};
 
-use crate::batch::{FrameWindows, TokenWindows};
+use std::collections::BTreeSet;
+
+use crate::batch::{ClassWindows, FrameWindows, TokenWindows};
+use crate::config::LabelSource;
 use crate::probe::{probe, DataKind};
 use crate::tokfile::TokenizeReport;
+use crate::tokfile::TokenizedPiece;
 use crate::{Corpus, CorpusOptions, DataConfig, DataError, Progress, Split, TokenizedCorpus};
 
 /// The sequences of a dataset, split three ways: what training and evaluation consume.
+// One per run: boxing the larger variant would only add an indirection.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum TaskData {
     /// Event-token sequences (from MIDI or a token file).
@@ -20,13 +26,19 @@ pub enum TaskData {
     Frames(FrameData),
 }
 
-/// Token sequences per split, with their vocabulary.
+/// Token sequences per split, with their vocabulary and, for classification, their classes.
 #[derive(Debug, Clone)]
 pub struct TokenData {
     /// The vocabulary the ids belong to.
     pub vocab: Vocabulary,
     /// Train, valid and test sequences.
     pub splits: [Vec<Vec<u32>>; 3],
+    /// The piece ids of the sequences, split by split.
+    pub ids: [Vec<String>; 3],
+    /// Class names, when the data config names a label source (empty otherwise).
+    pub classes: Vec<String>,
+    /// The class of each sequence (an index into `classes`), `None` where the piece has none.
+    pub labels: [Vec<Option<u32>>; 3],
 }
 
 /// Piano-roll sequences per split.
@@ -67,7 +79,10 @@ impl TaskData {
                 Ok((data, TokenizeReport::default()))
             }
             DataKind::TokenFile | DataKind::TokenJson => Ok((
-                TaskData::Tokens(TokenData::from_corpus(TokenizedCorpus::load_any(path)?)),
+                TaskData::Tokens(TokenData::from_corpus(
+                    TokenizedCorpus::load_any(path)?,
+                    config.label,
+                )),
                 TokenizeReport::default(),
             )),
             DataKind::MidiFile | DataKind::MidiFolder => load_midi(path, config, progress),
@@ -96,17 +111,65 @@ impl TaskData {
     }
 }
 
+/// The emotion classes, in quadrant order.
+pub const EMOTION_CLASSES: [&str; 4] = ["Q1", "Q2", "Q3", "Q4"];
+
+/// The top folder of a piece id (`pop909/001/001.mid` → `pop909`); a piece at the root is its
+/// own folder.
+fn top_folder(id: &str) -> &str {
+    id.split('/').next().unwrap_or(id)
+}
+
 impl TokenData {
-    /// The pieces of a token file, by split.
-    pub fn from_corpus(t: TokenizedCorpus) -> TokenData {
-        let mut splits: [Vec<Vec<u32>>; 3] = Default::default();
+    /// The pieces of a tokenised corpus, by split, with their classes from `label`.
+    pub fn from_corpus(t: TokenizedCorpus, label: LabelSource) -> TokenData {
+        let classes: Vec<String> = match label {
+            LabelSource::None => Vec::new(),
+            LabelSource::Emotion => EMOTION_CLASSES.iter().map(|c| c.to_string()).collect(),
+            LabelSource::Folder => {
+                let set: BTreeSet<&str> = t.pieces.iter().map(|p| top_folder(&p.id)).collect();
+                set.into_iter().map(str::to_string).collect()
+            }
+        };
+        let class_of = |p: &TokenizedPiece| -> Option<u32> {
+            match label {
+                LabelSource::None => None,
+                LabelSource::Emotion => p.label.emotion().map(|e| e.quadrant() as u32 - 1),
+                LabelSource::Folder => classes
+                    .iter()
+                    .position(|c| c == top_folder(&p.id))
+                    .map(|i| i as u32),
+            }
+        };
+        let mut data = TokenData {
+            vocab: t.vocab.clone(),
+            splits: Default::default(),
+            ids: Default::default(),
+            classes: classes.clone(),
+            labels: Default::default(),
+        };
+        for p in &t.pieces {
+            let i = split_index(p.split);
+            data.labels[i].push(class_of(p));
+            data.ids[i].push(p.id.clone());
+        }
         for p in t.pieces {
-            splits[split_index(p.split)].push(p.tokens);
+            data.splits[split_index(p.split)].push(p.tokens);
         }
-        TokenData {
-            vocab: t.vocab,
-            splits,
-        }
+        data
+    }
+
+    /// Windows of at most `steps` tokens of the labelled sequences of a split, each with its
+    /// piece's class, for classifiers.
+    pub fn class_windows(&self, split: Split, steps: usize) -> ClassWindows {
+        let i = split_index(split);
+        let pad = self.vocab.try_id(Token::Pad).unwrap_or(0);
+        let labelled = self.splits[i]
+            .iter()
+            .zip(&self.labels[i])
+            .enumerate()
+            .filter_map(|(piece, (seq, label))| label.map(|l| (piece, seq.as_slice(), l)));
+        ClassWindows::new(labelled, steps, pad)
     }
 
     /// Windows of `steps` transitions of a split (`None`: whole sequences), padded with PAD.
@@ -165,7 +228,10 @@ fn load_midi(
             reason: format!("no file could be tokenised (first failure: {reason})"),
         });
     }
-    Ok((TaskData::Tokens(TokenData::from_corpus(tokens)), report))
+    Ok((
+        TaskData::Tokens(TokenData::from_corpus(tokens, config.label)),
+        report,
+    ))
 }
 
 /// `$XDG_CACHE_HOME/euterpe` or `~/.cache/euterpe`, with a file named after the corpus and the

@@ -6,7 +6,7 @@
 //!
 //! ```toml
 //! [model]
-//! kind = "token_lm"        # token_lm | frame_lm
+//! kind = "token_lm"        # token_lm | frame_lm | classifier
 //! embedding = 64
 //!
 //! [model.core]
@@ -24,6 +24,8 @@
 use burn::config::Config;
 use serde::{Deserialize, Serialize};
 
+pub use crate::classifier::Pooling;
+
 /// Largest size of any layer, head count or length: a guard against typos such as `hidden =
 /// 2560000`, not a limit of the models.
 const MAX_SIZE: usize = 1 << 16;
@@ -39,6 +41,9 @@ pub enum ModelConfig {
     TokenLm(TokenLmConfig),
     /// Next-frame model over 88-key piano-roll frames ([`crate::FrameLm`]).
     FrameLm(FrameLmConfig),
+    /// Classifier of token sequences: emotion, style
+    /// ([`SequenceClassifier`](crate::classifier::SequenceClassifier)).
+    Classifier(ClassifierConfig),
 }
 
 impl Config for ModelConfig {}
@@ -49,6 +54,16 @@ impl ModelConfig {
         match self {
             ModelConfig::TokenLm(_) => "token_lm",
             ModelConfig::FrameLm(_) => "frame_lm",
+            ModelConfig::Classifier(_) => "classifier",
+        }
+    }
+
+    /// The size of the token vocabulary it reads, for the kinds that read tokens.
+    pub fn vocab_size(&self) -> Option<usize> {
+        match self {
+            ModelConfig::TokenLm(c) => Some(c.vocab),
+            ModelConfig::Classifier(c) => Some(c.vocab),
+            ModelConfig::FrameLm(_) => None,
         }
     }
 
@@ -61,6 +76,15 @@ impl ModelConfig {
                 c.core.describe(),
                 c.head.name()
             ),
+            ModelConfig::Classifier(c) => format!(
+                "classifier of {} classes ({}, {} pooling)",
+                c.classes.len(),
+                c.core.describe(),
+                match c.pooling {
+                    Pooling::Attention => "attention",
+                    Pooling::Mean => "mean",
+                }
+            ),
         }
     }
 
@@ -69,6 +93,7 @@ impl ModelConfig {
         match self {
             ModelConfig::TokenLm(c) => Some(&c.core),
             ModelConfig::FrameLm(c) => Some(&c.core),
+            ModelConfig::Classifier(c) => Some(&c.core),
         }
     }
 
@@ -77,6 +102,7 @@ impl ModelConfig {
         match self {
             ModelConfig::TokenLm(c) => c.validate(),
             ModelConfig::FrameLm(c) => c.validate(),
+            ModelConfig::Classifier(c) => c.validate(),
         }
     }
 }
@@ -375,6 +401,65 @@ impl FrameLmConfig {
     pub fn validate(&self) -> Result<(), String> {
         if let FrameHeadConfig::Nade(n) = &self.head {
             positive(&[("model.head.hidden", n.hidden)])?;
+        }
+        self.core.validate()
+    }
+}
+
+/// A classifier of token sequences.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ClassifierConfig {
+    /// Vocabulary size; left at 0 in a training config, it is taken from the data (default 0).
+    pub vocab: usize,
+    /// The class names, in output order; left empty in a training config, they are taken from
+    /// the data's labels (default empty).
+    pub classes: Vec<String>,
+    /// Token embedding size of recurrent cores (default 64).
+    pub embedding: usize,
+    /// The sequence core.
+    pub core: CoreConfig,
+    /// How positions are pooled into one vector (default "attention").
+    pub pooling: Pooling,
+}
+
+impl Config for ClassifierConfig {}
+
+impl Default for ClassifierConfig {
+    fn default() -> Self {
+        ClassifierConfig {
+            vocab: 0,
+            classes: Vec::new(),
+            embedding: 64,
+            core: CoreConfig::default(),
+            pooling: Pooling::default(),
+        }
+    }
+}
+
+impl ClassifierConfig {
+    /// The width tokens are embedded at: `embedding`, or the Transformer's model width.
+    pub fn embedding_width(&self) -> usize {
+        match &self.core {
+            CoreConfig::Transformer(t) => t.hidden,
+            _ => self.embedding,
+        }
+    }
+
+    /// Checks every value; the message names the field. Vocabulary and classes not yet known
+    /// (0, empty) pass.
+    pub fn validate(&self) -> Result<(), String> {
+        positive(&[("model.embedding", self.embedding)])?;
+        if self.vocab > 1 << 24 || self.classes.len() > 1 << 16 {
+            return Err("model.vocab or model.classes is unreasonably large".into());
+        }
+        if self.classes.len() == 1 {
+            return Err("model.classes: a classifier needs at least two classes".into());
+        }
+        let mut sorted: Vec<&String> = self.classes.iter().collect();
+        sorted.sort();
+        if let Some(w) = sorted.windows(2).find(|w| w[0] == w[1]) {
+            return Err(format!("model.classes names {:?} twice", w[0]));
         }
         self.core.validate()
     }

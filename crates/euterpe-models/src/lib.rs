@@ -15,6 +15,8 @@
 //!   carried state for step-by-step inference;
 //! * [`step`] — [`Stepwise`], the one trait for step-by-step inference of every model;
 //! * [`token_lm`] — language models over event tokens;
+//! * [`classifier`] — classifiers of token sequences (emotion, style), with attention or mean
+//!   pooling;
 //! * [`frame_lm`] — models of 88-key piano-roll frames with an independent-Bernoulli or a NADE
 //!   output (the keys of a frame modelled jointly, as in RNN-NADE);
 //! * [`backend`] — the concrete backends, [`DeviceSpec`](backend::DeviceSpec) (`cpu`, `cuda:N`)
@@ -24,6 +26,7 @@
 //! each (see `docs/architecture.md`).
 
 pub mod backend;
+pub mod classifier;
 pub mod config;
 pub mod core;
 mod cpu;
@@ -38,7 +41,10 @@ pub mod token_lm;
 pub mod transformer;
 
 pub use burn;
-pub use config::{CoreConfig, FrameHeadConfig, FrameLmConfig, ModelConfig, TokenLmConfig};
+pub use classifier::SequenceClassifier;
+pub use config::{
+    ClassifierConfig, CoreConfig, FrameHeadConfig, FrameLmConfig, ModelConfig, TokenLmConfig,
+};
 pub use frame_lm::FrameLm;
 pub use model::Model;
 pub use ops::{ModelBackend, TrainingBackend};

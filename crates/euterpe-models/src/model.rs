@@ -3,6 +3,7 @@
 use burn::module::Module;
 use burn::tensor::backend::Backend;
 
+use crate::classifier::SequenceClassifier;
 use crate::config::ModelConfig;
 use crate::frame_lm::FrameLm;
 use crate::token_lm::TokenLm;
@@ -19,6 +20,8 @@ pub enum Model<B: Backend> {
     TokenLm(TokenLm<B>),
     /// A next-frame piano-roll model.
     FrameLm(FrameLm<B>),
+    /// A classifier of token sequences.
+    Classifier(SequenceClassifier<B>),
 }
 
 impl ModelConfig {
@@ -27,6 +30,7 @@ impl ModelConfig {
         match self {
             ModelConfig::TokenLm(c) => Model::TokenLm(c.init(device)),
             ModelConfig::FrameLm(c) => Model::FrameLm(c.init(device)),
+            ModelConfig::Classifier(c) => Model::Classifier(c.init(device)),
         }
     }
 }
@@ -37,6 +41,7 @@ impl<B: Backend> Model<B> {
         match self {
             Model::TokenLm(_) => "token_lm",
             Model::FrameLm(_) => "frame_lm",
+            Model::Classifier(_) => "classifier",
         }
     }
 }
@@ -50,5 +55,11 @@ impl<B: Backend> From<TokenLm<B>> for Model<B> {
 impl<B: Backend> From<FrameLm<B>> for Model<B> {
     fn from(m: FrameLm<B>) -> Self {
         Model::FrameLm(m)
+    }
+}
+
+impl<B: Backend> From<SequenceClassifier<B>> for Model<B> {
+    fn from(m: SequenceClassifier<B>) -> Self {
+        Model::Classifier(m)
     }
 }

@@ -61,34 +61,37 @@ impl ModelFiles<'_> {
     pub fn load<B: ModelBackend>(self, device: &B::Device) -> Result<LoadedModel<B>, StoreError> {
         let source = &self.source;
         let config = StoredConfig::parse(self.config, &source.join(files::CONFIG))?;
-        let tokenizer = match (&config.model, self.vocab) {
-            (ModelConfig::TokenLm(c), Some(text)) => {
+        let tokenizer = match (config.model.vocab_size(), self.vocab) {
+            (Some(size), Some(text)) => {
                 let vocab = Vocabulary::from_json(text).map_err(|reason| {
                     StoreError::dir(
                         source.join(files::VOCAB),
                         format!("bad vocabulary: {reason}"),
                     )
                 })?;
-                if vocab.len() != c.vocab {
+                if vocab.len() != size {
                     return Err(StoreError::dir(
                         source,
                         format!(
-                            "{} has {} tokens but the model was built for {}",
+                            "{} has {} tokens but the model was built for {size}",
                             files::VOCAB,
                             vocab.len(),
-                            c.vocab
                         ),
                     ));
                 }
                 Some(Tokenizer::from_vocabulary(vocab)?)
             }
-            (ModelConfig::TokenLm(_), None) => {
+            (Some(_), None) => {
                 return Err(StoreError::dir(
                     source,
-                    format!("missing {} (a token model needs it)", files::VOCAB),
+                    format!(
+                        "missing {} (a {} model reads tokens)",
+                        files::VOCAB,
+                        config.model.kind_name()
+                    ),
                 ))
             }
-            _ => None,
+            (None, _) => None,
         };
         let fresh = config.model.init::<B>(device);
         let model = weights::load_bytes(fresh, self.weights, &source.join(files::WEIGHTS), device)?;

@@ -260,8 +260,9 @@ impl TrainConfig {
             return Err("train.batch_size or train.epochs is unreasonably large".into());
         }
         self.data.validate()?;
-        if let ModelConfig::TokenLm(t) = &self.model {
-            if let Some(max_len) = t.core.max_len() {
+        // Token windows of `data.seq_len` must fit a Transformer's positions.
+        if let (Some(_), Some(core)) = (self.model.vocab_size(), self.model.core()) {
+            if let Some(max_len) = core.max_len() {
                 if self.data.seq_len > max_len {
                     return Err(format!(
                         "data.seq_len ({}) exceeds model.core.max_len ({max_len}) of the Transformer",

@@ -2,11 +2,12 @@
 
 use std::path::{Path, PathBuf};
 
-use euterpe_data::{Failure, Split, TaskData};
-use euterpe_models::ModelBackend;
+use euterpe_data::{Failure, Split, TaskData, TokenData};
+use euterpe_models::{ModelBackend, ModelConfig};
 use euterpe_store::ModelSource;
 use serde::Serialize;
 
+use crate::classes::{piece_scores, ClassReport};
 use crate::learner::evaluate_batches;
 use crate::task::{pair, Paired};
 use crate::TrainError;
@@ -40,6 +41,9 @@ pub struct EvalReport {
     pub accuracy: Option<f64>,
     /// Sequences in the split.
     pub sequences: usize,
+    /// Piece-level figures of a classifier (its `nll` and `accuracy` count windows).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub classification: Option<ClassReport>,
     /// Files of a MIDI folder that could not be read, and why (the figures cover the rest).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub failures: Vec<Failure>,
@@ -78,6 +82,7 @@ pub fn evaluate<B: ModelBackend>(
         perplexity: None,
         accuracy: None,
         sequences: data.len(split),
+        classification: None,
         failures: tokenized.failures,
     };
     match pair(loaded.model, &loaded.config, &data, data_path)? {
@@ -102,6 +107,34 @@ pub fn evaluate<B: ModelBackend>(
             report.perplexity = Some(t.mean().exp());
             report.accuracy = t.accuracy();
         }
+        Paired::Classes { model, data } => {
+            if data.vocab.to_json()
+                != loaded
+                    .tokenizer
+                    .as_ref()
+                    .map(|t| t.vocab().to_json())
+                    .unwrap_or_default()
+            {
+                return Err(TrainError::Unusable(format!(
+                    "{}: its vocabulary differs from the model's (tokenise it with the model's scheme and grid)",
+                    data_path.display()
+                )));
+            }
+            let classes = match &loaded.config {
+                ModelConfig::Classifier(c) => c.classes.clone(),
+                _ => Vec::new(),
+            };
+            let data = in_model_classes(data, &classes, data_path)?;
+            let batches = data
+                .class_windows(split, loaded.data.seq_len)
+                .batches(bs, None);
+            let t = evaluate_batches(&model, &batches, device);
+            report.nll = t.mean();
+            report.unit = "window".into();
+            report.accuracy = t.accuracy();
+            let scores = piece_scores(&model, &batches, device);
+            report.classification = Some(ClassReport::from_scores(&classes, &scores));
+        }
         Paired::Frames { model, data } => {
             let limit = loaded
                 .config
@@ -116,4 +149,32 @@ pub fn evaluate<B: ModelBackend>(
         }
     }
     Ok(report)
+}
+
+/// The data with its labels renumbered in the model's classes (the data may hold a subset of
+/// them, in another order); a class the model does not know is an error.
+fn in_model_classes(
+    data: &TokenData,
+    classes: &[String],
+    path: &Path,
+) -> Result<TokenData, TrainError> {
+    let mut index = Vec::with_capacity(data.classes.len());
+    for c in &data.classes {
+        let i = classes.iter().position(|m| m == c).ok_or_else(|| {
+            TrainError::Unusable(format!(
+                "{}: class {c:?} is not one of the model's ({})",
+                path.display(),
+                classes.join(", ")
+            ))
+        })?;
+        index.push(i as u32);
+    }
+    let mut out = data.clone();
+    for split in &mut out.labels {
+        for label in split.iter_mut() {
+            *label = label.map(|l| index[l as usize]);
+        }
+    }
+    out.classes = classes.to_vec();
+    Ok(out)
 }

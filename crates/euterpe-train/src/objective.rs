@@ -5,8 +5,8 @@
 
 use burn::tensor::backend::Backend;
 use burn::tensor::{Int, Tensor, TensorData};
-use euterpe_data::batch::{FrameBatch, TokenBatch};
-use euterpe_models::{FrameLm, ModelBackend, TokenLm};
+use euterpe_data::batch::{ClassBatch, FrameBatch, TokenBatch};
+use euterpe_models::{FrameLm, ModelBackend, SequenceClassifier, TokenLm};
 
 /// The summed negative log-likelihood of a batch and what it was summed over.
 pub struct BatchLoss<B: Backend> {
@@ -79,6 +79,26 @@ impl<B: ModelBackend> Likelihood<B> for FrameLm<B> {
             sum,
             count: scored(&b.mask),
             correct: None,
+        }
+    }
+}
+
+impl<B: ModelBackend> Likelihood<B> for SequenceClassifier<B> {
+    type Batch = ClassBatch;
+    const UNIT: &'static str = "window";
+
+    fn batch_loss(&self, b: &ClassBatch, device: &B::Device) -> BatchLoss<B> {
+        let shape = [b.batch, b.steps];
+        let labels: Vec<i64> = b.labels.iter().map(|&l| l as i64).collect();
+        let (sum, correct) = self.nll(
+            ints(&b.inputs, shape, device),
+            floats(&b.mask, shape, device),
+            Tensor::from_data(TensorData::new(labels, [b.batch]), device),
+        );
+        BatchLoss {
+            sum,
+            count: b.batch,
+            correct: Some(correct),
         }
     }
 }

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use burn::tensor::backend::Backend;
 use euterpe_data::{FrameData, TaskData, TokenData};
-use euterpe_models::{FrameLm, Model, ModelConfig, TokenLm};
+use euterpe_models::{FrameLm, Model, ModelConfig, SequenceClassifier, TokenLm};
 
 use crate::TrainError;
 
@@ -27,6 +27,13 @@ pub enum Paired<'d, B: Backend> {
         /// The data.
         data: &'d FrameData,
     },
+    /// A classifier and labelled token sequences.
+    Classes {
+        /// The model.
+        model: SequenceClassifier<B>,
+        /// The data.
+        data: &'d TokenData,
+    },
 }
 
 /// The data a kind learns from, in words.
@@ -34,6 +41,9 @@ fn wanted(model: &ModelConfig) -> &'static str {
     match model {
         ModelConfig::TokenLm(_) => "event tokens (a MIDI file or folder, or a token file)",
         ModelConfig::FrameLm(_) => "piano-roll frames (a polyphonic JSON file)",
+        ModelConfig::Classifier(_) => {
+            "labelled event tokens (MIDI or a token file, with data.label = \"emotion\" or \"folder\")"
+        }
     }
 }
 
@@ -70,6 +80,40 @@ pub fn resolve(
             Ok(ModelConfig::TokenLm(c))
         }
         (ModelConfig::FrameLm(_), TaskData::Frames(_)) => Ok(model.clone()),
+        (ModelConfig::Classifier(c), TaskData::Tokens(t)) => {
+            if t.classes.is_empty() {
+                return Err(TrainError::Unusable(format!(
+                    "{}: a classifier needs labelled data; set data.label = \"emotion\" or \"folder\"",
+                    path.display()
+                )));
+            }
+            let labelled = t.labels.iter().flatten().filter(|l| l.is_some()).count();
+            if labelled == 0 {
+                return Err(TrainError::Unusable(format!(
+                    "{}: no piece has a label (is there a labels.csv beside the data?)",
+                    path.display()
+                )));
+            }
+            let mut c = c.clone();
+            for (field, given, found) in [
+                (
+                    "model.vocab",
+                    c.vocab.to_string(),
+                    t.vocab.len().to_string(),
+                ),
+                ("model.classes", c.classes.join(","), t.classes.join(",")),
+            ] {
+                if !(given.is_empty() || given == "0" || given == found) {
+                    return Err(TrainError::Unusable(format!(
+                        "{}: the data give {field} = {found}, the config {given}",
+                        path.display()
+                    )));
+                }
+            }
+            c.vocab = t.vocab.len();
+            c.classes = t.classes.clone();
+            Ok(ModelConfig::Classifier(c))
+        }
         _ => Err(mismatch(model, data, path)),
     }
 }
@@ -84,6 +128,7 @@ pub fn pair<'d, B: Backend>(
     match (model, data) {
         (Model::TokenLm(model), TaskData::Tokens(data)) => Ok(Paired::Tokens { model, data }),
         (Model::FrameLm(model), TaskData::Frames(data)) => Ok(Paired::Frames { model, data }),
+        (Model::Classifier(model), TaskData::Tokens(data)) => Ok(Paired::Classes { model, data }),
         _ => Err(mismatch(config, data, path)),
     }
 }

@@ -8,7 +8,9 @@ use std::time::Instant;
 
 use burn::tensor::backend::AutodiffBackend;
 use euterpe_base::{read_file, write_atomically};
-use euterpe_data::batch::{FrameBatch, FrameWindows, TokenBatch, TokenWindows};
+use euterpe_data::batch::{
+    ClassBatch, ClassWindows, FrameBatch, FrameWindows, TokenBatch, TokenWindows,
+};
 use euterpe_data::{Split, TaskData};
 use euterpe_models::TrainingBackend;
 use euterpe_store::files;
@@ -101,6 +103,13 @@ impl BatchSource for TokenWindows {
     }
 }
 
+impl BatchSource for ClassWindows {
+    type Batch = ClassBatch;
+    fn batches(&self, batch_size: usize, seed: Option<u64>) -> Vec<ClassBatch> {
+        ClassWindows::batches(self, batch_size, seed)
+    }
+}
+
 impl BatchSource for FrameWindows {
     type Batch = FrameBatch;
     fn batches(&self, batch_size: usize, seed: Option<u64>) -> Vec<FrameBatch> {
@@ -167,6 +176,18 @@ pub fn train<B: TrainingBackend>(
             run.run(
                 LikelihoodLearner::new(model, &config.optim),
                 &data.windows(Split::Train, window.or(limit)),
+                &valid,
+                device,
+            )
+        }
+        Paired::Classes { model, data } => {
+            let steps = config.data.seq_len;
+            let valid = data
+                .class_windows(Split::Valid, steps)
+                .batches(t.eval_batch_size, None);
+            run.run(
+                LikelihoodLearner::new(model, &config.optim),
+                &data.class_windows(Split::Train, steps),
                 &valid,
                 device,
             )

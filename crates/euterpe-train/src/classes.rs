@@ -1,0 +1,163 @@
+//! Piece-level classification figures: a piece's class is the argmax of the summed
+//! log-probabilities of its windows; accuracy, balanced accuracy, macro-F1 and the confusion matrix
+//! over pieces (and, for the four emotion quadrants, binary arousal and valence accuracy).
+
+use std::collections::BTreeMap;
+
+use burn::tensor::activation::log_softmax;
+use burn::tensor::{Int, Tensor, TensorData};
+use euterpe_data::batch::ClassBatch;
+use euterpe_models::{ModelBackend, SequenceClassifier};
+use serde::Serialize;
+
+/// How a classifier does on whole pieces.
+#[derive(Debug, Clone, Serialize)]
+pub struct ClassReport {
+    /// The class names, in the order of the confusion matrix.
+    pub classes: Vec<String>,
+    /// Pieces classified.
+    pub pieces: usize,
+    /// Share of pieces whose predicted class is their class.
+    pub accuracy: f64,
+    /// The mean of the per-class recalls (what accuracy is on a balanced set).
+    pub balanced_accuracy: f64,
+    /// The mean of the per-class F1 scores.
+    pub macro_f1: f64,
+    /// Pieces of class `i` (row) predicted as class `j` (column).
+    pub confusion: Vec<Vec<usize>>,
+    /// For the four emotion quadrants: share of pieces whose predicted arousal (Q1, Q2 high;
+    /// Q3, Q4 low) is right.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub arousal_accuracy: Option<f64>,
+    /// For the four emotion quadrants: share of pieces whose predicted valence (Q1, Q4 positive;
+    /// Q2, Q3 negative) is right.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub valence_accuracy: Option<f64>,
+}
+
+/// Summed log-probabilities of every piece's windows, with the piece's class.
+pub fn piece_scores<B: ModelBackend>(
+    model: &SequenceClassifier<B>,
+    batches: &[ClassBatch],
+    device: &B::Device,
+) -> BTreeMap<usize, (u32, Vec<f64>)> {
+    let classes = model.classes();
+    let mut scores: BTreeMap<usize, (u32, Vec<f64>)> = BTreeMap::new();
+    for b in batches {
+        let ids: Vec<i64> = b.inputs.iter().map(|&x| x as i64).collect();
+        let ids = Tensor::<B, 2, Int>::from_data(TensorData::new(ids, [b.batch, b.steps]), device);
+        let mask =
+            Tensor::<B, 2>::from_data(TensorData::new(b.mask.clone(), [b.batch, b.steps]), device);
+        let logp: Vec<f32> = log_softmax(model.forward(ids, mask), 1)
+            .into_data()
+            .to_vec()
+            .unwrap_or_default();
+        for (row, (&piece, &label)) in b.pieces.iter().zip(&b.labels).enumerate() {
+            let entry = scores.entry(piece).or_insert((label, vec![0.0; classes]));
+            for (sum, &lp) in entry
+                .1
+                .iter_mut()
+                .zip(&logp[row * classes..(row + 1) * classes])
+            {
+                *sum += lp as f64;
+            }
+        }
+    }
+    scores
+}
+
+impl ClassReport {
+    /// The figures of pieces' true classes and summed log-probabilities.
+    pub fn from_scores(classes: &[String], scores: &BTreeMap<usize, (u32, Vec<f64>)>) -> Self {
+        let n = classes.len();
+        let mut confusion = vec![vec![0usize; n]; n];
+        for (truth, logp) in scores.values() {
+            let predicted = argmax(logp);
+            if let Some(row) = confusion.get_mut(*truth as usize) {
+                row[predicted] += 1;
+            }
+        }
+        let pieces = scores.len();
+        let correct: usize = (0..n).map(|i| confusion[i][i]).sum();
+        let recall = |i: usize| {
+            let total: usize = confusion[i].iter().sum();
+            (total > 0).then(|| confusion[i][i] as f64 / total as f64)
+        };
+        let precision = |i: usize| {
+            let total: usize = confusion.iter().map(|r| r[i]).sum();
+            (total > 0).then(|| confusion[i][i] as f64 / total as f64)
+        };
+        let present: Vec<usize> = (0..n).filter(|&i| recall(i).is_some()).collect();
+        let mean = |v: Vec<f64>| v.iter().sum::<f64>() / v.len().max(1) as f64;
+        let balanced = mean(present.iter().filter_map(|&i| recall(i)).collect());
+        let f1 = mean(
+            present
+                .iter()
+                .map(|&i| match (precision(i), recall(i)) {
+                    (Some(p), Some(r)) if p + r > 0.0 => 2.0 * p * r / (p + r),
+                    _ => 0.0,
+                })
+                .collect(),
+        );
+        let quadrants = classes == ["Q1", "Q2", "Q3", "Q4"];
+        // Q1 (0) and Q2 (1) are high arousal; Q1 (0) and Q4 (3) positive valence.
+        let binary = |side: fn(usize) -> bool| {
+            let right: usize = (0..n)
+                .flat_map(|t| (0..n).map(move |p| (t, p)))
+                .filter(|&(t, p)| side(t) == side(p))
+                .map(|(t, p)| confusion[t][p])
+                .sum();
+            right as f64 / pieces.max(1) as f64
+        };
+        ClassReport {
+            classes: classes.to_vec(),
+            pieces,
+            accuracy: correct as f64 / pieces.max(1) as f64,
+            balanced_accuracy: balanced,
+            macro_f1: f1,
+            arousal_accuracy: quadrants.then(|| binary(|q| q < 2)),
+            valence_accuracy: quadrants.then(|| binary(|q| q == 0 || q == 3)),
+            confusion,
+        }
+    }
+}
+
+fn argmax(values: &[f64]) -> usize {
+    values
+        .iter()
+        .enumerate()
+        .max_by(|a, b| a.1.total_cmp(b.1))
+        .map_or(0, |(i, _)| i)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn figures_of_a_known_confusion() {
+        let classes: Vec<String> = ["Q1", "Q2", "Q3", "Q4"].map(String::from).to_vec();
+        // (truth, predicted): Q1→Q1, Q1→Q4, Q2→Q2, Q3→Q3, Q3→Q2, Q4→Q4.
+        let pairs = [(0, 0), (0, 3), (1, 1), (2, 2), (2, 1), (3, 3)];
+        let scores: BTreeMap<usize, (u32, Vec<f64>)> = pairs
+            .iter()
+            .enumerate()
+            .map(|(i, &(t, p))| {
+                let mut logp = vec![-5.0; 4];
+                logp[p] = -0.1;
+                (i, (t as u32, logp))
+            })
+            .collect();
+        let r = ClassReport::from_scores(&classes, &scores);
+        assert_eq!(r.pieces, 6);
+        assert!((r.accuracy - 4.0 / 6.0).abs() < 1e-12);
+        assert!((r.balanced_accuracy - (0.5 + 1.0 + 0.5 + 1.0) / 4.0).abs() < 1e-12);
+        assert_eq!(r.confusion[0], vec![1, 0, 0, 1]);
+        // F1: Q1 p=1 r=.5 → .667; Q2 p=.5 r=1 → .667; Q3 p=1 r=.5 → .667; Q4 p=.5 r=1 → .667.
+        assert!((r.macro_f1 - 2.0 / 3.0).abs() < 1e-9, "{}", r.macro_f1);
+        // Arousal is wrong for Q1→Q4 (high→low) and Q3→Q2 (low→high); valence is right for
+        // both (Q1, Q4 positive; Q2, Q3 negative).
+        assert!((r.arousal_accuracy.unwrap() - 4.0 / 6.0).abs() < 1e-12);
+        assert!((r.valence_accuracy.unwrap() - 1.0).abs() < 1e-12);
+    }
+}
