@@ -149,11 +149,16 @@ impl TokenizedCorpus {
     /// Writes the corpus as JSON (`{"vocab": …, "pieces": [{"id", "split", "label", "tokens"}]}`),
     /// atomically: readable by other tools and by [`TokenizedCorpus::load_any`].
     pub fn save_json(&self, path: &Path) -> Result<(), DataError> {
+        let text = self.to_json_bytes();
+        write_atomically(path, |w| w.write_all(&text)).map_err(DataError::from)
+    }
+
+    /// The JSON form that [`save_json`](Self::save_json) writes.
+    pub fn to_json_bytes(&self) -> Vec<u8> {
         let vocab: serde_json::Value =
             serde_json::from_str(&self.vocab.to_json()).expect("a vocabulary is valid JSON");
         let doc = serde_json::json!({ "vocab": vocab, "pieces": self.pieces });
-        let text = serde_json::to_string(&doc).expect("token files always serialise");
-        write_atomically(path, |w| w.write_all(text.as_bytes())).map_err(DataError::from)
+        serde_json::to_vec(&doc).expect("token files always serialise")
     }
 
     /// Reads a token file: JSON if the name ends in `.json`, the binary form otherwise.
@@ -164,13 +169,19 @@ impl TokenizedCorpus {
         if !is_json {
             return TokenizedCorpus::load(path);
         }
+        TokenizedCorpus::from_json_bytes(&read_file(path)?, path)
+    }
+
+    /// Parses the JSON form of a token file; `path` names the file in errors (it is not read).
+    ///
+    /// Every token id must lie inside the vocabulary and every quadrant in 1–4.
+    pub fn from_json_bytes(bytes: &[u8], path: &Path) -> Result<TokenizedCorpus, DataError> {
         #[derive(Deserialize)]
         struct Doc {
             vocab: serde_json::Value,
             pieces: Vec<TokenizedPiece>,
         }
-        let bytes = read_file(path)?;
-        let doc: Doc = serde_json::from_slice(&bytes)
+        let doc: Doc = serde_json::from_slice(bytes)
             .map_err(|e| DataError::invalid(path, format!("not a token file: {e}")))?;
         let vocab = Vocabulary::from_json(&doc.vocab.to_string())
             .map_err(|e| DataError::invalid(path, format!("bad vocabulary: {e}")))?;
@@ -193,6 +204,12 @@ impl TokenizedCorpus {
 
     /// Writes the binary file atomically.
     pub fn save(&self, path: &Path) -> Result<(), DataError> {
+        let buf = self.to_bytes();
+        write_atomically(path, |w| w.write_all(&buf)).map_err(DataError::from)
+    }
+
+    /// The binary form that [`save`](Self::save) writes (see the module documentation).
+    pub fn to_bytes(&self) -> Vec<u8> {
         let mut buf = Vec::with_capacity(64 + self.token_count() * 4);
         buf.extend_from_slice(MAGIC);
         buf.extend_from_slice(&VERSION.to_le_bytes());
@@ -215,16 +232,18 @@ impl TokenizedCorpus {
                 buf.extend_from_slice(&t.to_le_bytes());
             }
         }
-        write_atomically(path, |w| w.write_all(&buf)).map_err(DataError::from)
+        buf
     }
 
     /// Reads a binary file; errors name the file and the byte offset.
     pub fn load(path: &Path) -> Result<TokenizedCorpus, DataError> {
-        let bytes = read_file(path)?;
-        let mut r = Reader {
-            bytes: &bytes,
-            pos: 0,
-        };
+        TokenizedCorpus::from_bytes(&read_file(path)?, path)
+    }
+
+    /// Parses the binary form of a token file; `path` names the file in errors (it is not read),
+    /// which also give the byte offset.
+    pub fn from_bytes(bytes: &[u8], path: &Path) -> Result<TokenizedCorpus, DataError> {
+        let mut r = Reader { bytes, pos: 0 };
         let bad = |pos: usize, why: String| DataError::invalid(path, format!("byte {pos}: {why}"));
         if r.take(8).ok() != Some(&MAGIC[..]) {
             return Err(bad(
@@ -349,5 +368,56 @@ impl<'a> Reader<'a> {
             source_mtime_ns,
             tokens,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use euterpe_music::tokens::TokenizerConfig;
+
+    fn corpus() -> TokenizedCorpus {
+        let tokenizer = Tokenizer::new(TokenizerConfig::default()).unwrap();
+        TokenizedCorpus {
+            vocab: tokenizer.vocab().clone(),
+            pieces: vec![
+                TokenizedPiece {
+                    id: "a/b.mid".into(),
+                    split: Split::Valid,
+                    label: Label {
+                        quadrant: Some(3),
+                        valence: None,
+                        arousal: Some(-0.5),
+                    },
+                    source_size: 1234,
+                    source_mtime_ns: 5678,
+                    tokens: vec![1, 40, 2],
+                },
+                TokenizedPiece {
+                    id: String::new(),
+                    split: Split::Test,
+                    label: Label::default(),
+                    source_size: 0,
+                    source_mtime_ns: 0,
+                    tokens: Vec::new(),
+                },
+            ],
+        }
+    }
+
+    #[test]
+    fn both_forms_round_trip_through_bytes() {
+        let c = corpus();
+        let name = Path::new("x.etok");
+        let back = TokenizedCorpus::from_bytes(&c.to_bytes(), name).unwrap();
+        assert_eq!(back.pieces, c.pieces);
+        assert_eq!(back.vocab.to_json(), c.vocab.to_json());
+        let back = TokenizedCorpus::from_json_bytes(&c.to_json_bytes(), name).unwrap();
+        assert_eq!(back.pieces[0].tokens, c.pieces[0].tokens);
+        assert_eq!(back.pieces[0].label, c.pieces[0].label);
+        assert_eq!(
+            back.pieces[0].source_size, 0,
+            "JSON keeps no source signature"
+        );
     }
 }
