@@ -19,6 +19,9 @@ use crate::{Corpus, DataError, Failure, Split};
 
 const MAGIC: &[u8; 8] = b"EUTOKENS";
 const VERSION: u32 = 1;
+/// Size of a piece with an empty id and no tokens: id length, split, quadrant, valence, arousal,
+/// source size and time, token count.
+const MIN_PIECE_BYTES: usize = 4 + 1 + 1 + 8 + 8 + 8 + 8 + 4;
 
 /// One tokenised piece.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -267,7 +270,10 @@ impl TokenizedCorpus {
             .and_then(Vocabulary::from_json)
             .map_err(|e| bad(vocab_at, format!("bad vocabulary: {e}")))?;
         let count = r.u32().map_err(|p| bad(p, "truncated".into()))? as usize;
-        let mut pieces = Vec::with_capacity(count.min(1 << 20));
+        // Reserve no more pieces than the bytes left can hold: a count of 2^32 - 1 in a file of 30
+        // bytes must not reserve hundreds of megabytes before the first piece is found missing.
+        let mut pieces =
+            Vec::with_capacity(count.min(r.bytes.len().saturating_sub(r.pos) / MIN_PIECE_BYTES));
         for n in 0..count {
             let at = r.pos;
             let piece = r
@@ -418,6 +424,25 @@ mod tests {
         assert_eq!(
             back.pieces[0].source_size, 0,
             "JSON keeps no source signature"
+        );
+    }
+
+    #[test]
+    fn a_huge_piece_count_in_a_short_file_is_a_truncation_error() {
+        // The count field claims 2^32 - 1 pieces; the file ends right after it. The reader used to
+        // reserve room for 2^20 pieces (over 100 MB) before finding the first one missing.
+        let mut bytes = corpus().to_bytes();
+        let count_at = 12 + 4 + corpus().vocab.to_json().len();
+        bytes.truncate(count_at + 4);
+        bytes[count_at..].copy_from_slice(&u32::MAX.to_le_bytes());
+        let err = TokenizedCorpus::from_bytes(&bytes, Path::new("short.etok"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("short.etok: byte")
+                && err.contains("piece 0")
+                && err.contains("truncated"),
+            "{err}"
         );
     }
 }
