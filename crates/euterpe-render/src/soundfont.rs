@@ -341,6 +341,21 @@ pub(crate) struct SoundFontEngine {
     /// (channel, program, is_drum) per track.
     tracks: Vec<(u8, u8, bool)>,
     channel_program: [i16; 16],
+    /// The font's file, named by a failure.
+    path: PathBuf,
+    /// Frames rendered so far.
+    frames: u64,
+    /// Why synthesis stopped, once rustysynth has panicked; the engine is silent from then on.
+    failed: Option<String>,
+}
+
+/// The message of a caught panic.
+fn panic_message(payload: &(dyn std::any::Any + Send)) -> &str {
+    payload
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
+        .unwrap_or("unknown panic")
 }
 
 impl SoundFontEngine {
@@ -352,7 +367,11 @@ impl SoundFontEngine {
     ) -> Result<Self, RenderError> {
         let mut settings = SynthesizerSettings::new(sample_rate as i32);
         settings.maximum_polyphony = 256;
-        let synth = Synthesizer::new(&font.font, &settings)
+        let synth = std::panic::catch_unwind(|| Synthesizer::new(&font.font, &settings))
+            .map_err(|p| RenderError::InvalidSoundFont {
+                path: font.path.clone(),
+                reason: format!("the synthesiser failed on it: {}", panic_message(&*p)),
+            })?
             .map_err(|e| RenderError::InvalidOptions(e.to_string()))?;
         let mut k = 0;
         let tracks = score
@@ -372,7 +391,36 @@ impl SoundFontEngine {
             synth,
             tracks,
             channel_program: [-1; 16],
+            path: font.path.clone(),
+            frames: 0,
+            failed: None,
         })
+    }
+
+    /// Runs `f` on the synthesiser unless it has failed; a panic inside rustysynth marks it failed.
+    ///
+    /// rustysynth 1.3.8 panics while playing some malformed fonts that load: its oscillator wraps a
+    /// looping sample at most once per output frame, so a loop shorter than the distance a note
+    /// moves through the sample per frame (a few samples long, or played many octaves above its
+    /// root key) reads past the sample data. Which notes and modulations get there cannot be told
+    /// from the font alone, so the synthesiser is guarded here instead: rendering stops with an
+    /// error rather than aborting the program. The synthesiser is never used after a panic.
+    fn guarded(&mut self, what: &str, f: impl FnOnce(&mut Synthesizer)) -> bool {
+        if self.failed.is_some() {
+            return false;
+        }
+        let synth = &mut self.synth;
+        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(synth))) {
+            Ok(()) => true,
+            Err(p) => {
+                self.failed = Some(format!(
+                    "the synthesiser failed {what} at frame {}: {}",
+                    self.frames,
+                    panic_message(&*p)
+                ));
+                false
+            }
+        }
     }
 }
 
@@ -381,22 +429,37 @@ impl Engine for SoundFontEngine {
         let Some(&(ch, program, drum)) = self.tracks.get(event.track) else {
             return;
         };
-        match event.kind {
-            EventKind::On { velocity } => {
-                if !drum && self.channel_program[ch as usize] != program as i16 {
-                    self.synth
-                        .process_midi_message(ch as i32, 0xC0, program as i32, 0);
-                    self.channel_program[ch as usize] = program as i16;
+        let change = !drum && self.channel_program[ch as usize] != program as i16;
+        let (ch, pitch) = (ch as i32, event.pitch as i32);
+        let played = match event.kind {
+            EventKind::On { velocity } => self.guarded("starting a note", |synth| {
+                if change {
+                    synth.process_midi_message(ch, 0xC0, program as i32, 0);
                 }
-                self.synth
-                    .note_on(ch as i32, event.pitch as i32, velocity as i32);
-            }
-            EventKind::Off => self.synth.note_off(ch as i32, event.pitch as i32),
+                synth.note_on(ch, pitch, velocity as i32);
+            }),
+            EventKind::Off => self.guarded("ending a note", |synth| synth.note_off(ch, pitch)),
+        };
+        if played && change && matches!(event.kind, EventKind::On { .. }) {
+            self.channel_program[ch as usize] = program as i16;
         }
     }
 
     fn render(&mut self, left: &mut [f32], right: &mut [f32]) {
-        self.synth.render(left, right);
+        if !self.guarded("rendering", |synth| synth.render(left, right)) {
+            left.fill(0.0);
+            right.fill(0.0);
+        }
+        self.frames += left.len() as u64;
+    }
+
+    fn failure(&self) -> Option<RenderError> {
+        self.failed
+            .as_ref()
+            .map(|reason| RenderError::InvalidSoundFont {
+                path: self.path.clone(),
+                reason: reason.clone(),
+            })
     }
 }
 
@@ -600,5 +663,65 @@ mod tests {
         version.info[0].1 = u16s(&[2, 1, 0]);
         let err = load_error(&version);
         assert!(err.contains("'ifil' at byte 24 is 6 bytes"), "{err}");
+    }
+
+    #[test]
+    fn a_font_that_makes_the_synthesiser_panic_is_an_error_not_a_crash() {
+        // Found by fuzz/ (soundfont), minimised: a looped sample whose header gives a sample rate of
+        // 1,610,656,736 Hz. At 16 kHz a note moves 100,000 samples per frame through its loop (4
+        // samples here, 400 in the fuzzer's input); rustysynth wraps once per frame and reads past
+        // its sample data: an index-out-of-bounds panic while rendering, which aborted the program.
+        let fast = || {
+            let mut font = Font::new();
+            font.pdta(b"shdr")[36..40].copy_from_slice(&1_610_656_736u32.to_le_bytes());
+            *font.pdta(b"igen") = u16s(&[54, 1, 53, 0, 0, 0]); // sampleModes = loop, sampleID = 0
+            *font.pdta(b"ibag") = u16s(&[0, 0, 2, 0]);
+            font.bytes()
+        };
+        let font = LoadedSoundFont::from_bytes(&fast(), "fast.sf2").unwrap();
+        let mut score = Score::new(480);
+        let mut track = euterpe_music::Track::new("", 0);
+        track.notes.push(euterpe_music::Note {
+            onset: 0,
+            duration: 480,
+            pitch: 60,
+            velocity: 100,
+        });
+        score.tracks.push(track);
+        let options = crate::RenderOptions {
+            sample_rate: 16_000,
+            ..crate::RenderOptions::default()
+        };
+        let synth = crate::Synth::SoundFont(font);
+        let mut renderer = crate::Renderer::with_synth(&score, &synth, &options).unwrap();
+        let total = renderer.total_frames();
+        let frames: u64 = (&mut renderer).map(|b| b.frames() as u64).sum();
+        assert_eq!(frames, total, "the renderer goes on, silent, to the end");
+        let err = renderer
+            .failure()
+            .expect("the failure is reported")
+            .to_string();
+        assert!(
+            err.starts_with(
+                "fast.sf2: invalid SoundFont: the synthesiser failed rendering at frame"
+            ),
+            "{err}"
+        );
+
+        // render_to_wav returns the error and leaves no file.
+        let dir = tempfile::tempdir().unwrap();
+        let sf2 = dir.path().join("fast.sf2");
+        std::fs::write(&sf2, fast()).unwrap();
+        let out = dir.path().join("out.wav");
+        for normalize_dbfs in [Some(-1.0), None] {
+            let options = crate::RenderOptions {
+                soundfont: Some(sf2.clone()),
+                normalize_dbfs,
+                ..options.clone()
+            };
+            let err = crate::render_to_wav(&score, &out, &options).unwrap_err();
+            assert!(matches!(err, RenderError::InvalidSoundFont { .. }), "{err}");
+            assert!(!out.exists());
+        }
     }
 }
