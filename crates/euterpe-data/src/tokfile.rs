@@ -428,6 +428,18 @@ mod tests {
     }
 
     #[test]
+    fn json_labels_read_back_bit_for_bit() {
+        // Found by fuzz/ (token_file): an arousal of -1.0624999999563443 came back from the JSON
+        // form as -1.0624999999563445; serde_json's default float parser may be one ulp off.
+        let mut c = corpus();
+        c.pieces[0].label.arousal = Some(-1.0624999999563443);
+        c.pieces[0].label.valence = Some(0.1 + 0.2);
+        let back =
+            TokenizedCorpus::from_json_bytes(&c.to_json_bytes(), Path::new("x.json")).unwrap();
+        assert_eq!(back.pieces[0].label, c.pieces[0].label);
+    }
+
+    #[test]
     fn a_huge_piece_count_in_a_short_file_is_a_truncation_error() {
         // The count field claims 2^32 - 1 pieces; the file ends right after it. The reader used to
         // reserve room for 2^20 pieces (over 100 MB) before finding the first one missing.
