@@ -139,6 +139,12 @@ fn check_riff(bytes: &[u8]) -> Result<Lists, String> {
             bytes.len()
         ));
     }
+    if riff_end < 12 {
+        return Err(format!(
+            "the RIFF header claims {} bytes, too few to hold its 'sfbk' type",
+            riff_end - 8
+        ));
+    }
     let mut pos = 12;
     let mut bodies = [0..0, 0..0, 0..0];
     for (kind, body) in LISTS.iter().zip(&mut bodies) {
@@ -479,6 +485,10 @@ mod tests {
         assert!(check_riff(b"MThd\0\0\0\x06\0\x01\0\x02")
             .unwrap_err()
             .contains("not a SoundFont"));
+        // Found by fuzz/ (soundfont), minimised: a RIFF size of 2 put the end of the file before
+        // the first list, and the error message's "bytes remain" underflowed.
+        let err = check_riff(b"RIFF\x02\0\0\0sfbk").unwrap_err();
+        assert!(err.contains("claims 2 bytes, too few"), "{err}");
     }
 
     #[test]
