@@ -1,6 +1,8 @@
 //! Fuzzes the MIDI reader, the writer and the tokenizers on arbitrary bytes.
 //!
-//! Any panic (including arithmetic overflow: fuzz builds enable debug assertions) is a bug.
+//! A file that parses must be written back as MIDI that parses, and encode with each tokenizer
+//! (REMI, MIDI-like) to tokens that decode to the same quantised notes, or fail with an error. Any
+//! panic (including arithmetic overflow: fuzz builds enable debug assertions) is a bug.
 #![no_main]
 
 use std::sync::OnceLock;
@@ -31,9 +33,18 @@ fuzz_target!(|data: &[u8]| {
             panic!("encode_midi wrote a file that parse_midi rejects: {e}");
         }
     }
+    // What the encoder writes must decode, to the same quantised notes (velocities as bins).
     for tokenizer in tokenizers() {
         if let Ok(ids) = tokenizer.encode(&score) {
-            let _ = tokenizer.decode(&ids);
+            let decoded = tokenizer
+                .decode(&ids)
+                .unwrap_or_else(|e| panic!("the encoder wrote tokens that do not decode: {e}"));
+            assert_eq!(
+                tokenizer.canonical_notes(&decoded).ok(),
+                tokenizer.canonical_notes(&score).ok(),
+                "{:?} round trip",
+                tokenizer.config().scheme
+            );
         }
     }
 });

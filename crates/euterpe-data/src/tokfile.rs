@@ -19,6 +19,9 @@ use crate::{Corpus, DataError, Failure, Split};
 
 const MAGIC: &[u8; 8] = b"EUTOKENS";
 const VERSION: u32 = 1;
+/// Size of a piece with an empty id and no tokens: id length, split, quadrant, valence, arousal,
+/// source size and time, token count.
+const MIN_PIECE_BYTES: usize = 4 + 1 + 1 + 8 + 8 + 8 + 8 + 4;
 
 /// One tokenised piece.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -206,11 +209,16 @@ impl TokenizedCorpus {
     /// Writes the corpus as JSON (`{"vocab": …, "pieces": [{"id", "split", "label", "tokens"}]}`),
     /// atomically: readable by other tools and by [`TokenizedCorpus::load_any`].
     pub fn save_json(&self, path: &Path) -> Result<(), DataError> {
+        let text = self.to_json_bytes();
+        write_atomically(path, |w| w.write_all(&text)).map_err(DataError::from)
+    }
+
+    /// The JSON form that [`save_json`](Self::save_json) writes.
+    pub fn to_json_bytes(&self) -> Vec<u8> {
         let vocab: serde_json::Value =
             serde_json::from_str(&self.vocab.to_json()).expect("a vocabulary is valid JSON");
         let doc = serde_json::json!({ "vocab": vocab, "pieces": self.pieces });
-        let text = serde_json::to_string(&doc).expect("token files always serialise");
-        write_atomically(path, |w| w.write_all(text.as_bytes())).map_err(DataError::from)
+        serde_json::to_vec(&doc).expect("token files always serialise")
     }
 
     /// Reads a token file: JSON if the name ends in `.json`, the binary form otherwise.
@@ -221,13 +229,19 @@ impl TokenizedCorpus {
         if !is_json {
             return TokenizedCorpus::load(path);
         }
+        TokenizedCorpus::from_json_bytes(&read_file(path)?, path)
+    }
+
+    /// Parses the JSON form of a token file; `path` names the file in errors (it is not read).
+    ///
+    /// Every token id must lie inside the vocabulary and every quadrant in 1–4.
+    pub fn from_json_bytes(bytes: &[u8], path: &Path) -> Result<TokenizedCorpus, DataError> {
         #[derive(Deserialize)]
         struct Doc {
             vocab: serde_json::Value,
             pieces: Vec<TokenizedPiece>,
         }
-        let bytes = read_file(path)?;
-        let doc: Doc = serde_json::from_slice(&bytes)
+        let doc: Doc = serde_json::from_slice(bytes)
             .map_err(|e| DataError::invalid(path, format!("not a token file: {e}")))?;
         let vocab = Vocabulary::from_json(&doc.vocab.to_string())
             .map_err(|e| DataError::invalid(path, format!("bad vocabulary: {e}")))?;
@@ -286,6 +300,12 @@ impl TokenizedCorpus {
 
     /// Writes the binary file atomically.
     pub fn save(&self, path: &Path) -> Result<(), DataError> {
+        let buf = self.to_bytes();
+        write_atomically(path, |w| w.write_all(&buf)).map_err(DataError::from)
+    }
+
+    /// The binary form that [`save`](Self::save) writes (see the module documentation).
+    pub fn to_bytes(&self) -> Vec<u8> {
         let mut buf = Vec::with_capacity(64 + self.token_count() * 4);
         buf.extend_from_slice(MAGIC);
         buf.extend_from_slice(&VERSION.to_le_bytes());
@@ -308,16 +328,18 @@ impl TokenizedCorpus {
                 buf.extend_from_slice(&t.to_le_bytes());
             }
         }
-        write_atomically(path, |w| w.write_all(&buf)).map_err(DataError::from)
+        buf
     }
 
     /// Reads a binary file; errors name the file and the byte offset.
     pub fn load(path: &Path) -> Result<TokenizedCorpus, DataError> {
-        let bytes = read_file(path)?;
-        let mut r = Reader {
-            bytes: &bytes,
-            pos: 0,
-        };
+        TokenizedCorpus::from_bytes(&read_file(path)?, path)
+    }
+
+    /// Parses the binary form of a token file; `path` names the file in errors (it is not read),
+    /// which also give the byte offset.
+    pub fn from_bytes(bytes: &[u8], path: &Path) -> Result<TokenizedCorpus, DataError> {
+        let mut r = Reader { bytes, pos: 0 };
         let bad = |pos: usize, why: String| DataError::invalid(path, format!("byte {pos}: {why}"));
         if r.take(8).ok() != Some(&MAGIC[..]) {
             return Err(bad(
@@ -341,7 +363,10 @@ impl TokenizedCorpus {
             .and_then(Vocabulary::from_json)
             .map_err(|e| bad(vocab_at, format!("bad vocabulary: {e}")))?;
         let count = r.u32().map_err(|p| bad(p, "truncated".into()))? as usize;
-        let mut pieces = Vec::with_capacity(count.min(1 << 20));
+        // Reserve no more pieces than the bytes left can hold: a count of 2^32 - 1 in a file of 30
+        // bytes must not reserve hundreds of megabytes before the first piece is found missing.
+        let mut pieces =
+            Vec::with_capacity(count.min(r.bytes.len().saturating_sub(r.pos) / MIN_PIECE_BYTES));
         for n in 0..count {
             let at = r.pos;
             let piece = r
@@ -442,5 +467,87 @@ impl<'a> Reader<'a> {
             source_mtime_ns,
             tokens,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use euterpe_music::tokens::TokenizerConfig;
+
+    fn corpus() -> TokenizedCorpus {
+        let tokenizer = Tokenizer::new(TokenizerConfig::default()).unwrap();
+        TokenizedCorpus {
+            vocab: tokenizer.vocab().clone(),
+            pieces: vec![
+                TokenizedPiece {
+                    id: "a/b.mid".into(),
+                    split: Split::Valid,
+                    label: Label {
+                        quadrant: Some(3),
+                        valence: None,
+                        arousal: Some(-0.5),
+                    },
+                    source_size: 1234,
+                    source_mtime_ns: 5678,
+                    tokens: vec![1, 40, 2],
+                },
+                TokenizedPiece {
+                    id: String::new(),
+                    split: Split::Test,
+                    label: Label::default(),
+                    source_size: 0,
+                    source_mtime_ns: 0,
+                    tokens: Vec::new(),
+                },
+            ],
+        }
+    }
+
+    #[test]
+    fn both_forms_round_trip_through_bytes() {
+        let c = corpus();
+        let name = Path::new("x.etok");
+        let back = TokenizedCorpus::from_bytes(&c.to_bytes(), name).unwrap();
+        assert_eq!(back.pieces, c.pieces);
+        assert_eq!(back.vocab.to_json(), c.vocab.to_json());
+        let back = TokenizedCorpus::from_json_bytes(&c.to_json_bytes(), name).unwrap();
+        assert_eq!(back.pieces[0].tokens, c.pieces[0].tokens);
+        assert_eq!(back.pieces[0].label, c.pieces[0].label);
+        assert_eq!(
+            back.pieces[0].source_size, 0,
+            "JSON keeps no source signature"
+        );
+    }
+
+    #[test]
+    fn json_labels_read_back_bit_for_bit() {
+        // Found by fuzz/ (token_file): an arousal of -1.0624999999563443 came back from the JSON
+        // form as -1.0624999999563445; serde_json's default float parser may be one ulp off.
+        let mut c = corpus();
+        c.pieces[0].label.arousal = Some(-1.0624999999563443);
+        c.pieces[0].label.valence = Some(0.1 + 0.2);
+        let back =
+            TokenizedCorpus::from_json_bytes(&c.to_json_bytes(), Path::new("x.json")).unwrap();
+        assert_eq!(back.pieces[0].label, c.pieces[0].label);
+    }
+
+    #[test]
+    fn a_huge_piece_count_in_a_short_file_is_a_truncation_error() {
+        // The count field claims 2^32 - 1 pieces; the file ends right after it. The reader used to
+        // reserve room for 2^20 pieces (over 100 MB) before finding the first one missing.
+        let mut bytes = corpus().to_bytes();
+        let count_at = 12 + 4 + corpus().vocab.to_json().len();
+        bytes.truncate(count_at + 4);
+        bytes[count_at..].copy_from_slice(&u32::MAX.to_le_bytes());
+        let err = TokenizedCorpus::from_bytes(&bytes, Path::new("short.etok"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("short.etok: byte")
+                && err.contains("piece 0")
+                && err.contains("truncated"),
+            "{err}"
+        );
     }
 }

@@ -133,12 +133,17 @@ impl PolyphonicDataset {
     /// Reads a dataset file; errors name the file, the line and column of a JSON error, or the
     /// split, sequence and step of a pitch outside the 88 piano keys.
     pub fn load(path: &Path) -> Result<Self, MusicError> {
-        let bytes = read_file(path)?;
+        PolyphonicDataset::from_json(&read_file(path)?, path)
+    }
+
+    /// Parses the JSON of a dataset file, with the checks of [`load`](Self::load); `path` names the
+    /// file in errors (it is not read).
+    pub fn from_json(bytes: &[u8], path: &Path) -> Result<Self, MusicError> {
         let invalid = |reason: String| MusicError::InvalidFile {
             path: path.to_path_buf(),
             reason,
         };
-        let data: PolyphonicDataset = serde_json::from_slice(&bytes)
+        let data: PolyphonicDataset = serde_json::from_slice(bytes)
             .map_err(|e| invalid(format!("not a polyphonic dataset: {e}")))?;
         if data.train.is_empty() && data.valid.is_empty() && data.test.is_empty() {
             return Err(invalid(

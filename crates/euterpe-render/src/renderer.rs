@@ -18,6 +18,10 @@ pub(crate) trait Engine: Send {
     fn apply(&mut self, event: &Event);
     /// Renders the next `left.len()` frames (both slices have the same length), overwriting them.
     fn render(&mut self, left: &mut [f32], right: &mut [f32]);
+    /// Why the engine stopped making sound, if it failed (it renders silence from then on).
+    fn failure(&self) -> Option<RenderError> {
+        None
+    }
 }
 
 /// How a score is rendered to audio.
@@ -223,6 +227,14 @@ impl Renderer {
     /// Frames rendered so far.
     pub fn position(&self) -> u64 {
         self.frame
+    }
+
+    /// Why synthesis failed, if it did: the SoundFont synthesiser (rustysynth) panics on some
+    /// malformed fonts that load, while playing them. The renderer then continues with silence to
+    /// the end of the piece, and [`render_to_wav`](crate::render_to_wav) returns this error instead
+    /// of writing the file. Always `None` with the built-in synthesiser.
+    pub fn failure(&self) -> Option<RenderError> {
+        self.engine.failure()
     }
 
     /// Renders the next frames into `out` (interleaved, `channels` samples per frame) and returns

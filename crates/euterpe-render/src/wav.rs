@@ -160,7 +160,12 @@ pub fn render_to_wav(
     let (gain, mut samples) = match options.normalize_dbfs {
         None => (options.gain, Samples::Live(renderer)),
         Some(db) if spill_bytes <= SPILL_LIMIT_BYTES => match spill(&mut renderer, block) {
-            Ok((file, peak)) => (gain_for(peak, db), Samples::Spilled(BufReader::new(file))),
+            Ok((file, peak)) => {
+                if let Some(e) = renderer.failure() {
+                    return Err(e);
+                }
+                (gain_for(peak, db), Samples::Spilled(BufReader::new(file)))
+            }
             // No temporary file: measure the peak with a first synthesis pass instead.
             Err(_) => two_pass(score, &synth, options, renderer, db)?,
         },
@@ -169,7 +174,11 @@ pub fn render_to_wav(
     let mut peak_q = 0u16;
     let mut sum_sq = 0f64;
     let mut clipped = 0u64;
-    write_atomically(path, |w: &mut dyn Write| {
+    let failed = |samples: &Samples| match samples {
+        Samples::Live(r) => r.failure(),
+        Samples::Spilled(_) => None,
+    };
+    let written = write_atomically(path, |w: &mut dyn Write| {
         w.write_all(&wav_header(options.sample_rate, channels, data_bytes))?;
         let mut buf = vec![0.0f32; block];
         let mut bytes = Vec::with_capacity(buf.len() * 2);
@@ -191,8 +200,16 @@ pub fn render_to_wav(
             }
             w.write_all(&bytes)?;
         }
+        if failed(&samples).is_some() {
+            // Leave no file behind: the error is reported below.
+            return Err(std::io::Error::other("synthesis failed"));
+        }
         Ok(())
-    })?;
+    });
+    if let Some(e) = failed(&samples) {
+        return Err(e);
+    }
+    written?;
     let samples = (frames * channels as u64).max(1) as f64;
     Ok(RenderSummary {
         output: path.to_path_buf(),
@@ -229,6 +246,9 @@ fn two_pass(
         peak = buf[..n * options.channels as usize]
             .iter()
             .fold(peak, |m, s| m.max(s.abs()));
+    }
+    if let Some(e) = renderer.failure() {
+        return Err(e);
     }
     let fresh = Renderer::with_synth(score, synth, options)?;
     Ok((gain_for(peak, db), Samples::Live(fresh)))

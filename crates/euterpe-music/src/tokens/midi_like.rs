@@ -3,8 +3,8 @@
 use std::collections::VecDeque;
 
 use super::{
-    bin_to_bpm, bpm_to_bin, check_length, header, push_split, velocity_to_bin, DecodeBase, Shared,
-    Token, TokenizerConfig,
+    bin_to_bpm, bpm_to_bin, check_length, header, push_split, velocity_to_bin, Budget, DecodeBase,
+    Shared, Token, TokenizerConfig,
 };
 use crate::score::{Score, TempoChange, Track};
 use crate::MusicError;
@@ -48,21 +48,24 @@ pub(super) fn encode(
             events.push((n.offset(), Event::Off { track, pitch }));
         }
     }
+    let notes = events.len() / 2;
     let last_onset = events.iter().map(|e| e.0).max().unwrap_or(0);
     for t in q.tempos.iter().filter(|t| t.tick <= last_onset) {
         let bin = bpm_to_bin(t.bpm(), cfg.tempo_bins, cfg.min_bpm, cfg.max_bpm);
         events.push((t.tick, Event::Tempo { bin }));
     }
+    let budget = Budget::new(notes, events.len() - 2 * notes);
     events.sort_unstable();
     let mut out = header(tracks);
     let (mut now, mut track, mut velocity) = (0u64, None, None);
     for (tick, event) in events {
         push_split(
             &mut out,
+            &budget,
             tick - now,
             cfg.max_duration_steps(),
             Token::TimeShift,
-        );
+        )?;
         now = tick;
         let mut select = |t: u8, out: &mut Vec<Token>| {
             if track != Some(t) {

@@ -343,12 +343,70 @@ fn header(tracks: &[&crate::Track]) -> Vec<Token> {
     out
 }
 
-/// Appends tokens of at most `max` each that add up to `total`.
-fn push_split(out: &mut Vec<Token>, mut total: u64, max: u32, make: impl Fn(u32) -> Token) {
+/// Appends tokens of at most `max` each that add up to `total`, or fails, before appending any, when
+/// they would take the sequence past its budget.
+fn push_split(
+    out: &mut Vec<Token>,
+    budget: &Budget,
+    mut total: u64,
+    max: u32,
+    make: impl Fn(u32) -> Token,
+) -> Result<(), MusicError> {
+    let max = max.max(1);
+    budget.check(out.len() as u64 + total.div_ceil(max as u64))?;
     while total > 0 {
         let step = total.min(max as u64) as u32;
         out.push(make(step));
         total -= step as u64;
+    }
+    Ok(())
+}
+
+/// Tokens a sequence may always use, whatever its number of notes (65,536).
+const BASE_TOKENS: u64 = 1 << 16;
+/// Further tokens a sequence may use per note or tempo change (64).
+const TOKENS_PER_EVENT: u64 = 64;
+
+/// The most tokens the encoding of a piece may have: [`TOKENS_PER_EVENT`] per note or tempo change
+/// plus [`BASE_TOKENS`].
+///
+/// A note or a tempo change costs a handful of tokens of its own (at most `Track Position Tempo Pitch
+/// Velocity Duration` in REMI, `Track Velocity NoteOn … Track NoteOff` and two `TimeShift`s in
+/// MIDI-like). Everything else grows with the *time* a piece spans rather than with what it holds: a
+/// `Bar` per bar, however empty, and one more `Duration`/`TimeShift` per `max_duration_beats` of a
+/// long note or silence. Without a bound proportional to the content, a MIDI file of a few dozen bytes
+/// (a note at grid step 2^24 in 1/16 time, or notes held for 2^24 steps) made millions of tokens
+/// (hundreds of megabytes, seconds of work). Real music stays far below the bound: over the 9,659
+/// files of the shared corpora (EMOPIA, VGMIDI, POP909, Essen) no piece needs more than 5.6 tokens per
+/// note and the longest sequence has 16,000 tokens, while a piece of a single note may still start
+/// after 60,000 empty bars of 4/4 or last 100,000 bars.
+struct Budget {
+    /// Notes and tempo changes of the piece.
+    events: u64,
+    /// The most tokens allowed.
+    limit: u64,
+}
+
+impl Budget {
+    fn new(notes: usize, tempos: usize) -> Self {
+        let events = (notes + tempos) as u64;
+        Budget {
+            events,
+            limit: BASE_TOKENS.saturating_add(events.saturating_mul(TOKENS_PER_EVENT)),
+        }
+    }
+
+    /// Fails when a sequence of `len` tokens would exceed the budget.
+    fn check(&self, len: u64) -> Result<(), MusicError> {
+        if len <= self.limit {
+            return Ok(());
+        }
+        Err(MusicError::Unencodable(format!(
+            "the piece needs more than {} tokens, the limit for its {} notes and tempo changes \
+             ({TOKENS_PER_EVENT} per note or tempo change, plus {BASE_TOKENS}): its silences or held \
+             notes are too long for what it contains",
+            self.limit, self.events
+        )))
     }
 }
 

@@ -1,8 +1,8 @@
 //! REMI: bars, positions and note attributes.
 
 use super::{
-    bin_to_bpm, bpm_to_bin, check_length, header, push_split, velocity_to_bin, DecodeBase, Shared,
-    Token, TokenizerConfig,
+    bin_to_bpm, bpm_to_bin, check_length, header, push_split, velocity_to_bin, Budget, DecodeBase,
+    Shared, Token, TokenizerConfig,
 };
 use crate::score::{Note, Score, TempoChange, TimeSignature, Track};
 use crate::MusicError;
@@ -20,9 +20,9 @@ pub(super) fn encode(
         .flat_map(|(i, t)| t.notes.iter().map(move |n| (i as u8, n)))
         .collect();
     notes.sort_unstable_by_key(|&(t, n)| (n.onset, t, n.pitch, n.duration, n.velocity));
-    check_duration_tokens(cfg, &notes)?;
     let last_onset = notes.last().map_or(0, |(_, n)| n.onset);
     let tempos: Vec<&TempoChange> = q.tempos.iter().filter(|t| t.tick <= last_onset).collect();
+    let budget = Budget::new(notes.len(), tempos.len());
     let ppb = q.ticks_per_beat;
     let (mut ni, mut ti, mut tsi) = (0usize, 0usize, 0usize);
     let mut ts = (4u8, 4u8);
@@ -48,6 +48,8 @@ pub(super) fn encode(
         if changed {
             out.push(Token::TimeSig(ts.0, ts.1));
         }
+        // Bars, even empty ones, are the tokens that grow with time rather than with content.
+        budget.check(out.len() as u64)?;
         let bar_end = bar_start + bar_len;
         loop {
             let note_tick = notes.get(ni).map(|(_, n)| n.onset).filter(|&t| t < bar_end);
@@ -78,10 +80,11 @@ pub(super) fn encode(
                 )));
                 push_split(
                     &mut out,
+                    &budget,
                     n.duration,
                     cfg.max_duration_steps(),
                     Token::Duration,
-                );
+                )?;
                 ni += 1;
             }
         }
@@ -90,25 +93,6 @@ pub(super) fn encode(
     }
     out.push(Token::Eos);
     Ok(out)
-}
-
-/// Most `Duration` tokens a sequence may hold (16.7 M, as many as [`MAX_STEPS`](super::MAX_STEPS)).
-///
-/// A note longer than the longest `Duration` token is written as several, so without a limit a file of
-/// a few hundred bytes whose notes all sound to the end of a maximal piece (2^24 steps) would need
-/// half a million tokens per note: billions of tokens and tens of gigabytes for a few hundred notes.
-const MAX_DURATION_TOKENS: u64 = 1 << 24;
-
-fn check_duration_tokens(cfg: &TokenizerConfig, notes: &[(u8, &Note)]) -> Result<(), MusicError> {
-    let max = cfg.max_duration_steps().max(1) as u64;
-    let count: u64 = notes.iter().map(|(_, n)| n.duration.div_ceil(max)).sum();
-    if count > MAX_DURATION_TOKENS {
-        return Err(MusicError::Unencodable(format!(
-            "the notes' durations need {count} Duration tokens, past the limit of \
-             {MAX_DURATION_TOKENS}"
-        )));
-    }
-    Ok(())
 }
 
 fn bar_ticks(ts: (u8, u8), ppb: u32) -> u64 {

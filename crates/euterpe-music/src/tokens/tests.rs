@@ -198,6 +198,18 @@ fn too_many_tracks_is_a_clear_error() {
     assert!(e.to_string().contains("max_tracks"), "{e}");
 }
 
+/// Asserts that both schemes refuse `score` with the token-budget error.
+fn assert_over_budget(score: &Score) {
+    for scheme in [Scheme::Remi, Scheme::MidiLike] {
+        let tok = Tokenizer::new(TokenizerConfig::for_scheme(scheme)).unwrap();
+        let err = tok.encode(score).unwrap_err();
+        assert!(
+            matches!(&err, MusicError::Unencodable(m) if m.contains("tokens, the limit for its")),
+            "{scheme:?}: {err}"
+        );
+    }
+}
+
 #[test]
 fn notes_that_need_too_many_duration_tokens_are_an_error_not_an_out_of_memory() {
     // Found while fuzzing (fuzz/, parse_midi), minimised: 33 notes held to the end of a piece of
@@ -210,15 +222,72 @@ fn notes_that_need_too_many_duration_tokens_are_an_error_not_an_out_of_memory() 
     }
     bytes.extend_from_slice(&[0x81, 0xff, 0xff, 0x7f, 0xff, 0x2f, 0x00]); // end at tick 2^22 - 1
     let score = crate::midi::parse_midi(&bytes).unwrap();
-    let remi = Tokenizer::new(TokenizerConfig::for_scheme(Scheme::Remi)).unwrap();
-    let err = remi.encode(&score).unwrap_err();
-    assert!(
-        matches!(&err, MusicError::Unencodable(m) if m.contains("Duration tokens")),
-        "{err}"
-    );
-    // MIDI-like shares one TimeShift run between all notes and stays short.
-    let midi_like = Tokenizer::new(TokenizerConfig::for_scheme(Scheme::MidiLike)).unwrap();
-    assert!(midi_like.encode(&score).unwrap().len() < 600_000);
+    // 33 notes allow 65,536 + 33 × 64 tokens; MIDI-like's half a million TimeShifts are refused too.
+    assert_over_budget(&score);
+}
+
+#[test]
+fn a_few_held_notes_cannot_make_a_small_file_slow() {
+    // Found while fuzzing (fuzz/, parse_midi), minimised from a 1.9 kB input that took 0.6 s per
+    // execution: 41 bytes, three notes that sound from tick 0 until a controller change 2^28 - 1
+    // ticks later (at 384 ticks per beat: 2.8 M grid steps). REMI wrote 87,381 Duration tokens per
+    // note (262,000 tokens, 2 MB; corpus inputs with more notes reached 3.5 M tokens and 2 s), within
+    // the old limit of 2^24 Duration tokens.
+    let bytes = b"MThd\0\0\0\x06\0\x01\0\x01\x01\x80MTrk\0\0\0\x13\
+                  \x00\x90\x35\x4c\x00\x90\x39\x4b\x00\x90\x3c\x69\xff\xff\xff\x7f\xb0\x3e\x40";
+    assert_eq!(bytes.len(), 41);
+    let score = crate::midi::parse_midi(bytes).unwrap();
+    assert_eq!(score.note_count(), 3);
+    assert_over_budget(&score);
+}
+
+/// A score at 4 ticks per beat with one note at each of `onsets`, each `duration` long.
+fn sparse(onsets: &[u64], duration: u64, time_signature: (u8, u8)) -> Score {
+    let mut s = Score::new(4);
+    s.time_signatures = vec![TimeSignature {
+        tick: 0,
+        numerator: time_signature.0,
+        denominator: time_signature.1,
+    }];
+    let mut t = Track::new("", 0);
+    t.notes = onsets
+        .iter()
+        .map(|&onset| Note {
+            onset,
+            duration,
+            pitch: 60,
+            velocity: 64,
+        })
+        .collect();
+    s.tracks.push(t);
+    s
+}
+
+#[test]
+fn empty_bars_count_against_the_token_budget() {
+    // Two notes 2^24 - 2 steps apart in 1/16 time (bars of one step): 16.7 M Bar tokens, 134 MB,
+    // from a file of a few dozen bytes.
+    assert_over_budget(&sparse(&[0, (1 << 24) - 2], 1, (1, 16)));
+}
+
+#[test]
+fn long_silences_and_long_notes_within_the_budget_round_trip() {
+    // One note after 60,000 empty bars of 4/4, and one note lasting 100,000 bars.
+    for score in [
+        sparse(&[0, 60_000 * 16], 4, (4, 4)),
+        sparse(&[0], 100_000 * 16, (4, 4)),
+    ] {
+        for scheme in [Scheme::Remi, Scheme::MidiLike] {
+            let tok = Tokenizer::new(TokenizerConfig::for_scheme(scheme)).unwrap();
+            let ids = tok.encode(&score).unwrap();
+            assert!(ids.len() <= 65_536 + 64 * 2, "{scheme:?}: {}", ids.len());
+            assert_eq!(
+                tok.canonical_notes(&tok.decode(&ids).unwrap()).unwrap(),
+                tok.canonical_notes(&score).unwrap(),
+                "{scheme:?}"
+            );
+        }
+    }
 }
 
 #[test]

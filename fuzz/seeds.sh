@@ -1,0 +1,45 @@
+#!/bin/bash
+# Writes the seed corpora of every fuzz target under fuzz/corpus/seed/<target>/ from real files.
+# Run from the repository root. The corpus is never committed (fuzz/.gitignore).
+#
+#   parse_midi       50 small MIDI files: 20 EMOPIA, 15 Essen, 15 VGMIDI (under 12 kB), a fixed pick
+#   token_file       binary token files of EMOPIA, VGMIDI and Essen pieces, four tokenizer configs
+#   token_json       the same as JSON
+#   vocab_json       the vocabulary of each config and models/folk-lstm/vocab.json
+#   polyphonic_json  excerpts of the four polyphonic benchmark files
+#   soundfont        tiny SoundFonts built from scratch, and excerpts of TimGM6mb when it is
+#                    installed (apt-get install timgm6mb-soundfont; or set TIMGM6MB=path)
+set -euo pipefail
+data=${EUTERPE_SHARED_DATA:-../shared/data}
+out=fuzz/corpus/seed
+timgm=${TIMGM6MB:-/usr/share/sounds/sf2/TimGM6mb.sf2}
+mkdir -p "$out"
+
+# A fixed pseudo-random choice, so that runs can be compared.
+pick() { shuf -n "$1" --random-source=<(openssl enc -aes-256-ctr -pass pass:"$2" -nosalt </dev/zero 2>/dev/null); }
+rm -rf "$out/parse_midi" && mkdir -p "$out/parse_midi"
+ls "$data"/emopia/midi/*.mid | pick 20 1 | xargs -d '\n' cp -t "$out/parse_midi/"
+ls "$data"/essen/midi/*.mid | pick 15 2 | xargs -d '\n' cp -t "$out/parse_midi/"
+i=0
+find "$data/vgmidi/midi" -name '*.mid' -size -12k -print0 | sort -z | head -z -n 15 |
+  while IFS= read -r -d '' f; do i=$((i+1)); cp "$f" "$out/parse_midi/vgmidi_$i.mid"; done
+
+rm -rf "$out/token_file" "$out/token_json" "$out/vocab_json"
+nice -n 19 cargo run -q --release -p euterpe-data --example fuzz_seeds -- "$data" "$out"
+cp models/folk-lstm/vocab.json "$out/vocab_json/folk-lstm.json"
+
+rm -rf "$out/polyphonic_json"
+python3 fuzz/seeds/polyphonic.py "$data" "$out/polyphonic_json"
+
+rm -rf "$out/soundfont"
+python3 fuzz/seeds/tiny_sf2.py "$out/soundfont"
+if [ -f "$timgm" ]; then
+  python3 fuzz/seeds/sf2_excerpt.py "$timgm" "$out/soundfont/tim_piano.sf2" 600 0:0
+  python3 fuzz/seeds/sf2_excerpt.py "$timgm" "$out/soundfont/tim_flute_strings.sf2" 300 0:73 0:48
+  python3 fuzz/seeds/sf2_excerpt.py "$timgm" "$out/soundfont/tim_drums.sf2" 60 128:0
+  python3 fuzz/seeds/sf2_excerpt.py "$timgm" "$out/soundfont/tim_bass_organ.sf2" 400 0:33 0:19
+else
+  echo "no $timgm: the soundfont seeds are the tiny SoundFonts only" >&2
+fi
+chmod -R u+w "$out"
+for d in "$out"/*/; do echo "$(basename "$d"): $(ls "$d" | wc -l) files, $(du -sh "$d" | cut -f1)"; done
