@@ -29,6 +29,8 @@ enum Command {
     Eval(commands::train::EvalArgs),
     /// Write new music with a token model (default: the built-in folk model).
     Generate(Box<commands::generate::GenerateArgs>),
+    /// Recognise the emotion (or another class) of MIDI files with a classifier.
+    Classify(commands::classify::ClassifyArgs),
     /// Render a MIDI file to WAV (a General MIDI SoundFont, or the built-in synthesiser).
     Render(commands::render::RenderArgs),
     /// Draw a MIDI file's piano roll to PNG.
@@ -71,6 +73,7 @@ fn main() -> ExitCode {
         Command::Train(args) => commands::train::run_train(&args),
         Command::Eval(args) => commands::train::run_eval(&args),
         Command::Generate(args) => commands::generate::run(&args),
+        Command::Classify(args) => commands::classify::run(&args),
         Command::Render(args) => commands::render::run_render(&args),
         Command::Plot(args) => commands::render::run_plot(&args),
         Command::Metrics(args) => commands::metrics::run(&args),

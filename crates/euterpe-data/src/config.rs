@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use euterpe_music::tokens::{Scheme, Tokenizer, TokenizerConfig};
+use euterpe_music::tokens::{Scheme, Tokenizer, TokenizerConfig, View};
 use euterpe_music::QuantizeConfig;
 use serde::{Deserialize, Serialize};
 
@@ -30,6 +30,10 @@ pub struct DataConfig {
     pub cache: Option<PathBuf>,
     /// What a piece's class is, for classifiers (default "none": no classes).
     pub label: LabelSource,
+    /// What of each MIDI piece is tokenised (default "full"; "notes": one merged track of
+    /// pitches, onsets and durations, for classifiers that must judge the music, not the file).
+    #[serde(skip_serializing_if = "View::is_full")]
+    pub view: View,
 }
 
 /// Where the class of a piece comes from.
@@ -58,6 +62,7 @@ impl Default for DataConfig {
             labels: None,
             cache: None,
             label: LabelSource::None,
+            view: View::Full,
         }
     }
 }
@@ -88,6 +93,7 @@ impl DataConfig {
                 positions_per_beat: self.positions_per_beat,
                 ..QuantizeConfig::default()
             },
+            view: self.view,
             ..TokenizerConfig::default()
         })?)
     }

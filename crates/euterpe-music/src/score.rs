@@ -180,6 +180,38 @@ impl Score {
         }
     }
 
+    /// The notes only, as a classifier that must judge music rather than file conventions sees
+    /// them: the pitched tracks merged into one (program 0, no name), drum tracks dropped, every
+    /// velocity 64, no tempo or key-signature events. Onsets, durations, pitches, the resolution
+    /// and the meter are kept; quantising the result on a beat grid makes it independent of the
+    /// file's resolution.
+    pub fn notes_only(&self) -> Score {
+        let mut notes: Vec<Note> = self
+            .tracks
+            .iter()
+            .filter(|t| !t.is_drum)
+            .flat_map(|t| t.notes.iter())
+            .map(|n| Note {
+                velocity: NOTES_ONLY_VELOCITY,
+                ..*n
+            })
+            .collect();
+        notes.sort_by_key(|n| (n.onset, n.pitch, std::cmp::Reverse(n.duration)));
+        // The same note in two tracks (doubled parts) is one note, the longest, once merged.
+        notes.dedup_by_key(|n| (n.onset, n.pitch));
+        let mut score = Score::new(self.ticks_per_beat);
+        score.time_signatures = self.time_signatures.clone();
+        if !notes.is_empty() {
+            score.tracks.push(Track {
+                name: String::new(),
+                program: 0,
+                is_drum: false,
+                notes,
+            });
+        }
+        score
+    }
+
     /// Summary figures of the score.
     pub fn stats(&self) -> ScoreStats {
         let mut stats = ScoreStats {
@@ -211,6 +243,9 @@ impl Score {
         stats
     }
 }
+
+/// The velocity of every note of [`Score::notes_only`].
+pub const NOTES_ONLY_VELOCITY: u8 = 64;
 
 /// Summary figures of one score.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

@@ -20,5 +20,5 @@ pub mod weights;
 
 pub use config::StoredConfig;
 pub use error::StoreError;
-pub use model::{load_dir, LoadedModel, ModelFiles};
+pub use model::{load_dir, LoadedClassifier, LoadedModel, ModelFiles};
 pub use source::{builtin_models, ModelInfo, ModelSource};

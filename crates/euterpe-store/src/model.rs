@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 
 use euterpe_base::read_file;
 use euterpe_data::DataConfig;
-use euterpe_models::{Model, ModelBackend, ModelConfig, TokenLm};
+use euterpe_models::{Model, ModelBackend, ModelConfig, SequenceClassifier, TokenLm};
 use euterpe_music::tokens::{Tokenizer, Vocabulary};
 
 use crate::{files, weights, StoreError, StoredConfig};
@@ -36,6 +36,42 @@ impl<B: ModelBackend> LoadedModel<B> {
                 kind: model.kind_name(),
                 task,
                 wanted: "token_lm",
+            }),
+        }
+    }
+}
+
+/// A loaded sequence classifier: the model, its tokenizer, its class names and how pieces are
+/// read for it.
+pub struct LoadedClassifier<B: burn::tensor::backend::Backend> {
+    /// The classifier.
+    pub model: SequenceClassifier<B>,
+    /// The tokenizer of its vocabulary.
+    pub tokenizer: Tokenizer,
+    /// Class names, in output order.
+    pub classes: Vec<String>,
+    /// How its training data was read (view, window length).
+    pub data: DataConfig,
+}
+
+impl<B: ModelBackend> LoadedModel<B> {
+    /// The classifier with its tokenizer and class names, or an error naming the model's kind
+    /// when it is not one; `task` says what it was wanted for ("classify").
+    pub fn into_classifier(self, task: &'static str) -> Result<LoadedClassifier<B>, StoreError> {
+        match (self.model, self.tokenizer, self.config) {
+            (Model::Classifier(model), Some(tokenizer), ModelConfig::Classifier(c)) => {
+                Ok(LoadedClassifier {
+                    model,
+                    tokenizer,
+                    classes: c.classes,
+                    data: self.data,
+                })
+            }
+            (model, _, _) => Err(StoreError::WrongKind {
+                model: self.name,
+                kind: model.kind_name(),
+                task,
+                wanted: "classifier",
             }),
         }
     }

@@ -4,10 +4,10 @@ use std::path::{Path, PathBuf};
 
 use euterpe_data::{Failure, Split, TaskData, TokenData};
 use euterpe_models::{ModelBackend, ModelConfig};
+use euterpe_classify::{piece_scores, ClassReport};
 use euterpe_store::ModelSource;
 use serde::Serialize;
 
-use crate::classes::{piece_scores, ClassReport};
 use crate::learner::evaluate_batches;
 use crate::task::{pair, Paired};
 use crate::TrainError;

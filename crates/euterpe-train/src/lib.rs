@@ -14,13 +14,11 @@
 //!   checkpoints, resume, metrics, the model card;
 //! * [`metrics`] — per-epoch metrics, `metrics.jsonl` and the training-curve plot;
 //! * [`eval`] — NLL, perplexity and accuracy of any model on any data file of its kind;
-//! * [`classes`] — piece-level classification figures (accuracy, macro-F1, confusion matrix).
 //!
 //! Nothing here prints: progress goes to a [`trainer::TrainObserver`]. Model directories are
 //! written and read through `euterpe-store`. Start with [`trainer::train`].
 
 mod card;
-pub mod classes;
 pub mod config;
 pub mod error;
 pub mod eval;

@@ -188,5 +188,25 @@ pub fn run_eval(a: &EvalArgs) -> Result<()> {
             print!(", perplexity {p:.3}, accuracy {:.1}%", acc * 100.0);
         }
         println!();
+        if let Some(c) = &r.classification {
+            print_class_report(c);
+        }
     })
+}
+
+/// The piece-level figures of a classifier, with its confusion matrix.
+fn print_class_report(c: &euterpe_classify::ClassReport) {
+    print!(
+        "{} pieces: accuracy {:.3}, balanced accuracy {:.3}, macro-F1 {:.3}",
+        c.pieces, c.accuracy, c.balanced_accuracy, c.macro_f1
+    );
+    if let (Some(a), Some(v)) = (c.arousal_accuracy, c.valence_accuracy) {
+        print!(", arousal {a:.3}, valence {v:.3}");
+    }
+    println!("\nconfusion (rows: true class, columns: predicted)");
+    println!("{:>10} {}", "", c.classes.iter().map(|n| format!("{n:>8}")).collect::<String>());
+    for (name, row) in c.classes.iter().zip(&c.confusion) {
+        let cells: String = row.iter().map(|n| format!("{n:>8}")).collect();
+        println!("{name:>10} {cells}");
+    }
 }

@@ -124,6 +124,37 @@ pub struct TokenizerConfig {
     pub max_tracks: u8,
     /// Reserved style-control tokens (default 16).
     pub style_tokens: u16,
+    /// What of a score is encoded (default: everything; `notes` for classifiers that must not
+    /// see tracks, programs, velocities or tempo). Not written when it is the default, so
+    /// vocabularies saved before it existed read back equal.
+    #[serde(skip_serializing_if = "View::is_full")]
+    pub view: View,
+}
+
+/// What of a score a tokenizer encodes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum View {
+    /// Every track, program, velocity and tempo change.
+    #[default]
+    Full,
+    /// [`Score::notes_only`]: one merged track of pitches, onsets and durations.
+    Notes,
+}
+
+impl View {
+    /// Whether this is the full view (the default).
+    pub fn is_full(&self) -> bool {
+        *self == View::Full
+    }
+
+    /// The score as this view sees it.
+    pub fn apply<'a>(&self, score: &'a Score) -> std::borrow::Cow<'a, Score> {
+        match self {
+            View::Full => std::borrow::Cow::Borrowed(score),
+            View::Notes => std::borrow::Cow::Owned(score.notes_only()),
+        }
+    }
 }
 
 impl Default for TokenizerConfig {
@@ -139,6 +170,7 @@ impl Default for TokenizerConfig {
             max_bpm: 250.0,
             max_tracks: 16,
             style_tokens: 16,
+            view: View::Full,
         }
     }
 }
@@ -258,7 +290,7 @@ impl Tokenizer {
 
     /// Encodes a score (it is quantised first) as token ids: `BOS`, header, body, `EOS`.
     pub fn encode(&self, score: &Score) -> Result<Vec<u32>, MusicError> {
-        let q = score.quantized(&self.config.quantize)?;
+        let q = self.config.view.apply(score).quantized(&self.config.quantize)?;
         let tracks = self.indexed_tracks(&q)?;
         let tokens = match self.config.scheme {
             Scheme::Remi => remi::encode(&self.config, &q, &tracks)?,
@@ -296,7 +328,7 @@ impl Tokenizer {
     /// The notes that a round trip must preserve: the quantised notes of the non-empty tracks with
     /// velocities reduced to bins, sorted.
     pub fn canonical_notes(&self, score: &Score) -> Result<Vec<CanonicalNote>, MusicError> {
-        let q = score.quantized(&self.config.quantize)?;
+        let q = self.config.view.apply(score).quantized(&self.config.quantize)?;
         let mut out = Vec::with_capacity(q.note_count());
         for (track, t) in q.tracks.iter().filter(|t| !t.notes.is_empty()).enumerate() {
             out.extend(t.notes.iter().map(|n| self.canonical(track, n)));

@@ -1,5 +1,5 @@
 //! Piece-level classification figures: a piece's class is the argmax of the summed
-//! log-probabilities of its windows; accuracy, balanced accuracy, macro-F1 and the confusion matrix
+//! log-probabilities of its windows (see [`piece_probabilities`]); accuracy, balanced accuracy, macro-F1 and the confusion matrix
 //! over pieces (and, for the four emotion quadrants, binary arousal and valence accuracy).
 
 use std::collections::BTreeMap;
@@ -35,14 +35,18 @@ pub struct ClassReport {
     pub valence_accuracy: Option<f64>,
 }
 
-/// Summed log-probabilities of every piece's windows, with the piece's class.
-pub fn piece_scores<B: ModelBackend>(
+/// The windows' log-probabilities of every piece: its class (as labelled), the sum over its
+/// windows of each class's log-probability, and the number of windows.
+pub type PieceScores = BTreeMap<usize, (u32, Vec<f64>, usize)>;
+
+/// Class log-probabilities `[windows][classes]` of the windows of `batches`, in batch order.
+pub fn window_log_probs<B: ModelBackend>(
     model: &SequenceClassifier<B>,
     batches: &[ClassBatch],
     device: &B::Device,
-) -> BTreeMap<usize, (u32, Vec<f64>)> {
+) -> Vec<Vec<f32>> {
     let classes = model.classes();
-    let mut scores: BTreeMap<usize, (u32, Vec<f64>)> = BTreeMap::new();
+    let mut out = Vec::new();
     for b in batches {
         let ids: Vec<i64> = b.inputs.iter().map(|&x| x as i64).collect();
         let ids = Tensor::<B, 2, Int>::from_data(TensorData::new(ids, [b.batch, b.steps]), device);
@@ -52,26 +56,53 @@ pub fn piece_scores<B: ModelBackend>(
             .into_data()
             .to_vec()
             .unwrap_or_default();
-        for (row, (&piece, &label)) in b.pieces.iter().zip(&b.labels).enumerate() {
-            let entry = scores.entry(piece).or_insert((label, vec![0.0; classes]));
-            for (sum, &lp) in entry
-                .1
-                .iter_mut()
-                .zip(&logp[row * classes..(row + 1) * classes])
-            {
-                *sum += lp as f64;
-            }
+        out.extend(logp.chunks(classes.max(1)).map(<[f32]>::to_vec));
+    }
+    out
+}
+
+/// The summed window log-probabilities of every piece of `batches`, with its labelled class.
+pub fn piece_scores<B: ModelBackend>(
+    model: &SequenceClassifier<B>,
+    batches: &[ClassBatch],
+    device: &B::Device,
+) -> PieceScores {
+    let classes = model.classes();
+    let rows = window_log_probs(model, batches, device);
+    let meta = batches
+        .iter()
+        .flat_map(|b| b.pieces.iter().copied().zip(b.labels.iter().copied()));
+    let mut scores = PieceScores::new();
+    for ((piece, label), logp) in meta.zip(rows) {
+        let entry = scores
+            .entry(piece)
+            .or_insert((label, vec![0.0; classes], 0));
+        for (sum, lp) in entry.1.iter_mut().zip(logp) {
+            *sum += lp as f64;
         }
+        entry.2 += 1;
     }
     scores
 }
 
+/// The distribution over classes of a piece whose windows' log-probabilities sum to `sums` over
+/// `windows` windows: the normalised geometric mean of the windows' distributions. Its argmax is
+/// that of the sums (the windows' joint evidence); averaging keeps a long piece from looking
+/// certain only because it is long.
+pub fn piece_probabilities(sums: &[f64], windows: usize) -> Vec<f64> {
+    let mean: Vec<f64> = sums.iter().map(|s| s / windows.max(1) as f64).collect();
+    let top = mean.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let exp: Vec<f64> = mean.iter().map(|m| (m - top).exp()).collect();
+    let total: f64 = exp.iter().sum();
+    exp.iter().map(|e| e / total).collect()
+}
+
 impl ClassReport {
     /// The figures of pieces' true classes and summed log-probabilities.
-    pub fn from_scores(classes: &[String], scores: &BTreeMap<usize, (u32, Vec<f64>)>) -> Self {
+    pub fn from_scores(classes: &[String], scores: &PieceScores) -> Self {
         let n = classes.len();
         let mut confusion = vec![vec![0usize; n]; n];
-        for (truth, logp) in scores.values() {
+        for (truth, logp, _) in scores.values() {
             let predicted = argmax(logp);
             if let Some(row) = confusion.get_mut(*truth as usize) {
                 row[predicted] += 1;
@@ -122,7 +153,8 @@ impl ClassReport {
     }
 }
 
-fn argmax(values: &[f64]) -> usize {
+/// The index of the largest value (the first of equals; 0 for none).
+pub fn argmax(values: &[f64]) -> usize {
     values
         .iter()
         .enumerate()
@@ -139,13 +171,13 @@ mod tests {
         let classes: Vec<String> = ["Q1", "Q2", "Q3", "Q4"].map(String::from).to_vec();
         // (truth, predicted): Q1→Q1, Q1→Q4, Q2→Q2, Q3→Q3, Q3→Q2, Q4→Q4.
         let pairs = [(0, 0), (0, 3), (1, 1), (2, 2), (2, 1), (3, 3)];
-        let scores: BTreeMap<usize, (u32, Vec<f64>)> = pairs
+        let scores: PieceScores = pairs
             .iter()
             .enumerate()
             .map(|(i, &(t, p))| {
                 let mut logp = vec![-5.0; 4];
                 logp[p] = -0.1;
-                (i, (t as u32, logp))
+                (i, (t as u32, logp, 1))
             })
             .collect();
         let r = ClassReport::from_scores(&classes, &scores);
@@ -159,5 +191,20 @@ mod tests {
         // both (Q1, Q4 positive; Q2, Q3 negative).
         assert!((r.arousal_accuracy.unwrap() - 4.0 / 6.0).abs() < 1e-12);
         assert!((r.valence_accuracy.unwrap() - 1.0).abs() < 1e-12);
+    }
+}
+
+#[cfg(test)]
+mod probability_tests {
+    use super::*;
+
+    #[test]
+    fn piece_probabilities_are_normalised_and_follow_the_sums() {
+        let p = piece_probabilities(&[-2.0, -0.5, -6.0], 2);
+        assert!((p.iter().sum::<f64>() - 1.0).abs() < 1e-12);
+        assert_eq!(argmax(&p), 1);
+        // One window: the window's own distribution.
+        let q = piece_probabilities(&[0.3f64.ln(), 0.7f64.ln()], 1);
+        assert!((q[0] - 0.3).abs() < 1e-12 && (q[1] - 0.7).abs() < 1e-12);
     }
 }

@@ -1,0 +1,18 @@
+//! The error type of classification.
+
+/// What went wrong while classifying.
+#[derive(Debug, thiserror::Error)]
+pub enum ClassifyError {
+    /// Loading the model failed, or it is not a classifier.
+    #[error(transparent)]
+    Model(#[from] euterpe_store::StoreError),
+    /// The input could not be read.
+    #[error(transparent)]
+    Data(#[from] euterpe_data::DataError),
+    /// A piece could not be read or encoded.
+    #[error(transparent)]
+    Music(#[from] euterpe_music::MusicError),
+    /// The piece has no tokens to judge; the message says which.
+    #[error("{0}")]
+    Empty(String),
+}
