@@ -9,6 +9,9 @@
 #   polyphonic_json  excerpts of the four polyphonic benchmark files
 #   soundfont        tiny SoundFonts built from scratch, and excerpts of TimGM6mb when it is
 #                    installed (apt-get install timgm6mb-soundfont; or set TIMGM6MB=path)
+#   model_config     every committed training config and the built-in models' config.toml
+#   model_weights    weights.bin of the target's architecture, written by `euterpe train` (one
+#                    epoch on four JSB chorales)
 set -euo pipefail
 data=${EUTERPE_SHARED_DATA:-../shared/data}
 out=fuzz/corpus/seed
@@ -41,5 +44,36 @@ if [ -f "$timgm" ]; then
 else
   echo "no $timgm: the soundfont seeds are the tiny SoundFonts only" >&2
 fi
+rm -rf "$out/model_config" && mkdir -p "$out/model_config"
+cp configs/*.toml "$out/model_config/"
+for d in models/*/; do [ -f "$d/config.toml" ] && cp "$d/config.toml" "$out/model_config/builtin-$(basename "$d").toml"; done
+
+rm -rf "$out/model_weights" && mkdir -p "$out/model_weights"
+work=$(mktemp -d)
+python3 - "$data" "$work" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1] + '/polyphonic/jsb_chorales.json'))
+json.dump({'train': d['train'][:4], 'valid': d['valid'][:2]}, open(sys.argv[2] + '/jsb4.json', 'w'))
+PY
+# The architecture of fuzz_targets/model_weights.rs.
+cat > "$work/config.toml" <<'TOML'
+[model]
+kind = "frame_lm"
+head = { kind = "nade", hidden = 4 }
+
+[model.core]
+cell = "lstm"
+hidden = 8
+layers = 1
+
+[train]
+epochs = 1
+batch_size = 2
+TOML
+nice -n 19 cargo run -q --release -p euterpe -- train --config "$work/config.toml" \
+  --data "$work/jsb4.json" --out "$work/model" >/dev/null
+cp "$work/model/weights.bin" "$out/model_weights/lstm8-nade4.bin"
+rm -rf "$work"
+
 chmod -R u+w "$out"
 for d in "$out"/*/; do echo "$(basename "$d"): $(ls "$d" | wc -l) files, $(du -sh "$d" | cut -f1)"; done

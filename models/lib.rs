@@ -34,6 +34,14 @@ pub const BUILTIN: &[BuiltinModel] = &[BuiltinModel {
     vocab: Some(include_str!("folk-lstm/vocab.json")),
     weights: include_bytes!("folk-lstm/weights.bin"),
     card: include_str!("folk-lstm/card.md"),
+}, BuiltinModel {
+    name: "emotion",
+    description: "the emotion quadrant (Q1 happy, Q2 tense, Q3 sad, Q4 calm) of piano music (REMI LSTM classifier, EMOPIA)",
+    folder: "emotion-lstm",
+    config: include_str!("emotion-lstm/config.toml"),
+    vocab: Some(include_str!("emotion-lstm/vocab.json")),
+    weights: include_bytes!("emotion-lstm/weights.bin"),
+    card: include_str!("emotion-lstm/card.md"),
 }];
 
 /// The default model (the first of [`BUILTIN`]).

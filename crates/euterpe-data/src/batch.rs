@@ -5,6 +5,7 @@
 
 use euterpe_base::SplitMix64;
 use euterpe_music::pianoroll::{PitchSequence, PIANO_KEYS, PIANO_LOWEST};
+use euterpe_music::tokens::{Token, Vocabulary};
 
 /// Sequences of any item (token ids, piano-roll frames) cut into windows for next-step
 /// prediction: windows of at most `steps + 1` items that overlap by one, so that every transition
@@ -274,6 +275,53 @@ pub struct ClassBatch {
 pub struct ClassWindows {
     windows: Vec<(Vec<u32>, u32, usize)>,
     pad_id: u32,
+    transpose: Option<Transposition>,
+}
+
+/// Random transposition of training windows: every window of a shuffled pass is shifted by a
+/// whole number of semitones in `-max..=max`, drawn from the pass's seed. Emotion and style do
+/// not change with the key a piece is played in, so this shows the model every piece in other
+/// keys without new data. Pitch tokens that would leave the vocabulary keep their pitch.
+#[derive(Debug, Clone)]
+pub struct Transposition {
+    max: i32,
+    /// `maps[s + max][id]`: the id after a shift of `s` semitones.
+    maps: Vec<Vec<u32>>,
+}
+
+impl Transposition {
+    /// Shifts of up to `max` semitones either way over the pitch tokens of `vocab` (`Pitch`,
+    /// `NoteOn`, `NoteOff`).
+    pub fn new(vocab: &Vocabulary, max: u8) -> Self {
+        let max = max as i32;
+        let maps = (-max..=max)
+            .map(|shift| {
+                (0..vocab.len() as u32)
+                    .map(|id| {
+                        let shifted =
+                            |p: u8| u8::try_from(p as i32 + shift).ok().filter(|&q| q < 128);
+                        let moved = match vocab.token(id) {
+                            Some(Token::Pitch(p)) => shifted(p).map(Token::Pitch),
+                            Some(Token::NoteOn(p)) => shifted(p).map(Token::NoteOn),
+                            Some(Token::NoteOff(p)) => shifted(p).map(Token::NoteOff),
+                            _ => None,
+                        };
+                        moved.and_then(|t| vocab.try_id(t)).unwrap_or(id)
+                    })
+                    .collect()
+            })
+            .collect();
+        Transposition { max, maps }
+    }
+
+    /// The ids of `tokens` shifted by `shift` semitones (`|shift| <= max`).
+    pub fn apply(&self, tokens: &[u32], shift: i32) -> Vec<u32> {
+        let map = &self.maps[(shift.clamp(-self.max, self.max) + self.max) as usize];
+        tokens
+            .iter()
+            .map(|&id| map.get(id as usize).copied().unwrap_or(id))
+            .collect()
+    }
 }
 
 /// Windows shorter than this are dropped when the piece has longer ones: a few tokens at the end
@@ -298,7 +346,18 @@ impl ClassWindows {
                 }
             }
         }
-        ClassWindows { windows, pad_id }
+        ClassWindows {
+            windows,
+            pad_id,
+            transpose: None,
+        }
+    }
+
+    /// These windows, transposed at random in every shuffled pass (never in a pass without a
+    /// seed, so evaluation sees the pieces as they are).
+    pub fn with_transposition(mut self, transposition: Transposition) -> Self {
+        self.transpose = Some(transposition);
+        self
     }
 
     /// Number of windows.
@@ -315,16 +374,23 @@ impl ClassWindows {
     /// the order of the pieces.
     pub fn batches(&self, batch_size: usize, shuffle_seed: Option<u64>) -> Vec<ClassBatch> {
         let mut order: Vec<usize> = (0..self.windows.len()).collect();
+        let mut shifts = vec![0i32; self.windows.len()];
         if let Some(seed) = shuffle_seed {
-            SplitMix64::new(seed).shuffle(&mut order);
+            let mut rng = SplitMix64::new(seed);
+            rng.shuffle(&mut order);
+            if let Some(t) = &self.transpose {
+                for s in &mut shifts {
+                    *s = rng.below(2 * t.max as usize + 1) as i32 - t.max;
+                }
+            }
         }
         order
             .chunks(batch_size.max(1))
-            .map(|c| self.batch(c))
+            .map(|c| self.batch(c, &shifts))
             .collect()
     }
 
-    fn batch(&self, indices: &[usize]) -> ClassBatch {
+    fn batch(&self, indices: &[usize], shifts: &[i32]) -> ClassBatch {
         let steps = indices
             .iter()
             .map(|&i| self.windows[i].0.len())
@@ -341,6 +407,14 @@ impl ClassWindows {
         };
         for (row, &i) in indices.iter().enumerate() {
             let (tokens, class, piece) = &self.windows[i];
+            let shifted;
+            let tokens = match &self.transpose {
+                Some(t) if shifts[i] != 0 => {
+                    shifted = t.apply(tokens, shifts[i]);
+                    &shifted
+                }
+                _ => tokens,
+            };
             for (t, &id) in tokens.iter().enumerate() {
                 b.inputs[row * steps + t] = id;
                 b.mask[row * steps + t] = 1.0;
@@ -403,6 +477,50 @@ mod tests {
         // A 5-token tail after a full window is dropped.
         let tail: Vec<u32> = (0..45).collect();
         assert_eq!(ClassWindows::new([(0, tail.as_slice(), 1)], 40, 0).len(), 1);
+    }
+
+    #[test]
+    fn transposition_moves_pitches_only_and_only_in_shuffled_passes() {
+        use euterpe_music::tokens::{Tokenizer, TokenizerConfig};
+        let vocab = Tokenizer::new(TokenizerConfig::default())
+            .unwrap()
+            .vocab()
+            .clone();
+        let id = |t| vocab.id_of(t).unwrap();
+        let piece = vec![
+            id(Token::Bos),
+            id(Token::Bar),
+            id(Token::Pitch(60)),
+            id(Token::Velocity(10)),
+            id(Token::Duration(4)),
+            id(Token::Pitch(127)),
+        ];
+        let t = Transposition::new(&vocab, 3);
+        let up = t.apply(&piece, 2);
+        assert_eq!(up[2], id(Token::Pitch(62)));
+        assert_eq!(up[5], piece[5], "a pitch that would leave 0-127 stays");
+        assert_eq!(
+            (up[0], up[1], up[3], up[4]),
+            (piece[0], piece[1], piece[3], piece[4])
+        );
+        assert_eq!(t.apply(&piece, -3)[2], id(Token::Pitch(57)));
+
+        let windows = ClassWindows::new((0..40).map(|i| (i, piece.as_slice(), 0)), 16, 0)
+            .with_transposition(t);
+        let pitches = |b: &[ClassBatch]| -> Vec<u32> {
+            b.iter()
+                .flat_map(|b| b.inputs.chunks(b.steps).map(|r| r[2]))
+                .collect()
+        };
+        assert!(pitches(&windows.batches(8, None))
+            .iter()
+            .all(|&p| p == piece[2]));
+        let shuffled = pitches(&windows.batches(8, Some(1)));
+        let moved = shuffled.iter().filter(|&&p| p != piece[2]).count();
+        assert!(moved > 20, "{moved} of 40 windows moved");
+        assert!(shuffled
+            .iter()
+            .all(|&p| p >= id(Token::Pitch(57)) && p <= id(Token::Pitch(63))));
     }
 
     #[test]

@@ -34,6 +34,9 @@ pub struct DataConfig {
     /// pitches, onsets and durations, for classifiers that must judge the music, not the file).
     #[serde(skip_serializing_if = "View::is_full")]
     pub view: View,
+    /// Classifier training only: each window of a training pass is transposed at random by up
+    /// to this many semitones either way (default 0: never).
+    pub transpose: u8,
 }
 
 /// Where the class of a piece comes from.
@@ -63,6 +66,7 @@ impl Default for DataConfig {
             cache: None,
             label: LabelSource::None,
             view: View::Full,
+            transpose: 0,
         }
     }
 }
@@ -74,6 +78,12 @@ impl DataConfig {
             return Err(format!(
                 "data.seq_len must be in 2..=1048576, got {}",
                 self.seq_len
+            ));
+        }
+        if self.transpose > 12 {
+            return Err(format!(
+                "data.transpose must be at most 12 semitones, got {}",
+                self.transpose
             ));
         }
         if self.frame_window > 1 << 20 {

@@ -59,7 +59,10 @@ fn split_by_register(score: &Score) -> Score {
 
 fn restyled(score: &Score) -> Score {
     let mut s = score.clone();
-    s.tempos = vec![TempoChange::from_bpm(0, 93.0), TempoChange::from_bpm(960, 140.0)];
+    s.tempos = vec![
+        TempoChange::from_bpm(0, 93.0),
+        TempoChange::from_bpm(960, 140.0),
+    ];
     for (i, t) in s.tracks.iter_mut().enumerate() {
         t.program = 10 + i as u8;
         t.name = format!("part {i}");
@@ -87,7 +90,10 @@ fn resolution_tracks_programs_velocities_and_tempo_do_not_change_the_notes_view(
         // overlap would cut each other short, which changes the music, not its encoding.
         ("tracks merged", merged(&original)),
         ("tracks split by register", split_by_register(&original)),
-        ("programs, velocities, names, tempo", as_file(&restyled(&original))),
+        (
+            "programs, velocities, names, tempo",
+            as_file(&restyled(&original)),
+        ),
     ];
     let notes = tokenizer(View::Notes);
     let full = tokenizer(View::Full);

@@ -47,12 +47,18 @@ pub(crate) fn write_card(
         unit = summary.unit,
     );
     if let Some(m) = best {
-        if let (Some(p), Some(a)) = (m.valid_perplexity, m.valid_accuracy) {
-            card.push_str(&format!(
+        match (m.valid_perplexity, m.valid_accuracy) {
+            (Some(p), Some(a)) => card.push_str(&format!(
                 "* Validation perplexity: {p:.3}; next-{} accuracy: {:.1} %\n",
                 summary.unit,
                 a * 100.0
-            ));
+            )),
+            (None, Some(a)) => card.push_str(&format!(
+                "* Validation accuracy per {}: {:.1} % (per piece: `euterpe eval`)\n",
+                summary.unit,
+                a * 100.0
+            )),
+            _ => {}
         }
     }
     card.push_str("\nThe full configuration is in `config.toml`; per-epoch figures in `metrics.jsonl` and `curves.svg`.\n");

@@ -2,9 +2,9 @@
 
 use std::path::{Path, PathBuf};
 
+use euterpe_classify::{piece_scores, ClassReport};
 use euterpe_data::{Failure, Split, TaskData, TokenData};
 use euterpe_models::{ModelBackend, ModelConfig};
-use euterpe_classify::{piece_scores, ClassReport};
 use euterpe_store::ModelSource;
 use serde::Serialize;
 

@@ -9,7 +9,7 @@ use std::time::Instant;
 use burn::tensor::backend::AutodiffBackend;
 use euterpe_base::{read_file, write_atomically};
 use euterpe_data::batch::{
-    ClassBatch, ClassWindows, FrameBatch, FrameWindows, TokenBatch, TokenWindows,
+    ClassBatch, ClassWindows, FrameBatch, FrameWindows, TokenBatch, TokenWindows, Transposition,
 };
 use euterpe_data::{Split, TaskData};
 use euterpe_models::TrainingBackend;
@@ -185,9 +185,14 @@ pub fn train<B: TrainingBackend>(
             let valid = data
                 .class_windows(Split::Valid, steps)
                 .batches(t.eval_batch_size, None);
+            let mut train = data.class_windows(Split::Train, steps);
+            if config.data.transpose > 0 {
+                train = train
+                    .with_transposition(Transposition::new(&data.vocab, config.data.transpose));
+            }
             run.run(
                 LikelihoodLearner::new(model, &config.optim),
-                &data.class_windows(Split::Train, steps),
+                &train,
                 &valid,
                 device,
             )
@@ -353,7 +358,8 @@ impl Run<'_> {
                 lr,
                 train_nll: sum / count.max(1) as f64,
                 valid_nll: valid.mean(),
-                valid_perplexity: valid.correct.map(|_| valid.mean().exp()),
+                // Perplexity is a figure of token models; a classifier's accuracy stands alone.
+                valid_perplexity: (unit == "token").then(|| valid.mean().exp()),
                 valid_accuracy: valid.accuracy(),
                 seconds: started.elapsed().as_secs_f64(),
                 best: is_best,

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use anyhow::{Context, Result};
 use clap::Args;
-use euterpe_classify::{ClassifyError, ClassifyReport, Classifier};
+use euterpe_classify::{Classifier, ClassifyError, ClassifyReport};
 use euterpe_models::backend::{run_inference, DeviceSpec, InferenceJob};
 use euterpe_models::ModelBackend;
 use euterpe_store::ModelSource;

@@ -115,6 +115,7 @@ impl TrainObserver for TrainProgress {
         }
         let extra = match (m.valid_perplexity, m.valid_accuracy) {
             (Some(p), Some(a)) => format!(" ppl {p:.3} acc {:.1}%", a * 100.0),
+            (None, Some(a)) => format!(" acc {:.1}%", a * 100.0),
             _ => String::new(),
         };
         let rate = self.units as f64 / m.seconds.max(1e-9);

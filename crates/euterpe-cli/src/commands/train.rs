@@ -180,8 +180,13 @@ pub fn run_eval(a: &EvalArgs) -> Result<()> {
             (_, Some(t)) => format!("{t} tokens"),
             _ => String::new(),
         };
+        let over = if units.is_empty() {
+            String::new()
+        } else {
+            format!(" over {units}")
+        };
         print!(
-            "{} split: NLL {:.4} nats per {} over {units} of {} sequences",
+            "{} split: NLL {:.4} nats per {}{over} of {} sequences",
             r.split, r.nll, r.unit, r.sequences
         );
         if let (Some(p), Some(acc)) = (r.perplexity, r.accuracy) {
@@ -204,7 +209,14 @@ fn print_class_report(c: &euterpe_classify::ClassReport) {
         print!(", arousal {a:.3}, valence {v:.3}");
     }
     println!("\nconfusion (rows: true class, columns: predicted)");
-    println!("{:>10} {}", "", c.classes.iter().map(|n| format!("{n:>8}")).collect::<String>());
+    println!(
+        "{:>10} {}",
+        "",
+        c.classes
+            .iter()
+            .map(|n| format!("{n:>8}"))
+            .collect::<String>()
+    );
     for (name, row) in c.classes.iter().zip(&c.confusion) {
         let cells: String = row.iter().map(|n| format!("{n:>8}")).collect();
         println!("{name:>10} {cells}");

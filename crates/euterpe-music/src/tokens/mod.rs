@@ -290,7 +290,11 @@ impl Tokenizer {
 
     /// Encodes a score (it is quantised first) as token ids: `BOS`, header, body, `EOS`.
     pub fn encode(&self, score: &Score) -> Result<Vec<u32>, MusicError> {
-        let q = self.config.view.apply(score).quantized(&self.config.quantize)?;
+        let q = self
+            .config
+            .view
+            .apply(score)
+            .quantized(&self.config.quantize)?;
         let tracks = self.indexed_tracks(&q)?;
         let tokens = match self.config.scheme {
             Scheme::Remi => remi::encode(&self.config, &q, &tracks)?,
@@ -328,7 +332,11 @@ impl Tokenizer {
     /// The notes that a round trip must preserve: the quantised notes of the non-empty tracks with
     /// velocities reduced to bins, sorted.
     pub fn canonical_notes(&self, score: &Score) -> Result<Vec<CanonicalNote>, MusicError> {
-        let q = self.config.view.apply(score).quantized(&self.config.quantize)?;
+        let q = self
+            .config
+            .view
+            .apply(score)
+            .quantized(&self.config.quantize)?;
         let mut out = Vec::with_capacity(q.note_count());
         for (track, t) in q.tracks.iter().filter(|t| !t.notes.is_empty()).enumerate() {
             out.extend(t.notes.iter().map(|n| self.canonical(track, n)));
