@@ -263,3 +263,36 @@ fn outputs_follow_the_umask_and_json_reports_them() {
     assert!(piece["notes"].as_u64().unwrap() > 0);
     assert!(report["tokens"].as_u64().unwrap() > 0);
 }
+
+#[test]
+fn an_unknown_emotion_lists_the_known_ones_and_an_unconditioned_model_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = euterpe(
+        dir.path(),
+        &["generate", "--emotion", "ecstatic-ish", "--out", "x.mid"],
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        err.contains("ecstatic-ish") && err.contains("melancholic") && err.contains("serene"),
+        "{err}"
+    );
+    let out = euterpe(
+        dir.path(),
+        &[
+            "generate",
+            "--emotion",
+            "sad",
+            "--out",
+            "x.mid",
+            "--seed",
+            "1",
+        ],
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success() && err.contains("emotion conditioning"),
+        "{err}"
+    );
+    assert!(!dir.path().join("x.mid").exists());
+}

@@ -34,9 +34,39 @@ pub struct DataConfig {
     /// pitches, onsets and durations, for classifiers that must judge the music, not the file).
     #[serde(skip_serializing_if = "View::is_full")]
     pub view: View,
+    /// Control tokens put after `BOS` of every labelled piece, so that a token model learns to
+    /// follow them and generation can ask for them (default none; `["emotion"]`: the piece's
+    /// emotion quadrant). Pieces without the label get none, so the model also learns to play
+    /// unconditioned.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub conditions: Vec<Condition>,
     /// Classifier training only: each window of a training pass is transposed at random by up
     /// to this many semitones either way (default 0: never).
     pub transpose: u8,
+}
+
+/// A control a token model can be conditioned on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Condition {
+    /// The emotion quadrant of the label file, as an `Emotion_Qn` token.
+    Emotion,
+}
+
+impl Condition {
+    /// Its name in configs and reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            Condition::Emotion => "emotion",
+        }
+    }
+}
+
+impl DataConfig {
+    /// Whether models trained with this data follow `condition`.
+    pub fn conditions_on(&self, condition: Condition) -> bool {
+        self.conditions.contains(&condition)
+    }
 }
 
 /// Where the class of a piece comes from.
@@ -67,6 +97,7 @@ impl Default for DataConfig {
             label: LabelSource::None,
             view: View::Full,
             transpose: 0,
+            conditions: Vec::new(),
         }
     }
 }

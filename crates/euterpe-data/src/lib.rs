@@ -31,7 +31,7 @@ pub mod stats;
 pub mod task;
 pub mod tokfile;
 
-pub use config::{DataConfig, LabelSource};
+pub use config::{Condition, DataConfig, LabelSource};
 pub use corpus::{Corpus, CorpusEntry, CorpusOptions, Failure};
 pub use error::DataError;
 pub use labels::{Label, LabelTable};

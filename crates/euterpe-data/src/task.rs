@@ -9,7 +9,7 @@ use euterpe_music::tokens::{Token, Tokenizer, Vocabulary};
 use std::collections::BTreeSet;
 
 use crate::batch::{ClassWindows, FrameWindows, TokenWindows};
-use crate::config::LabelSource;
+use crate::config::{Condition, LabelSource};
 use crate::probe::{probe, DataKind};
 use crate::tokfile::TokenizeReport;
 use crate::tokfile::TokenizedPiece;
@@ -81,8 +81,8 @@ impl TaskData {
             DataKind::TokenFile | DataKind::TokenJson => Ok((
                 TaskData::Tokens(TokenData::from_corpus(
                     TokenizedCorpus::load_any(path)?,
-                    config.label,
-                )),
+                    config,
+                )?),
                 TokenizeReport::default(),
             )),
             DataKind::MidiFile | DataKind::MidiFolder => load_midi(path, config, progress),
@@ -111,6 +111,27 @@ impl TaskData {
     }
 }
 
+/// Puts each labelled piece's `Emotion_Qn` token after its `BOS` (pieces that start otherwise,
+/// or have no emotion, are left as they are).
+fn insert_emotion_tokens(t: &mut TokenizedCorpus) -> Result<(), DataError> {
+    let bos = t.vocab.try_id(Token::Bos);
+    for p in &mut t.pieces {
+        let Some(e) = p.label.emotion() else { continue };
+        if p.tokens.first().copied() != bos || bos.is_none() {
+            continue;
+        }
+        let id = t
+            .vocab
+            .try_id(Token::Emotion(e.quadrant()))
+            .ok_or_else(|| DataError::UnsupportedPath {
+                path: PathBuf::from(&p.id),
+                reason: "the vocabulary has no emotion tokens".into(),
+            })?;
+        p.tokens.insert(1, id);
+    }
+    Ok(())
+}
+
 /// The emotion classes, in quadrant order.
 pub const EMOTION_CLASSES: [&str; 4] = ["Q1", "Q2", "Q3", "Q4"];
 
@@ -121,8 +142,16 @@ fn top_folder(id: &str) -> &str {
 }
 
 impl TokenData {
-    /// The pieces of a tokenised corpus, by split, with their classes from `label`.
-    pub fn from_corpus(t: TokenizedCorpus, label: LabelSource) -> TokenData {
+    /// The pieces of a tokenised corpus, by split, with their classes from `config.label` and
+    /// the control tokens of `config.conditions` after `BOS`.
+    pub fn from_corpus(
+        mut t: TokenizedCorpus,
+        config: &DataConfig,
+    ) -> Result<TokenData, DataError> {
+        let label = config.label;
+        if config.conditions_on(Condition::Emotion) {
+            insert_emotion_tokens(&mut t)?;
+        }
         let classes: Vec<String> = match label {
             LabelSource::None => Vec::new(),
             LabelSource::Emotion => EMOTION_CLASSES.iter().map(|c| c.to_string()).collect(),
@@ -156,7 +185,7 @@ impl TokenData {
         for p in t.pieces {
             data.splits[split_index(p.split)].push(p.tokens);
         }
-        data
+        Ok(data)
     }
 
     /// Windows of at most `steps` tokens of the labelled sequences of a split, each with its
@@ -229,7 +258,7 @@ fn load_midi(
         });
     }
     Ok((
-        TaskData::Tokens(TokenData::from_corpus(tokens, config.label)),
+        TaskData::Tokens(TokenData::from_corpus(tokens, config)?),
         report,
     ))
 }

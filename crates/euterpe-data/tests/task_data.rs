@@ -70,3 +70,82 @@ fn a_midi_folder_and_its_token_file_give_the_same_tokens() {
         .sum();
     assert_eq!(total, 20);
 }
+
+#[test]
+fn emotion_conditioning_puts_each_labelled_piece_s_quadrant_after_bos() {
+    use euterpe_data::{Condition, LabelSource};
+    use euterpe_music::tokens::Token;
+    let dir = tempfile::tempdir().unwrap();
+    let clips = dir.path().join("clips");
+    std::fs::create_dir(&clips).unwrap();
+    // Two labelled EMOPIA clips (Q1, Q3) and one without a label row.
+    let emopia = common::shared_data().join("emopia/midi");
+    let mut names: Vec<String> = std::fs::read_dir(&emopia)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    let q1 = names.iter().find(|n| n.starts_with("Q1_")).unwrap();
+    let q3 = names.iter().find(|n| n.starts_with("Q3_")).unwrap();
+    for (n, to) in [(q1, q1.as_str()), (q3, q3.as_str()), (q1, "unlabelled.mid")] {
+        std::fs::copy(emopia.join(n), clips.join(to)).unwrap();
+    }
+    let stem = |n: &str| n.trim_end_matches(".mid").to_string();
+    std::fs::write(
+        dir.path().join("labels.csv"),
+        format!(
+            "clip,quadrant,split\n{},1,train\n{},3,train\n",
+            stem(q1),
+            stem(q3)
+        ),
+    )
+    .unwrap();
+    let load = |conditions: Vec<Condition>| {
+        let config = DataConfig {
+            cache: Some(dir.path().join("cache.etok")),
+            conditions,
+            label: LabelSource::None,
+            ..DataConfig::default()
+        };
+        match TaskData::load(&clips, &config).unwrap().0 {
+            TaskData::Tokens(t) => t,
+            TaskData::Frames(_) => panic!("MIDI gives tokens"),
+        }
+    };
+    let plain = load(Vec::new());
+    let conditioned = load(vec![Condition::Emotion]);
+    let first_two = |t: &euterpe_data::TokenData, id: &str| -> Vec<Token> {
+        let i = t.ids[0].iter().position(|x| x == id).unwrap();
+        t.splits[0][i][..2]
+            .iter()
+            .map(|&x| t.vocab.token(x).unwrap())
+            .collect()
+    };
+    assert_eq!(first_two(&conditioned, q1), [Token::Bos, Token::Emotion(1)]);
+    assert_eq!(first_two(&conditioned, q3), [Token::Bos, Token::Emotion(3)]);
+    let unlabelled_split = conditioned
+        .ids
+        .iter()
+        .position(|s| s.iter().any(|x| x == "unlabelled.mid"))
+        .unwrap();
+    let i = conditioned.ids[unlabelled_split]
+        .iter()
+        .position(|x| x == "unlabelled.mid")
+        .unwrap();
+    let j = plain.ids[unlabelled_split]
+        .iter()
+        .position(|x| x == "unlabelled.mid")
+        .unwrap();
+    assert_eq!(
+        conditioned.splits[unlabelled_split][i],
+        plain.splits[unlabelled_split][j]
+    );
+    // Otherwise the sequences are the plain ones.
+    let k = plain.ids[0].iter().position(|x| x == q3).unwrap();
+    let mut without = first_two(&conditioned, q3);
+    without.remove(1);
+    assert_eq!(without[0], Token::Bos);
+    let c = conditioned.ids[0].iter().position(|x| x == q3).unwrap();
+    assert_eq!(conditioned.splits[0][c].len(), plain.splits[0][k].len() + 1);
+    assert_eq!(&conditioned.splits[0][c][2..], &plain.splits[0][k][1..]);
+}

@@ -7,7 +7,7 @@ use euterpe_base::rng::GOLDEN_GAMMA;
 use euterpe_base::SplitMix64;
 use euterpe_models::{ModelBackend, Stepwise, TokenLm};
 use euterpe_music::score::Score;
-use euterpe_music::tokens::{Grammar, GrammarOptions, Token, Tokenizer};
+use euterpe_music::tokens::{Emotion, Grammar, GrammarOptions, Token, Tokenizer};
 
 use crate::sampling::{sample, SamplingConfig};
 use crate::score_util::{apply_program, apply_tempo, rescale, DEFAULT_BPM, OUTPUT_TICKS_PER_BEAT};
@@ -43,6 +43,9 @@ pub struct GenerateOptions {
     pub program: Option<u8>,
     /// Most new tokens per piece (`None`: 256 per bar).
     pub max_tokens: Option<usize>,
+    /// The emotion to play in, for models trained with emotion conditioning: its control token
+    /// follows `BOS`.
+    pub emotion: Option<Emotion>,
 }
 
 impl Default for GenerateOptions {
@@ -57,6 +60,7 @@ impl Default for GenerateOptions {
             tempo: None,
             program: None,
             max_tokens: None,
+            emotion: None,
         }
     }
 }
@@ -181,8 +185,18 @@ impl<'m, B: ModelBackend> Generator<'m, B> {
             .collect()
     }
 
-    /// BOS, or the primer's tokens without their EOS.
+    /// BOS (and the emotion's control token), then the primer's tokens without their EOS.
     fn prefix(&self, options: &GenerateOptions) -> Result<Vec<u32>, GenerateError> {
+        let mut ids = self.primer_prefix(options)?;
+        if let Some(e) = options.emotion {
+            let id = self.tokenizer.vocab().id_of(Token::Emotion(e.quadrant()))?;
+            ids.insert(1.min(ids.len()), id);
+        }
+        Ok(ids)
+    }
+
+    /// BOS, or the primer's tokens without their EOS.
+    fn primer_prefix(&self, options: &GenerateOptions) -> Result<Vec<u32>, GenerateError> {
         let vocab = self.tokenizer.vocab();
         let eos = vocab.id_of(Token::Eos)?;
         match &options.primer {

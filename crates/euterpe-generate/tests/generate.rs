@@ -234,3 +234,41 @@ fn a_spent_token_budget_never_leaves_an_empty_bar() {
         }
     }
 }
+
+#[test]
+fn an_emotion_puts_its_control_token_after_bos_before_any_primer() {
+    let tokenizer = Tokenizer::new(TokenizerConfig::default()).unwrap();
+    let model = model("lstm", &tokenizer);
+    let sad = euterpe_music::tokens::Emotion::from_name("melancholic").unwrap();
+    let primer = euterpe_generate::score_util::primer_from_pitches(&[57, 60, 64]);
+    for primer in [None, Some(primer)] {
+        let options = GenerateOptions {
+            length: Length::Bars(2),
+            emotion: Some(sad),
+            primer: primer.clone(),
+            seed: 4,
+            ..Default::default()
+        };
+        let piece = Generator::new(&model, &tokenizer, Default::default())
+            .generate(&options)
+            .unwrap()
+            .remove(0);
+        let t = tokens(&tokenizer, &piece.ids);
+        assert_eq!(&t[..2], &[Token::Bos, Token::Emotion(3)]);
+        assert_eq!(
+            t.iter().filter(|t| matches!(t, Token::Emotion(_))).count(),
+            1
+        );
+        // The control token decodes away: the piece is the music alone.
+        assert!(piece.score.note_count() > 0);
+        assert_eq!(
+            tokenizer.decode(&piece.ids).unwrap().note_count(),
+            piece.score.note_count()
+        );
+        if let Some(p) = &primer {
+            let mut ids = tokenizer.encode(p).unwrap();
+            ids.pop();
+            assert_eq!(&piece.ids[2..ids.len() + 1], &ids[1..]);
+        }
+    }
+}

@@ -81,6 +81,8 @@ pub struct ModelInfo {
     pub kind: String,
     /// The architecture in a few words.
     pub architecture: String,
+    /// The controls it was trained to follow (`emotion`), empty for none.
+    pub conditions: Vec<String>,
 }
 
 /// The built-in models, the default first.
@@ -95,6 +97,12 @@ pub fn builtin_models() -> Result<Vec<ModelInfo>, StoreError> {
                 description: m.description.to_string(),
                 kind: config.model.kind_name().to_string(),
                 architecture: config.model.describe(),
+                conditions: config
+                    .data
+                    .conditions
+                    .iter()
+                    .map(|c| c.name().to_string())
+                    .collect(),
             })
         })
         .collect()

@@ -14,6 +14,7 @@ use euterpe_models::backend::{run_inference, DeviceSpec, InferenceJob};
 use euterpe_models::ModelBackend;
 use euterpe_music::midi::{read_midi_file, write_midi_file};
 use euterpe_music::score::Score;
+use euterpe_music::tokens::Emotion;
 use euterpe_store::{builtin_models, ModelSource};
 
 use super::output::{numbered, write_extras, ExtraOutputs};
@@ -70,6 +71,10 @@ pub struct GenerateArgs {
     /// General MIDI program (instrument) for the melodic tracks, 0–127 (e.g. 0 piano, 73 flute).
     #[arg(long)]
     program: Option<u8>,
+    /// The emotion to play in, for models trained with emotion conditioning: happy, tense, sad,
+    /// calm, Q1–Q4, or a synonym (excited, angry, melancholic, relaxed, …).
+    #[arg(long)]
+    emotion: Option<String>,
     /// Where the model runs: cpu, cuda or cuda:N.
     #[arg(long, default_value = "cpu")]
     device: DeviceSpec,
@@ -193,6 +198,7 @@ fn options(a: &GenerateArgs) -> Result<GenerateOptions> {
         tempo: a.tempo,
         program: a.program,
         max_tokens: None,
+        emotion: a.emotion.as_deref().map(Emotion::from_name).transpose()?,
     };
     // Checked before the model loads, so that a bad flag fails at once.
     options.validate()?;

@@ -96,6 +96,60 @@ impl Emotion {
     pub fn quadrant(self) -> u8 {
         self as u8
     }
+
+    /// The words [`from_name`](Self::from_name) knows for each quadrant, the anchor first.
+    pub const NAMES: [(Emotion, &'static [&'static str]); 4] = [
+        (
+            Emotion::Happy,
+            &["happy", "q1", "excited", "joyful", "cheerful", "exuberant"],
+        ),
+        (
+            Emotion::Tense,
+            &["tense", "q2", "angry", "anxious", "agitated", "fearful"],
+        ),
+        (
+            Emotion::Sad,
+            &[
+                "sad",
+                "q3",
+                "melancholic",
+                "depressed",
+                "gloomy",
+                "sorrowful",
+            ],
+        ),
+        (
+            Emotion::Calm,
+            &["calm", "q4", "relaxed", "peaceful", "serene", "tender"],
+        ),
+    ];
+
+    /// The emotion a word names (`happy`, `Q3`, `melancholic`, …; case does not matter); an
+    /// unknown word is an error that lists the known ones.
+    pub fn from_name(name: &str) -> Result<Emotion, MusicError> {
+        let word = name.trim().to_lowercase();
+        Emotion::NAMES
+            .iter()
+            .find(|(_, words)| words.contains(&word.as_str()))
+            .map(|(e, _)| *e)
+            .ok_or_else(|| {
+                let known: Vec<String> = Emotion::NAMES
+                    .iter()
+                    .map(|(e, words)| format!("Q{}: {}", e.quadrant(), words.join(", ")))
+                    .collect();
+                MusicError::InvalidConfig(format!(
+                    "unknown emotion {name:?}; known: {}",
+                    known.join("; ")
+                ))
+            })
+    }
+}
+
+impl std::str::FromStr for Emotion {
+    type Err = MusicError;
+    fn from_str(s: &str) -> Result<Self, MusicError> {
+        Emotion::from_name(s)
+    }
 }
 
 /// Every setting of a tokenizer. Saved with the vocabulary, so a model directory can rebuild it.

@@ -424,3 +424,24 @@ fn random_sequences_under_the_mask_always_decode() {
         }
     }
 }
+
+#[test]
+fn emotion_words_and_their_synonyms_name_quadrants() {
+    for (word, q) in [
+        ("happy", 1),
+        ("Joyful", 1),
+        ("Q2", 2),
+        ("anxious", 2),
+        ("melancholic", 3),
+        (" depressed ", 3),
+        ("serene", 4),
+        ("q4", 4),
+    ] {
+        assert_eq!(Emotion::from_name(word).unwrap().quadrant(), q, "{word}");
+    }
+    let e = Emotion::from_name("ecstatic-ish").unwrap_err().to_string();
+    assert!(
+        e.contains("ecstatic-ish") && e.contains("melancholic") && e.contains("Q4"),
+        "{e}"
+    );
+}
