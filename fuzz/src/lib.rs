@@ -53,3 +53,21 @@ pub fn check_token_corpus(corpus: &TokenizedCorpus) {
         );
     }
 }
+
+/// Lets every panic unwind instead of aborting at once, printing each panic location once.
+///
+/// libFuzzer's panic hook aborts before a panic unwinds, so a panic that euterpe catches and
+/// turns into an error (its `catch_unwind` guards around third-party code) would be reported as a
+/// crash. With this hook such panics reach their guard; a panic that no guard catches still
+/// unwinds out of the target into libfuzzer-sys, which aborts, so it is still a crash.
+pub fn let_panics_unwind_to_guards() {
+    use std::collections::HashSet;
+    use std::sync::Mutex;
+    let seen = Mutex::new(HashSet::new());
+    std::panic::set_hook(Box::new(move |info| {
+        let at = info.location().map(|l| l.to_string()).unwrap_or_default();
+        if seen.lock().is_ok_and(|mut s| s.insert(at)) {
+            eprintln!("panic (must be caught by a guard, else a crash): {info}");
+        }
+    }));
+}

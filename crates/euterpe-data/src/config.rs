@@ -34,6 +34,10 @@ pub struct DataConfig {
     /// pitches, onsets and durations, for classifiers that must judge the music, not the file).
     #[serde(skip_serializing_if = "View::is_full")]
     pub view: View,
+    /// Transpose every MIDI piece so that its estimated key's tonic is C (default false): the
+    /// mode then shows in the pitches whatever the key, for emotion classifiers.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub transpose_to_c: bool,
     /// Control tokens put after `BOS` of every labelled piece, so that a token model learns to
     /// follow them and generation can ask for them (default none; `["emotion"]`: the piece's
     /// emotion quadrant). Pieces without the label get none, so the model also learns to play
@@ -96,6 +100,7 @@ impl Default for DataConfig {
             cache: None,
             label: LabelSource::None,
             view: View::Full,
+            transpose_to_c: false,
             transpose: 0,
             conditions: Vec::new(),
         }
@@ -135,6 +140,7 @@ impl DataConfig {
                 ..QuantizeConfig::default()
             },
             view: self.view,
+            transpose_to_c: self.transpose_to_c,
             ..TokenizerConfig::default()
         })?)
     }

@@ -24,15 +24,6 @@ const MINOR_SCALE: [bool; 12] = [
     true, false, true, true, false, true, false, true, true, false, true, false,
 ];
 
-/// Krumhansl and Kessler's (1982) major-key probe-tone profile, from the tonic upwards.
-const KK_MAJOR: [f64; 12] = [
-    6.35, 2.23, 3.48, 2.33, 4.38, 4.09, 2.52, 5.19, 2.39, 3.66, 2.29, 2.88,
-];
-/// Krumhansl and Kessler's (1982) minor-key probe-tone profile, from the tonic upwards.
-const KK_MINOR: [f64; 12] = [
-    6.33, 2.68, 3.52, 5.38, 2.60, 3.53, 2.54, 4.75, 3.98, 2.69, 3.34, 3.17,
-];
-
 /// A major or (natural) minor key.
 ///
 /// Serialised as its name, e.g. `"Eb major"` or `"F# minor"`.
@@ -200,36 +191,7 @@ impl PitchHistogram {
         } else {
             self.class_counts()
         };
-        let mut best: Option<(f64, Key)> = None;
-        for key in Key::all() {
-            let profile = if key.minor { &KK_MINOR } else { &KK_MAJOR };
-            // Summed in the same order relative to the tonic for every key, so that transposing a
-            // piece permutes the scores exactly.
-            let rotated: [f64; 12] =
-                std::array::from_fn(|i| weights[(key.tonic as usize + i) % 12] as f64);
-            let score = correlation(&rotated, profile);
-            if best.is_none_or(|(s, _)| score > s) {
-                best = Some((score, key));
-            }
-        }
-        best.map(|(_, k)| k)
-    }
-}
-
-/// Pearson correlation of two 12-vectors; 0 when either is constant.
-fn correlation(x: &[f64; 12], y: &[f64; 12]) -> f64 {
-    let mx = x.iter().sum::<f64>() / 12.0;
-    let my = y.iter().sum::<f64>() / 12.0;
-    let (mut sxy, mut sxx, mut syy) = (0.0, 0.0, 0.0);
-    for (a, b) in x.iter().zip(y) {
-        sxy += (a - mx) * (b - my);
-        sxx += (a - mx) * (a - mx);
-        syy += (b - my) * (b - my);
-    }
-    if sxx <= 0.0 || syy <= 0.0 {
-        0.0
-    } else {
-        sxy / (sxx * syy).sqrt()
+        euterpe_music::key::best_key(&weights).map(|(tonic, minor)| Key { tonic, minor })
     }
 }
 

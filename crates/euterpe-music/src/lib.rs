@@ -11,6 +11,7 @@
 //! Collections of pieces (corpora, splits, caches) live in `euterpe-data`.
 
 pub mod error;
+pub mod key;
 pub mod midi;
 pub mod pianoroll;
 pub mod quantize;

@@ -95,8 +95,13 @@ const DECODE_LIMIT: usize = 1 << 34;
 fn decode<B: Backend, R: Record<B>>(bytes: &[u8], device: &B::Device) -> Result<R, String> {
     type Item<B, R> = BurnRecord<<R as Record<B>>::Item<FullPrecisionSettings>, B>;
     let config = bincode::config::standard().with_limit::<DECODE_LIMIT>();
-    let (record, read): (Item<B, R>, usize) =
-        bincode::serde::decode_from_slice(bytes, config).map_err(|e| e.to_string())?;
+    // burn converts tensor data while it deserialises, and panics on some malformed data (a
+    // shape whose element count overflows, found by fuzzing): caught here, reported as corrupt.
+    let decoded = catch_unwind(AssertUnwindSafe(|| {
+        bincode::serde::decode_from_slice::<Item<B, R>, _>(bytes, config)
+    }))
+    .map_err(|_| "a tensor's shape or data is corrupt".to_string())?;
+    let (record, read): (Item<B, R>, usize) = decoded.map_err(|e| e.to_string())?;
     if read != bytes.len() {
         return Err(format!(
             "{} bytes after the end of the record",

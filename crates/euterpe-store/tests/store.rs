@@ -155,3 +155,26 @@ fn a_frame_model_directory_loads_and_is_refused_by_token_tasks() {
         "{e}"
     );
 }
+
+/// A weights file found by fuzzing (`fuzz/fuzz_targets/model_weights.rs`, minimised): a tensor
+/// whose shape's element count overflows `usize`, which makes burn panic while converting it.
+#[test]
+fn a_tensor_shape_whose_size_overflows_is_an_error_naming_the_file() {
+    let bytes = std::fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/weights-overflowing-shape.bin"),
+    )
+    .unwrap();
+    let files = euterpe_store::ModelFiles {
+        source: std::path::PathBuf::from("fuzz"),
+        config: "[model]\nkind = \"frame_lm\"\nhead = { kind = \"nade\", hidden = 4 }\n\n[model.core]\ncell = \"lstm\"\nhidden = 8\nlayers = 1\n",
+        vocab: None,
+        weights: bytes,
+        card: None,
+    };
+    let e = files
+        .load::<Cpu>(&Default::default())
+        .err()
+        .expect("an error")
+        .to_string();
+    assert!(e.contains("weights.bin") && e.contains("corrupt"), "{e}");
+}

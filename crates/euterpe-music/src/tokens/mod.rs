@@ -183,6 +183,11 @@ pub struct TokenizerConfig {
     /// vocabularies saved before it existed read back equal.
     #[serde(skip_serializing_if = "View::is_full")]
     pub view: View,
+    /// Transpose every piece so that its estimated key's tonic is C ([`Score::in_c`]): the mode
+    /// then shows in the pitches (E or E♭) whatever key the piece is in (default false; not
+    /// written when false).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub transpose_to_c: bool,
 }
 
 /// What of a score a tokenizer encodes.
@@ -196,13 +201,25 @@ pub enum View {
     Notes,
 }
 
+impl TokenizerConfig {
+    /// The score as the encoder reads it: its view, moved to C if asked.
+    pub fn prepare<'a>(&self, score: &'a Score) -> std::borrow::Cow<'a, Score> {
+        let seen = self.view.apply(score);
+        if self.transpose_to_c {
+            std::borrow::Cow::Owned(seen.in_c())
+        } else {
+            seen
+        }
+    }
+}
+
 impl View {
     /// Whether this is the full view (the default).
     pub fn is_full(&self) -> bool {
         *self == View::Full
     }
 
-    /// The score as this view sees it.
+    /// The score as this view sees it (see [`TokenizerConfig::prepare`] for the whole reading).
     pub fn apply<'a>(&self, score: &'a Score) -> std::borrow::Cow<'a, Score> {
         match self {
             View::Full => std::borrow::Cow::Borrowed(score),
@@ -225,6 +242,7 @@ impl Default for TokenizerConfig {
             max_tracks: 16,
             style_tokens: 16,
             view: View::Full,
+            transpose_to_c: false,
         }
     }
 }
@@ -346,8 +364,7 @@ impl Tokenizer {
     pub fn encode(&self, score: &Score) -> Result<Vec<u32>, MusicError> {
         let q = self
             .config
-            .view
-            .apply(score)
+            .prepare(score)
             .quantized(&self.config.quantize)?;
         let tracks = self.indexed_tracks(&q)?;
         let tokens = match self.config.scheme {
@@ -388,8 +405,7 @@ impl Tokenizer {
     pub fn canonical_notes(&self, score: &Score) -> Result<Vec<CanonicalNote>, MusicError> {
         let q = self
             .config
-            .view
-            .apply(score)
+            .prepare(score)
             .quantized(&self.config.quantize)?;
         let mut out = Vec::with_capacity(q.note_count());
         for (track, t) in q.tracks.iter().filter(|t| !t.notes.is_empty()).enumerate() {
