@@ -5,16 +5,19 @@
 //!   that name the file in their error;
 //! * [`rng`] — [`SplitMix64`], the small seeded generator behind every shuffle and sampler: the
 //!   same seed gives the same bytes on every machine;
+//! * [`guard`] — panics of third-party code caught as errors, with a quiet panic hook;
 //! * [`hash`] — FNV-1a and the seeded unit hash that assigns pieces to data splits and names
 //!   caches.
 //!
 //! This crate depends on nothing of euterpe's; everything else may depend on it.
 
 pub mod fs;
+pub mod guard;
 pub mod hash;
 pub mod rng;
 
 pub use fs::{read_file, write_atomically, FileError};
+pub use guard::guarded;
 pub use hash::{fnv1a, unit_hash, Fnv1a};
 pub use rng::SplitMix64;
 

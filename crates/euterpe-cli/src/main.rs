@@ -65,6 +65,9 @@ fn restore_default_sigpipe() {
 
 fn main() -> ExitCode {
     restore_default_sigpipe();
+    // Panics that the libraries catch and report as errors (corrupt weights, malformed
+    // SoundFonts) print nothing; the one-line error says what was wrong.
+    euterpe_base::guard::quiet_guarded_panics();
     euterpe_models::backend::tune_allocator_for_tensors();
     let cli = Cli::parse();
     init_logging(cli.verbose);

@@ -269,3 +269,39 @@ fn a_built_in_model_is_evaluated_by_name_on_any_midi_folder() {
     assert!(report["accuracy"].as_f64().unwrap() > 0.6, "{report}");
     assert!(report["tokens"].as_u64().unwrap() > 1000);
 }
+
+/// The weights file that fuzzing found (`crates/euterpe-store/tests/data`): burn panics while it
+/// decodes it; the user sees one line naming the file, not a panic message.
+#[test]
+fn corrupt_weights_are_one_line_errors_without_a_panic_message() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("model");
+    std::fs::create_dir(&model).unwrap();
+    std::fs::write(
+        model.join("config.toml"),
+        "[model]\nkind = \"frame_lm\"\nhead = { kind = \"nade\", hidden = 4 }\n\n[model.core]\ncell = \"lstm\"\nhidden = 8\nlayers = 1\n",
+    )
+    .unwrap();
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../euterpe-store/tests/data/weights-overflowing-shape.bin"),
+        model.join("weights.bin"),
+    )
+    .unwrap();
+    let data = shared_data().join("polyphonic/jsb_chorales.json");
+    let out = run(&[
+        "eval",
+        "--model",
+        model.to_str().unwrap(),
+        "--data",
+        data.to_str().unwrap(),
+    ]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        err.contains("weights.bin") && err.contains("corrupt"),
+        "{err}"
+    );
+    assert!(!err.contains("panicked"), "{err}");
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+}

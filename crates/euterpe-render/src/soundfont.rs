@@ -58,7 +58,7 @@ impl LoadedSoundFont {
         };
         let lists = check_riff(bytes).map_err(invalid)?;
         check_hydra(bytes, &lists).map_err(invalid)?;
-        let parsed = std::panic::catch_unwind(|| {
+        let parsed = euterpe_base::guarded(|| {
             let mut cursor = Cursor::new(bytes);
             rustysynth::SoundFont::new(&mut cursor)
         })
@@ -355,15 +355,6 @@ pub(crate) struct SoundFontEngine {
     failed: Option<String>,
 }
 
-/// The message of a caught panic.
-fn panic_message(payload: &(dyn std::any::Any + Send)) -> &str {
-    payload
-        .downcast_ref::<&str>()
-        .copied()
-        .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
-        .unwrap_or("unknown panic")
-}
-
 impl SoundFontEngine {
     /// A synthesiser for `score` at `sample_rate`.
     pub fn new(
@@ -373,10 +364,10 @@ impl SoundFontEngine {
     ) -> Result<Self, RenderError> {
         let mut settings = SynthesizerSettings::new(sample_rate as i32);
         settings.maximum_polyphony = 256;
-        let synth = std::panic::catch_unwind(|| Synthesizer::new(&font.font, &settings))
+        let synth = euterpe_base::guarded(|| Synthesizer::new(&font.font, &settings))
             .map_err(|p| RenderError::InvalidSoundFont {
                 path: font.path.clone(),
-                reason: format!("the synthesiser failed on it: {}", panic_message(&*p)),
+                reason: format!("the synthesiser failed on it: {p}"),
             })?
             .map_err(|e| RenderError::InvalidOptions(e.to_string()))?;
         let mut k = 0;
@@ -416,13 +407,12 @@ impl SoundFontEngine {
             return false;
         }
         let synth = &mut self.synth;
-        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(synth))) {
+        match euterpe_base::guarded(|| f(synth)) {
             Ok(()) => true,
             Err(p) => {
                 self.failed = Some(format!(
-                    "the synthesiser failed {what} at frame {}: {}",
+                    "the synthesiser failed {what} at frame {}: {p}",
                     self.frames,
-                    panic_message(&*p)
                 ));
                 false
             }

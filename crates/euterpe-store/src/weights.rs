@@ -5,7 +5,7 @@
 //! encoding but through a decoder that returns errors: burn's in-memory recorder unwraps its
 //! decoding result, so a corrupt `weights.bin` would panic instead of being reported.
 
-use std::panic::{catch_unwind, AssertUnwindSafe};
+use euterpe_base::guarded;
 use std::path::Path;
 
 use burn::module::{Module, ModuleVisitor, Param};
@@ -64,11 +64,11 @@ pub fn load_bytes<B: Backend, M: Module<B>>(
     })?;
     // Tensor data whose bytes disagree with its shape panics inside burn; a caught panic is
     // reported like any other unreadable file.
-    let (loaded, got) = catch_unwind(AssertUnwindSafe(|| {
+    let (loaded, got) = guarded(|| {
         let loaded = fresh.load_record(record);
         let got = shapes(&loaded);
         (loaded, got)
-    }))
+    })
     .map_err(|_| {
         mismatch("weights are corrupt: a tensor's data does not match its shape".into())
     })?;
@@ -97,10 +97,8 @@ fn decode<B: Backend, R: Record<B>>(bytes: &[u8], device: &B::Device) -> Result<
     let config = bincode::config::standard().with_limit::<DECODE_LIMIT>();
     // burn converts tensor data while it deserialises, and panics on some malformed data (a
     // shape whose element count overflows, found by fuzzing): caught here, reported as corrupt.
-    let decoded = catch_unwind(AssertUnwindSafe(|| {
-        bincode::serde::decode_from_slice::<Item<B, R>, _>(bytes, config)
-    }))
-    .map_err(|_| "a tensor's shape or data is corrupt".to_string())?;
+    let decoded = guarded(|| bincode::serde::decode_from_slice::<Item<B, R>, _>(bytes, config))
+        .map_err(|_| "a tensor's shape or data is corrupt".to_string())?;
     let (record, read): (Item<B, R>, usize) = decoded.map_err(|e| e.to_string())?;
     if read != bytes.len() {
         return Err(format!(
@@ -108,10 +106,8 @@ fn decode<B: Backend, R: Record<B>>(bytes: &[u8], device: &B::Device) -> Result<
             bytes.len() - read
         ));
     }
-    catch_unwind(AssertUnwindSafe(|| {
-        R::from_item::<FullPrecisionSettings>(record.item, device)
-    }))
-    .map_err(|_| "a tensor's data does not match its shape".to_string())
+    guarded(|| R::from_item::<FullPrecisionSettings>(record.item, device))
+        .map_err(|_| "a tensor's data does not match its shape".to_string())
 }
 
 /// Loads weights from a file (see [`load_bytes`]).
