@@ -133,6 +133,15 @@ impl Default for CoreConfig {
 pub const CELLS: [&str; 4] = ["rnn", "lstm", "gru", "transformer"];
 
 impl CoreConfig {
+    /// The width of the vectors this core reads: the Transformer's model width, or `embedding`
+    /// for a recurrent stack (which projects any width).
+    pub fn input_width(&self, embedding: usize) -> usize {
+        match self {
+            CoreConfig::Transformer(t) => t.hidden,
+            _ => embedding,
+        }
+    }
+
     /// A core of the named cell (one of [`CELLS`]) with `hidden` units in each of `layers`
     /// layers and `dropout`, every other setting at its default; `None` for an unknown name.
     pub fn of_cell(cell: &str, hidden: usize, layers: usize, dropout: f64) -> Option<CoreConfig> {
@@ -356,10 +365,7 @@ impl Default for TokenLmConfig {
 impl TokenLmConfig {
     /// The width tokens are embedded at: `embedding`, or the Transformer's model width.
     pub fn embedding_width(&self) -> usize {
-        match &self.core {
-            CoreConfig::Transformer(t) => t.hidden,
-            _ => self.embedding,
-        }
+        self.core.input_width(self.embedding)
     }
 
     /// Checks every value; the message names the field. A vocabulary of 0 (not yet known) passes.
@@ -440,10 +446,7 @@ impl Default for ClassifierConfig {
 impl ClassifierConfig {
     /// The width tokens are embedded at: `embedding`, or the Transformer's model width.
     pub fn embedding_width(&self) -> usize {
-        match &self.core {
-            CoreConfig::Transformer(t) => t.hidden,
-            _ => self.embedding,
-        }
+        self.core.input_width(self.embedding)
     }
 
     /// Checks every value; the message names the field. Vocabulary and classes not yet known
