@@ -15,4 +15,7 @@ pub enum ClassifyError {
     /// The piece has no tokens to judge; the message says which.
     #[error("{0}")]
     Empty(String),
+    /// Generating the pieces to judge failed.
+    #[error(transparent)]
+    Generate(#[from] euterpe_generate::GenerateError),
 }

@@ -10,12 +10,16 @@
 //!
 //! [`figures`] turns classified, labelled pieces into accuracy, balanced accuracy, macro-F1, the
 //! confusion matrix and, for the four emotion quadrants, binary arousal and valence accuracy: what
-//! `euterpe eval` reports for a classifier. This crate never links the trainer.
+//! `euterpe eval` reports for a classifier. [`control`] judges a conditioned generator: how often
+//! the music it writes for an emotion or a style is recognised as such (`euterpe eval-control`).
+//! This crate never links the trainer.
 
 mod classifier;
+pub mod control;
 mod error;
 pub mod figures;
 
 pub use classifier::{Classification, Classifier, ClassifyReport, FailedFile, PieceClass};
+pub use control::{ControlEvalOptions, ControlJudge, ControlReport};
 pub use error::ClassifyError;
 pub use figures::{piece_scores, ClassReport, PieceScores};

@@ -31,6 +31,8 @@ enum Command {
     Generate(Box<commands::generate::GenerateArgs>),
     /// Recognise the emotion (or another class) of MIDI files with a classifier.
     Classify(commands::classify::ClassifyArgs),
+    /// Control accuracy of a conditioned generator: generate per emotion and style, classify.
+    EvalControl(commands::control::ControlArgs),
     /// Render a MIDI file to WAV (a General MIDI SoundFont, or the built-in synthesiser).
     Render(commands::render::RenderArgs),
     /// Draw a MIDI file's piano roll to PNG.
@@ -77,6 +79,7 @@ fn main() -> ExitCode {
         Command::Eval(args) => commands::train::run_eval(&args),
         Command::Generate(args) => commands::generate::run(&args),
         Command::Classify(args) => commands::classify::run(&args),
+        Command::EvalControl(args) => commands::control::run(&args),
         Command::Render(args) => commands::render::run_render(&args),
         Command::Plot(args) => commands::render::run_plot(&args),
         Command::Metrics(args) => commands::metrics::run(&args),

@@ -103,6 +103,8 @@ pub struct TokenBatch {
 #[derive(Debug, Clone)]
 pub struct TokenWindows {
     windows: Windows<u32>,
+    /// Per window: how many leading inputs are context only (their targets are not scored).
+    context: Vec<usize>,
     pad_id: u32,
 }
 
@@ -113,8 +115,42 @@ impl TokenWindows {
         steps: Option<usize>,
         pad_id: u32,
     ) -> Self {
+        let windows = Windows::new(sequences, steps);
         TokenWindows {
-            windows: Windows::new(sequences, steps),
+            context: vec![0; windows.len()],
+            windows,
+            pad_id,
+        }
+    }
+
+    /// Windows of `(prefix, sequence)` pairs, where `prefix` is the start of `sequence` (its
+    /// control tokens): every window after a sequence's first starts with the prefix as
+    /// context, whose transitions (into the prefix and from it into the window) are not scored,
+    /// so that every transition of the sequence is still scored exactly once.
+    pub fn with_prefixes<'a>(
+        sequences: impl IntoIterator<Item = (&'a [u32], &'a [u32])>,
+        steps: Option<usize>,
+        pad_id: u32,
+    ) -> Self {
+        let mut windows = Vec::new();
+        let mut context = Vec::new();
+        for (prefix, seq) in sequences {
+            let cut = Windows::new([seq], steps);
+            for (i, w) in cut.windows.into_iter().enumerate() {
+                if i == 0 || prefix.is_empty() {
+                    windows.push(w);
+                    context.push(0);
+                } else {
+                    let mut with = prefix.to_vec();
+                    with.extend(w);
+                    windows.push(with);
+                    context.push(prefix.len());
+                }
+            }
+        }
+        TokenWindows {
+            windows: Windows { windows },
+            context,
             pad_id,
         }
     }
@@ -149,7 +185,9 @@ impl TokenWindows {
             for t in 0..w.len() - 1 {
                 b.inputs[row * steps + t] = w[t];
                 b.targets[row * steps + t] = w[t + 1];
-                b.mask[row * steps + t] = 1.0;
+                if t >= self.context[i] {
+                    b.mask[row * steps + t] = 1.0;
+                }
             }
         }
         b
@@ -276,6 +314,8 @@ pub struct ClassWindows {
     windows: Vec<(Vec<u32>, u32, usize)>,
     pad_id: u32,
     transpose: Option<Transposition>,
+    /// Windows of each class per shuffled pass (`None`: every window once).
+    per_class: Option<usize>,
 }
 
 /// Random transposition of training windows: every window of a shuffled pass is shifted by a
@@ -350,7 +390,36 @@ impl ClassWindows {
             windows,
             pad_id,
             transpose: None,
+            per_class: None,
         }
+    }
+
+    /// These windows, `n` of each class in every shuffled pass: drawn without replacement while a
+    /// class has windows left, its windows reshuffled when it runs out (a pass without a seed
+    /// still sees every window once, so evaluation is unchanged).
+    pub fn with_per_class(mut self, n: usize) -> Self {
+        self.per_class = Some(n.max(1));
+        self
+    }
+
+    /// The window indices of one balanced pass: `n` per class, shuffled together.
+    fn balanced_order(&self, n: usize, rng: &mut SplitMix64) -> Vec<usize> {
+        let mut by_class: std::collections::BTreeMap<u32, Vec<usize>> = Default::default();
+        for (i, w) in self.windows.iter().enumerate() {
+            by_class.entry(w.1).or_default().push(i);
+        }
+        let mut order = Vec::with_capacity(n * by_class.len());
+        for mut pool in by_class.into_values() {
+            let mut drawn = 0;
+            while drawn < n {
+                rng.shuffle(&mut pool);
+                let take = (n - drawn).min(pool.len());
+                order.extend_from_slice(&pool[..take]);
+                drawn += take;
+            }
+        }
+        rng.shuffle(&mut order);
+        order
     }
 
     /// These windows, transposed at random in every shuffled pass (never in a pass without a
@@ -377,7 +446,10 @@ impl ClassWindows {
         let mut shifts = vec![0i32; self.windows.len()];
         if let Some(seed) = shuffle_seed {
             let mut rng = SplitMix64::new(seed);
-            rng.shuffle(&mut order);
+            match self.per_class {
+                Some(n) => order = self.balanced_order(n, &mut rng),
+                None => rng.shuffle(&mut order),
+            }
             if let Some(t) = &self.transpose {
                 for s in &mut shifts {
                     *s = rng.below(2 * t.max as usize + 1) as i32 - t.max;
@@ -539,5 +611,54 @@ mod tests {
         assert_eq!(b.inputs[0], 1.0);
         // Windowed: a 3-frame sequence with steps = 1 gives two windows.
         assert_eq!(FrameWindows::new(&seqs, Some(1)).windows().len(), 3);
+    }
+
+    #[test]
+    fn later_windows_carry_the_control_prefix_as_unscored_context() {
+        // BOS=1, two controls (7, 8), then music 10..20.
+        let mut seq = vec![1, 7, 8];
+        seq.extend(10..20);
+        let plain = TokenWindows::new([seq.as_slice()], Some(5), 0);
+        let with = TokenWindows::with_prefixes([(&seq[..3], seq.as_slice())], Some(5), 0);
+        assert_eq!(with.windows().len(), plain.windows().len());
+        let scored = |w: &TokenWindows| -> Vec<(u32, u32)> {
+            let mut pairs = Vec::new();
+            for b in w.batches(8, None) {
+                for i in 0..b.batch * b.steps {
+                    if b.mask[i] > 0.0 {
+                        pairs.push((b.inputs[i], b.targets[i]));
+                    }
+                }
+            }
+            pairs.sort();
+            pairs
+        };
+        // The same transitions are scored, each once.
+        assert_eq!(scored(&with), scored(&plain));
+        // Every window but the first starts with BOS and the controls.
+        let starts: Vec<&[u32]> = (0..with.windows().len())
+            .map(|i| &with.windows().get(i)[..3])
+            .collect();
+        assert!(starts.iter().all(|s| *s == [1, 7, 8]), "{starts:?}");
+    }
+
+    #[test]
+    fn balanced_passes_draw_the_same_number_of_windows_per_class() {
+        let long: Vec<u32> = (0..400).collect();
+        let short: Vec<u32> = (0..40).collect();
+        // Class 0: one long piece (10 windows of 40); class 1: one short piece (1 window).
+        let w = ClassWindows::new([(0, long.as_slice(), 0), (1, short.as_slice(), 1)], 40, 0)
+            .with_per_class(6);
+        assert_eq!(w.len(), 11);
+        let labels: Vec<u32> = w
+            .batches(4, Some(3))
+            .iter()
+            .flat_map(|b| b.labels.clone())
+            .collect();
+        assert_eq!(labels.len(), 12);
+        assert_eq!(labels.iter().filter(|&&l| l == 1).count(), 6);
+        // Without a seed (evaluation) every window is seen once.
+        let all: usize = w.batches(4, None).iter().map(|b| b.batch).sum();
+        assert_eq!(all, 11);
     }
 }

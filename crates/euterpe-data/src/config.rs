@@ -1,6 +1,7 @@
 //! How a dataset becomes sequences: the `[data]` section of a training config, also recorded in
 //! every model directory (evaluation reads new data the way the model was trained).
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use euterpe_music::tokens::{Scheme, Tokenizer, TokenizerConfig, View};
@@ -47,6 +48,23 @@ pub struct DataConfig {
     /// Classifier training only: each window of a training pass is transposed at random by up
     /// to this many semitones either way (default 0: never).
     pub transpose: u8,
+    /// Only these top folders of a folder of corpora, in this order: the style classes and
+    /// style control slots (default: every folder, classes sorted by name).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub folders: Vec<String>,
+    /// Names of top folders as classes and styles (`pop909 = "pop"`); a folder not named here
+    /// keeps its own name.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub folder_names: BTreeMap<String, String>,
+    /// Classifier training only: every training pass takes this many windows of each class,
+    /// drawn at random (so that a large corpus does not drown a small one and an epoch has a
+    /// fixed cost); 0 = every window once (default).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub windows_per_class: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 /// A control a token model can be conditioned on.
@@ -55,6 +73,9 @@ pub struct DataConfig {
 pub enum Condition {
     /// The emotion quadrant of the label file, as an `Emotion_Qn` token.
     Emotion,
+    /// The corpus a piece comes from (its top folder, one of `data.folders`), as a `Style_n`
+    /// token: slot n is the n-th of [`DataConfig::style_names`].
+    Style,
 }
 
 impl Condition {
@@ -62,6 +83,7 @@ impl Condition {
     pub fn name(self) -> &'static str {
         match self {
             Condition::Emotion => "emotion",
+            Condition::Style => "style",
         }
     }
 }
@@ -70,6 +92,20 @@ impl DataConfig {
     /// Whether models trained with this data follow `condition`.
     pub fn conditions_on(&self, condition: Condition) -> bool {
         self.conditions.contains(&condition)
+    }
+
+    /// The class or style name of a top folder.
+    pub fn folder_name<'a>(&'a self, folder: &'a str) -> &'a str {
+        self.folder_names.get(folder).map_or(folder, String::as_str)
+    }
+
+    /// The styles a model conditioned on style follows, in slot order: the names of
+    /// `data.folders`.
+    pub fn style_names(&self) -> Vec<String> {
+        self.folders
+            .iter()
+            .map(|f| self.folder_name(f).to_string())
+            .collect()
     }
 }
 
@@ -103,6 +139,9 @@ impl Default for DataConfig {
             transpose_to_c: false,
             transpose: 0,
             conditions: Vec::new(),
+            folders: Vec::new(),
+            folder_names: BTreeMap::new(),
+            windows_per_class: 0,
         }
     }
 }
@@ -120,6 +159,26 @@ impl DataConfig {
             return Err(format!(
                 "data.transpose must be at most 12 semitones, got {}",
                 self.transpose
+            ));
+        }
+        if self.conditions_on(Condition::Style) && self.folders.is_empty() {
+            return Err(
+                "data.conditions includes \"style\" but data.folders is empty: list the corpora (top folders of the data) whose folder is the style".into(),
+            );
+        }
+        if self.folders.len() > usize::from(TokenizerConfig::default().style_tokens) {
+            return Err(format!(
+                "data.folders lists {} folders; at most {} styles are supported",
+                self.folders.len(),
+                TokenizerConfig::default().style_tokens
+            ));
+        }
+        let mut names = self.style_names();
+        names.sort();
+        if let Some(w) = names.windows(2).find(|w| w[0] == w[1]) {
+            return Err(format!(
+                "data.folders gives two folders the name {:?}",
+                w[0]
             ));
         }
         if self.frame_window > 1 << 20 {

@@ -7,15 +7,19 @@ use euterpe_music::{MusicError, Score};
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::labels::{Label, LabelTable};
+use crate::labels::{Label, LabelRow, LabelTable};
 use crate::progress::{Progress, ProgressEvent};
 use crate::{DataError, Split, SplitRatios};
 
 /// How to open a corpus.
 #[derive(Debug, Clone, Default)]
 pub struct CorpusOptions {
-    /// A label CSV. When `None`, `labels.csv` in the folder or its parent is used if present.
+    /// A label CSV for every piece. When `None`, each piece takes the nearest `labels.csv` among
+    /// the folders from its own up to the corpus root and the root's parent, so that a folder of
+    /// corpora (`emopia/`, `vgmidi/`, …) keeps each corpus's labels.
     pub labels: Option<PathBuf>,
+    /// Only these top folders of a folder of corpora (default: every file).
+    pub folders: Vec<String>,
     /// Seed of the split hash (default 0).
     pub seed: u64,
     /// Split fractions for pieces whose labels give no split (default 70/15/15).
@@ -53,8 +57,8 @@ pub struct Failure {
 pub struct Corpus {
     /// The folder or file the corpus was opened from.
     pub root: PathBuf,
-    /// The label file used, if any.
-    pub labels: Option<PathBuf>,
+    /// The label files used, in the order first used.
+    pub labels: Vec<PathBuf>,
     /// The files.
     pub entries: Vec<CorpusEntry>,
     /// Told as files are parsed.
@@ -95,13 +99,72 @@ fn collect_midi(dir: &Path, depth: usize, out: &mut Vec<PathBuf>) -> Result<(), 
     Ok(())
 }
 
-fn find_labels(root: &Path) -> Option<PathBuf> {
-    let dir = if root.is_dir() { root } else { root.parent()? };
-    [Some(dir), dir.parent()]
-        .into_iter()
-        .flatten()
-        .map(|d| d.join("labels.csv"))
-        .find(|p| p.is_file())
+/// The label tables of a corpus: one given file, or the nearest `labels.csv` of each folder.
+struct LabelFinder {
+    given: Option<LabelTable>,
+    /// Tables found so far, by folder (`None`: that folder has no `labels.csv`).
+    by_dir: std::collections::HashMap<PathBuf, Option<std::rc::Rc<LabelTable>>>,
+    used: Vec<PathBuf>,
+    /// The corpus folder; the search stops at its parent.
+    root: PathBuf,
+}
+
+impl LabelFinder {
+    fn new(root: &Path, given: Option<&Path>) -> Result<Self, DataError> {
+        let root = if root.is_dir() {
+            root.to_path_buf()
+        } else {
+            root.parent().unwrap_or(Path::new("")).to_path_buf()
+        };
+        let given = given.map(LabelTable::load).transpose()?;
+        Ok(LabelFinder {
+            used: given.iter().map(|t| t.path.clone()).collect(),
+            given,
+            by_dir: Default::default(),
+            root,
+        })
+    }
+
+    /// The row of `file` (whose id is `id`), from the given table or the nearest one.
+    fn row(&mut self, file: &Path, id: &str) -> Result<Option<LabelRow>, DataError> {
+        if let Some(t) = &self.given {
+            return Ok(t.get(id).cloned());
+        }
+        let mut dirs: Vec<PathBuf> = file
+            .ancestors()
+            .skip(1)
+            .take_while(|d| d.starts_with(&self.root))
+            .map(Path::to_path_buf)
+            .collect();
+        dirs.extend(self.root.parent().map(Path::to_path_buf));
+        for dir in dirs {
+            if let Some(table) = self.table_of(&dir)? {
+                return Ok(table.get(id).cloned());
+            }
+        }
+        Ok(None)
+    }
+
+    fn table_of(&mut self, dir: &Path) -> Result<Option<std::rc::Rc<LabelTable>>, DataError> {
+        if let Some(t) = self.by_dir.get(dir) {
+            return Ok(t.clone());
+        }
+        let path = dir.join("labels.csv");
+        let table = if path.is_file() {
+            self.used.push(path.clone());
+            Some(std::rc::Rc::new(LabelTable::load(&path)?))
+        } else {
+            None
+        };
+        self.by_dir.insert(dir.to_path_buf(), table.clone());
+        Ok(table)
+    }
+}
+
+/// The top folder of a piece id (`pop909/001/001.mid` → `pop909`); a piece at the root is its
+/// own folder.
+pub fn top_folder(id: &str) -> &str {
+    id.split('/').next().unwrap_or(id)
 }
 
 impl Corpus {
@@ -110,46 +173,58 @@ impl Corpus {
     pub fn open(path: &Path, options: &CorpusOptions) -> Result<Corpus, DataError> {
         let meta = std::fs::metadata(path).map_err(|e| DataError::io(path, e))?;
         let files = if meta.is_dir() {
+            for folder in &options.folders {
+                if !path.join(folder).is_dir() {
+                    return Err(DataError::invalid(
+                        path,
+                        format!("data.folders names {folder:?}, which is not a folder here"),
+                    ));
+                }
+            }
             let mut files = Vec::new();
             collect_midi(path, 0, &mut files)?;
             files
         } else {
             vec![path.to_path_buf()]
         };
-        let label_path = options.labels.clone().or_else(|| find_labels(path));
-        let table = label_path.as_deref().map(LabelTable::load).transpose()?;
+        let mut finder = LabelFinder::new(path, options.labels.as_deref())?;
         let base = if meta.is_dir() {
             path
         } else {
             path.parent().unwrap_or(Path::new(""))
         };
-        let entries = files
-            .into_iter()
-            .map(|file| {
-                let id = file
-                    .strip_prefix(base)
-                    .unwrap_or(&file)
-                    .components()
-                    .map(|c| c.as_os_str().to_string_lossy())
-                    .collect::<Vec<_>>()
-                    .join("/");
-                let row = table.as_ref().and_then(|t| t.get(&id));
-                let group = row
-                    .and_then(|r| r.group.clone())
-                    .unwrap_or_else(|| id.clone());
-                let given = row.and_then(|r| r.split);
-                CorpusEntry {
-                    split: given.unwrap_or_else(|| options.ratios.assign(&group, options.seed)),
-                    split_given: given.is_some(),
-                    label: row.map(|r| r.label.clone()),
-                    path: file,
-                    id,
-                }
-            })
-            .collect();
+        let mut entries = Vec::with_capacity(files.len());
+        for file in files {
+            let id = file
+                .strip_prefix(base)
+                .unwrap_or(&file)
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy())
+                .collect::<Vec<_>>()
+                .join("/");
+            if meta.is_dir()
+                && !options.folders.is_empty()
+                && !options.folders.iter().any(|f| f == top_folder(&id))
+            {
+                continue;
+            }
+            let row = finder.row(&file, &id)?;
+            let group = row
+                .as_ref()
+                .and_then(|r| r.group.clone())
+                .unwrap_or_else(|| id.clone());
+            let given = row.as_ref().and_then(|r| r.split);
+            entries.push(CorpusEntry {
+                split: given.unwrap_or_else(|| options.ratios.assign(&group, options.seed)),
+                split_given: given.is_some(),
+                label: row.map(|r| r.label),
+                path: file,
+                id,
+            });
+        }
         Ok(Corpus {
             root: path.to_path_buf(),
-            labels: label_path,
+            labels: finder.used,
             entries,
             progress: options.progress.clone(),
         })

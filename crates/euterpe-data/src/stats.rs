@@ -163,7 +163,14 @@ pub fn midi_corpus_stats(
         files: corpus.len(),
         parsed: ok.len(),
         failures,
-        labels_file: corpus.labels.as_ref().map(|p| p.display().to_string()),
+        labels_file: (!corpus.labels.is_empty()).then(|| {
+            let names: Vec<String> = corpus
+                .labels
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect();
+            names.join(", ")
+        }),
         ..Default::default()
     };
     for (i, (tpb, st)) in ok {

@@ -10,6 +10,7 @@ use std::collections::BTreeSet;
 
 use crate::batch::{ClassWindows, FrameWindows, TokenWindows};
 use crate::config::{Condition, LabelSource};
+use crate::corpus::top_folder;
 use crate::probe::{probe, DataKind};
 use crate::tokfile::TokenizeReport;
 use crate::tokfile::TokenizedPiece;
@@ -39,6 +40,8 @@ pub struct TokenData {
     pub classes: Vec<String>,
     /// The class of each sequence (an index into `classes`), `None` where the piece has none.
     pub labels: [Vec<Option<u32>>; 3],
+    /// Training windows per class and pass for classifiers (0: every window once).
+    pub windows_per_class: usize,
 }
 
 /// Piano-roll sequences per split.
@@ -111,23 +114,46 @@ impl TaskData {
     }
 }
 
-/// Puts each labelled piece's `Emotion_Qn` token after its `BOS` (pieces that start otherwise,
-/// or have no emotion, are left as they are).
-fn insert_emotion_tokens(t: &mut TokenizedCorpus) -> Result<(), DataError> {
-    let bos = t.vocab.try_id(Token::Bos);
+/// The control tokens of a piece, in the order of `config.conditions`: its emotion (if labelled)
+/// and its style (its top folder's slot, if it is one of `data.folders`).
+fn control_tokens(piece: &TokenizedPiece, config: &DataConfig) -> Vec<Token> {
+    let folder = top_folder(&piece.id);
+    config
+        .conditions
+        .iter()
+        .filter_map(|c| match c {
+            Condition::Emotion => piece.label.emotion().map(|e| Token::Emotion(e.quadrant())),
+            Condition::Style => config
+                .folders
+                .iter()
+                .position(|f| f == folder)
+                .map(|slot| Token::Style(slot as u16)),
+        })
+        .collect()
+}
+
+/// Puts each piece's control tokens ([`control_tokens`]) after its `BOS` (pieces that start
+/// otherwise are left as they are).
+fn insert_control_tokens(t: &mut TokenizedCorpus, config: &DataConfig) -> Result<(), DataError> {
+    let Some(bos) = t.vocab.try_id(Token::Bos) else {
+        return Ok(());
+    };
     for p in &mut t.pieces {
-        let Some(e) = p.label.emotion() else { continue };
-        if p.tokens.first().copied() != bos || bos.is_none() {
+        if p.tokens.first() != Some(&bos) {
             continue;
         }
-        let id = t
-            .vocab
-            .try_id(Token::Emotion(e.quadrant()))
-            .ok_or_else(|| DataError::UnsupportedPath {
-                path: PathBuf::from(&p.id),
-                reason: "the vocabulary has no emotion tokens".into(),
-            })?;
-        p.tokens.insert(1, id);
+        let ids = control_tokens(p, config)
+            .into_iter()
+            .map(|token| {
+                t.vocab
+                    .try_id(token)
+                    .ok_or_else(|| DataError::UnsupportedPath {
+                        path: PathBuf::from(&p.id),
+                        reason: format!("the vocabulary has no {token} token"),
+                    })
+            })
+            .collect::<Result<Vec<u32>, DataError>>()?;
+        p.tokens.splice(1..1, ids);
     }
     Ok(())
 }
@@ -135,39 +161,49 @@ fn insert_emotion_tokens(t: &mut TokenizedCorpus) -> Result<(), DataError> {
 /// The emotion classes, in quadrant order.
 pub const EMOTION_CLASSES: [&str; 4] = ["Q1", "Q2", "Q3", "Q4"];
 
-/// The top folder of a piece id (`pop909/001/001.mid` → `pop909`); a piece at the root is its
-/// own folder.
-fn top_folder(id: &str) -> &str {
-    id.split('/').next().unwrap_or(id)
+/// The class names of folder labels: `data.folders` in order when given, else every top folder
+/// found, sorted; each under its `data.folder_names` name.
+fn folder_classes(t: &TokenizedCorpus, config: &DataConfig) -> Vec<String> {
+    if !config.folders.is_empty() {
+        return config.style_names();
+    }
+    let set: BTreeSet<&str> = t
+        .pieces
+        .iter()
+        .map(|p| config.folder_name(top_folder(&p.id)))
+        .collect();
+    set.into_iter().map(str::to_string).collect()
 }
 
 impl TokenData {
     /// The pieces of a tokenised corpus, by split, with their classes from `config.label` and
-    /// the control tokens of `config.conditions` after `BOS`.
+    /// the control tokens of `config.conditions` after `BOS`. With `data.folders`, pieces of
+    /// other folders are left out.
     pub fn from_corpus(
         mut t: TokenizedCorpus,
         config: &DataConfig,
     ) -> Result<TokenData, DataError> {
         let label = config.label;
-        if config.conditions_on(Condition::Emotion) {
-            insert_emotion_tokens(&mut t)?;
+        if !config.folders.is_empty() {
+            t.pieces
+                .retain(|p| config.folders.iter().any(|f| f == top_folder(&p.id)));
+        }
+        if !config.conditions.is_empty() {
+            insert_control_tokens(&mut t, config)?;
         }
         let classes: Vec<String> = match label {
             LabelSource::None => Vec::new(),
             LabelSource::Emotion => EMOTION_CLASSES.iter().map(|c| c.to_string()).collect(),
-            LabelSource::Folder => {
-                let set: BTreeSet<&str> = t.pieces.iter().map(|p| top_folder(&p.id)).collect();
-                set.into_iter().map(str::to_string).collect()
-            }
+            LabelSource::Folder => folder_classes(&t, config),
         };
         let class_of = |p: &TokenizedPiece| -> Option<u32> {
             match label {
                 LabelSource::None => None,
                 LabelSource::Emotion => p.label.emotion().map(|e| e.quadrant() as u32 - 1),
-                LabelSource::Folder => classes
-                    .iter()
-                    .position(|c| c == top_folder(&p.id))
-                    .map(|i| i as u32),
+                LabelSource::Folder => {
+                    let name = config.folder_name(top_folder(&p.id));
+                    classes.iter().position(|c| c == name).map(|i| i as u32)
+                }
             }
         };
         let mut data = TokenData {
@@ -176,6 +212,7 @@ impl TokenData {
             ids: Default::default(),
             classes: classes.clone(),
             labels: Default::default(),
+            windows_per_class: config.windows_per_class,
         };
         for p in &t.pieces {
             let i = split_index(p.split);
@@ -188,6 +225,24 @@ impl TokenData {
         Ok(data)
     }
 
+    /// The length of a sequence's control prefix: `BOS` and the control tokens after it (0 when
+    /// it has no control tokens).
+    pub fn control_prefix_len(&self, seq: &[u32]) -> usize {
+        let token = |id: &u32| self.vocab.token(*id);
+        if seq.first().and_then(token) != Some(Token::Bos) {
+            return 0;
+        }
+        let controls = seq[1..]
+            .iter()
+            .take_while(|id| matches!(token(id), Some(Token::Emotion(_) | Token::Style(_))))
+            .count();
+        if controls == 0 {
+            0
+        } else {
+            1 + controls
+        }
+    }
+
     /// Windows of at most `steps` tokens of the labelled sequences of a split, each with its
     /// piece's class, for classifiers.
     pub fn class_windows(&self, split: Split, steps: usize) -> ClassWindows {
@@ -198,15 +253,25 @@ impl TokenData {
             .zip(&self.labels[i])
             .enumerate()
             .filter_map(|(piece, (seq, label))| label.map(|l| (piece, seq.as_slice(), l)));
-        ClassWindows::new(labelled, steps, pad)
+        let windows = ClassWindows::new(labelled, steps, pad);
+        if split == Split::Train && self.windows_per_class > 0 {
+            windows.with_per_class(self.windows_per_class)
+        } else {
+            windows
+        }
     }
 
     /// Windows of `steps` transitions of a split (`None`: whole sequences), padded with PAD.
+    /// A sequence that starts with control tokens has its control prefix
+    /// ([`Self::control_prefix_len`]) put before each of its later windows too, as unscored
+    /// context: every window knows the emotion and style it is written in.
     pub fn windows(&self, split: Split, steps: Option<usize>) -> TokenWindows {
         // Every vocabulary starts with the special tokens; PAD is id 0 when in doubt.
         let pad = self.vocab.try_id(Token::Pad).unwrap_or(0);
-        TokenWindows::new(
-            self.splits[split_index(split)].iter().map(Vec::as_slice),
+        let seqs = &self.splits[split_index(split)];
+        TokenWindows::with_prefixes(
+            seqs.iter()
+                .map(|s| (&s[..self.control_prefix_len(s)], s.as_slice())),
             steps,
             pad,
         )
@@ -228,6 +293,7 @@ fn load_midi(
     let tokenizer = config.tokenizer()?;
     let options = CorpusOptions {
         labels: config.labels.clone(),
+        folders: config.folders.clone(),
         seed: config.split_seed,
         progress,
         ..CorpusOptions::default()
@@ -242,7 +308,7 @@ fn load_midi(
     let cache = config
         .cache
         .clone()
-        .or_else(|| default_cache(path, &tokenizer));
+        .or_else(|| default_cache(path, &tokenizer, &config.folders));
     if let Some(dir) = cache.as_deref().and_then(Path::parent) {
         let _ = std::fs::create_dir_all(dir); // without a cache folder we simply re-tokenise
     }
@@ -265,7 +331,7 @@ fn load_midi(
 
 /// `$XDG_CACHE_HOME/euterpe` or `~/.cache/euterpe`, with a file named after the corpus and the
 /// tokenizer (so that another scheme or grid never reuses the cache).
-fn default_cache(corpus: &Path, tokenizer: &Tokenizer) -> Option<PathBuf> {
+fn default_cache(corpus: &Path, tokenizer: &Tokenizer, folders: &[String]) -> Option<PathBuf> {
     let base = std::env::var_os("XDG_CACHE_HOME")
         .map(PathBuf::from)
         .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))?;
@@ -273,6 +339,7 @@ fn default_cache(corpus: &Path, tokenizer: &Tokenizer) -> Option<PathBuf> {
     let h = euterpe_base::Fnv1a::default()
         .write(abs.to_string_lossy().as_bytes())
         .write(tokenizer.vocab().to_json().as_bytes())
+        .write(folders.join("\n").as_bytes())
         .finish();
     let name = abs
         .file_name()

@@ -149,3 +149,98 @@ fn emotion_conditioning_puts_each_labelled_piece_s_quadrant_after_bos() {
     assert_eq!(conditioned.splits[0][c].len(), plain.splits[0][k].len() + 1);
     assert_eq!(&conditioned.splits[0][c][2..], &plain.splits[0][k][1..]);
 }
+
+#[test]
+fn a_folder_of_corpora_keeps_each_corpus_s_labels_and_gives_styles_by_folder() {
+    use euterpe_data::{Condition, LabelSource};
+    use euterpe_music::tokens::Token;
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("corpora");
+    for sub in ["emo", "folk", "other"] {
+        std::fs::create_dir_all(root.join(sub)).unwrap();
+    }
+    let emopia = common::shared_data().join("emopia/midi");
+    let mut clips: Vec<String> = std::fs::read_dir(&emopia)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    clips.sort();
+    let q2 = clips.iter().find(|n| n.starts_with("Q2_")).unwrap();
+    let q4 = clips.iter().find(|n| n.starts_with("Q4_")).unwrap();
+    for n in [q2, q4] {
+        std::fs::copy(emopia.join(n), root.join("emo").join(n)).unwrap();
+    }
+    let stem = |n: &str| n.trim_end_matches(".mid").to_string();
+    // The label file lives inside its corpus's folder, not beside the folder of corpora.
+    std::fs::write(
+        root.join("emo/labels.csv"),
+        format!(
+            "clip,quadrant,split\n{},2,train\n{},4,train\n",
+            stem(q2),
+            stem(q4)
+        ),
+    )
+    .unwrap();
+    let essen = common::shared_data().join("essen/midi");
+    let mut songs: Vec<_> = std::fs::read_dir(&essen)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    songs.sort();
+    for (i, f) in songs.iter().take(3).enumerate() {
+        let to = if i < 2 { "folk" } else { "other" };
+        std::fs::copy(f, root.join(to).join(f.file_name().unwrap())).unwrap();
+    }
+    let config = DataConfig {
+        cache: Some(dir.path().join("cache.etok")),
+        conditions: vec![Condition::Emotion, Condition::Style],
+        label: LabelSource::Folder,
+        folders: vec!["emo".into(), "folk".into()],
+        folder_names: [("folk".to_string(), "folk-songs".to_string())].into(),
+        ..DataConfig::default()
+    };
+    config.validate().unwrap();
+    let TaskData::Tokens(t) = TaskData::load(&root, &config).unwrap().0 else {
+        panic!("MIDI gives tokens")
+    };
+    assert_eq!(t.classes, ["emo", "folk-songs"]);
+    let all: Vec<(&String, &Vec<u32>, Option<u32>)> = (0..3)
+        .flat_map(|s| {
+            t.ids[s]
+                .iter()
+                .zip(&t.splits[s])
+                .zip(&t.labels[s])
+                .map(|((id, seq), l)| (id, seq, *l))
+        })
+        .collect();
+    assert_eq!(all.len(), 4, "the folder not listed is left out");
+    for (id, seq, label) in all {
+        let head: Vec<Token> = seq[..4]
+            .iter()
+            .map(|&x| t.vocab.token(x).unwrap())
+            .collect();
+        if id.starts_with("emo/") {
+            let q = if id.contains("Q2_") { 2 } else { 4 };
+            assert_eq!(
+                head[..3],
+                [Token::Bos, Token::Emotion(q), Token::Style(0)],
+                "{id}"
+            );
+            assert_eq!(label, Some(0));
+            assert_eq!(t.control_prefix_len(seq), 3);
+        } else {
+            assert!(id.starts_with("folk/"), "{id}");
+            assert_eq!(head[..2], [Token::Bos, Token::Style(1)], "{id}");
+            assert!(!matches!(head[2], Token::Emotion(_) | Token::Style(_)));
+            assert_eq!(label, Some(1));
+        }
+    }
+    // Style conditioning without the list of corpora is refused, naming the field.
+    let e = DataConfig {
+        conditions: vec![Condition::Style],
+        ..DataConfig::default()
+    }
+    .validate()
+    .unwrap_err();
+    assert!(e.contains("data.folders"), "{e}");
+}

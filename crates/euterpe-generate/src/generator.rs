@@ -7,7 +7,9 @@ use euterpe_base::rng::GOLDEN_GAMMA;
 use euterpe_base::SplitMix64;
 use euterpe_models::{ModelBackend, Stepwise, TokenLm};
 use euterpe_music::score::Score;
-use euterpe_music::tokens::{Emotion, Grammar, GrammarOptions, Token, Tokenizer};
+use euterpe_music::tokens::{Grammar, GrammarOptions, Token, Tokenizer};
+
+use crate::controls::{ControlLayout, EmotionRequest, StyleBlend};
 
 use crate::sampling::{sample, SamplingConfig};
 use crate::score_util::{apply_program, apply_tempo, rescale, DEFAULT_BPM, OUTPUT_TICKS_PER_BEAT};
@@ -44,8 +46,10 @@ pub struct GenerateOptions {
     /// Most new tokens per piece (`None`: 256 per bar).
     pub max_tokens: Option<usize>,
     /// The emotion to play in, for models trained with emotion conditioning: its control token
-    /// follows `BOS`.
-    pub emotion: Option<Emotion>,
+    /// (or mix of them) follows `BOS`.
+    pub emotion: Option<EmotionRequest>,
+    /// The style or blend of styles, for models trained with style conditioning.
+    pub style: Option<StyleBlend>,
 }
 
 impl Default for GenerateOptions {
@@ -61,6 +65,7 @@ impl Default for GenerateOptions {
             program: None,
             max_tokens: None,
             emotion: None,
+            style: None,
         }
     }
 }
@@ -140,7 +145,15 @@ type ModelState<B> = <TokenLm<B> as Stepwise<B>>::State;
 pub struct Generator<'m, B: Backend> {
     model: &'m TokenLm<B>,
     tokenizer: &'m Tokenizer,
+    layout: ControlLayout,
     device: B::Device,
+}
+
+/// The tokens fed before the first new one: `BOS`, the control positions, the primer. A soft
+/// control position (a blend) is fed as its mix of embeddings; `ids` records its heaviest token.
+struct Prefix {
+    ids: Vec<u32>,
+    soft: Vec<Option<Vec<(u32, f32)>>>,
 }
 
 /// One row of the batch being written.
@@ -153,13 +166,21 @@ struct Row {
 }
 
 impl<'m, B: ModelBackend> Generator<'m, B> {
-    /// A generator over a model and the tokenizer of its vocabulary.
+    /// A generator over a model and the tokenizer of its vocabulary, for a model without
+    /// control tokens (see [`with_layout`](Self::with_layout)).
     pub fn new(model: &'m TokenLm<B>, tokenizer: &'m Tokenizer, device: B::Device) -> Self {
         Generator {
             model,
             tokenizer,
+            layout: ControlLayout::default(),
             device,
         }
+    }
+
+    /// The generator for a model that reads control tokens as `layout` says.
+    pub fn with_layout(mut self, layout: ControlLayout) -> Self {
+        self.layout = layout;
+        self
     }
 
     /// Writes `options.num_outputs` pieces.
@@ -173,26 +194,43 @@ impl<'m, B: ModelBackend> Generator<'m, B> {
             )));
         }
         let prefix = self.prefix(options)?;
-        let grammar = self.prefix_grammar(&prefix, options)?;
-        let budget = self.token_budget(options, prefix.len())?;
+        let grammar = self.prefix_grammar(&prefix.ids, options)?;
+        let budget = self.token_budget(options, prefix.ids.len())?;
         let target_bars = grammar.bars() + options.bars();
         let rows = match options.beam {
             Some(width) => self.beam_search(&prefix, grammar, width, target_bars, budget, options),
             None => self.sample_rows(&prefix, grammar, target_bars, budget, options),
         };
         rows.into_iter()
-            .map(|row| self.finish(&prefix, row, options))
+            .map(|row| self.finish(&prefix.ids, row, options))
             .collect()
     }
 
-    /// BOS (and the emotion's control token), then the primer's tokens without their EOS.
-    fn prefix(&self, options: &GenerateOptions) -> Result<Vec<u32>, GenerateError> {
+    /// BOS, the control positions of the emotion and style asked for, then the primer's tokens
+    /// without their EOS.
+    fn prefix(&self, options: &GenerateOptions) -> Result<Prefix, GenerateError> {
+        let vocab = self.tokenizer.vocab();
         let mut ids = self.primer_prefix(options)?;
-        if let Some(e) = options.emotion {
-            let id = self.tokenizer.vocab().id_of(Token::Emotion(e.quadrant()))?;
-            ids.insert(1.min(ids.len()), id);
+        let mut soft = vec![None; ids.len()];
+        let mixes = self
+            .layout
+            .mixes(options.emotion.as_ref(), options.style.as_ref())?;
+        for (i, mix) in mixes.iter().enumerate() {
+            let at = (1 + i).min(ids.len());
+            ids.insert(at, vocab.id_of(mix.main_token())?);
+            let weights = if mix.is_plain() {
+                None
+            } else {
+                Some(
+                    mix.0
+                        .iter()
+                        .map(|&(t, w)| Ok((vocab.id_of(t)?, w)))
+                        .collect::<Result<Vec<_>, GenerateError>>()?,
+                )
+            };
+            soft.insert(at, weights);
         }
-        Ok(ids)
+        Ok(Prefix { ids, soft })
     }
 
     /// BOS, or the primer's tokens without their EOS.
@@ -264,11 +302,14 @@ impl<'m, B: ModelBackend> Generator<'m, B> {
     }
 
     /// Runs the prefix through the model for `batch` rows; returns the next-token log-probs.
-    fn feed_prefix(&self, prefix: &[u32], batch: usize) -> (Tensor<B, 2>, ModelState<B>) {
+    fn feed_prefix(&self, prefix: &Prefix, batch: usize) -> (Tensor<B, 2>, ModelState<B>) {
         let mut state = self.model.initial_state(batch, &self.device);
         let mut log_probs = None;
-        for &id in prefix {
-            let (lp, s) = self.model.step(self.ids(&vec![id; batch]), state);
+        for (&id, soft) in prefix.ids.iter().zip(&prefix.soft) {
+            let (lp, s) = match soft {
+                Some(mix) => self.model.step_mix(mix, batch, state),
+                None => self.model.step(self.ids(&vec![id; batch]), state),
+            };
             state = s;
             log_probs = Some(lp);
         }
@@ -306,7 +347,7 @@ impl<'m, B: ModelBackend> Generator<'m, B> {
 
     fn sample_rows(
         &self,
-        prefix: &[u32],
+        prefix: &Prefix,
         grammar: Grammar,
         target_bars: usize,
         budget: usize,
@@ -363,7 +404,7 @@ impl<'m, B: ModelBackend> Generator<'m, B> {
 
     fn beam_search(
         &self,
-        prefix: &[u32],
+        prefix: &Prefix,
         grammar: Grammar,
         width: usize,
         target_bars: usize,

@@ -7,9 +7,13 @@
 //! takes temperature, top-k and top-p ([`SamplingConfig`]); beam search is the deterministic
 //! alternative. A primer is fed through the model first, and the output starts with it.
 //!
+//! A model trained with control tokens follows an emotion and a style ([`controls`]: quadrants,
+//! valence and arousal, blends of styles).
+//!
 //! [`LoadedGenerator`] loads a model from `euterpe-store` (a trained directory or a built-in
 //! model) on any device; this crate never links the trainer.
 
+pub mod controls;
 mod error;
 pub mod generator;
 mod loaded;
@@ -17,6 +21,7 @@ pub mod report;
 pub mod sampling;
 pub mod score_util;
 
+pub use controls::{ControlLayout, EmotionRequest, StyleBlend};
 pub use error::GenerateError;
 pub use generator::{GenerateOptions, Generated, Generator, Length};
 pub use loaded::LoadedGenerator;

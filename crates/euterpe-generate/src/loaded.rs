@@ -6,6 +6,7 @@ use euterpe_models::{ModelBackend, TokenLm};
 use euterpe_music::tokens::Tokenizer;
 use euterpe_store::{builtin_models, ModelSource};
 
+use crate::controls::ControlLayout;
 use crate::{GenerateError, GenerateOptions, Generated, Generator};
 
 /// A loaded token model and its tokenizer on a device.
@@ -14,8 +15,8 @@ pub struct LoadedGenerator<B: Backend> {
     pub name: String,
     model: TokenLm<B>,
     tokenizer: Tokenizer,
-    /// Whether it was trained to follow emotion control tokens.
-    follows_emotion: bool,
+    /// The control tokens it was trained to follow.
+    layout: ControlLayout,
     device: B::Device,
 }
 
@@ -26,36 +27,56 @@ impl<B: ModelBackend> LoadedGenerator<B> {
     pub fn load(source: &ModelSource, device: B::Device) -> Result<Self, GenerateError> {
         let loaded = source.load::<B>(&device)?;
         let name = source.name();
-        let follows_emotion = loaded.data.conditions_on(Condition::Emotion);
+        let layout = ControlLayout::from_data(&loaded.data);
         let (model, tokenizer) = loaded.into_token_lm("generate")?;
         Ok(LoadedGenerator {
             name,
             model: model.with_inference_weights(),
             tokenizer,
-            follows_emotion,
+            layout,
             device,
         })
     }
 
-    /// Writes `options.num_outputs` pieces. Asking for an emotion from a model that was not
-    /// trained to follow one is an error that names the built-in models that were.
+    /// The control tokens the model follows (its conditions, its style names).
+    pub fn layout(&self) -> &ControlLayout {
+        &self.layout
+    }
+
+    /// Writes `options.num_outputs` pieces. Asking for an emotion or a style from a model that
+    /// was not trained to follow one is an error that names the built-in models that were.
     pub fn generate(&self, options: &GenerateOptions) -> Result<Vec<Generated>, GenerateError> {
-        if options.emotion.is_some() && !self.follows_emotion {
-            let able: Vec<String> = builtin_models()?
-                .into_iter()
-                .filter(|m| m.conditions.iter().any(|c| c == "emotion"))
-                .map(|m| m.name)
-                .collect();
-            return Err(GenerateError::Unsupported(format!(
-                "{} was not trained with emotion conditioning ([data] conditions = [\"emotion\"]); models that can: {}",
-                self.name,
-                if able.is_empty() {
-                    "none built in yet; train one with such a config".to_string()
-                } else {
-                    able.join(", ")
-                }
-            )));
+        for (asked, condition) in [
+            (options.emotion.is_some(), Condition::Emotion),
+            (options.style.is_some(), Condition::Style),
+        ] {
+            if asked && !self.layout.follows(condition) {
+                return Err(self.not_conditioned(condition));
+            }
         }
-        Generator::new(&self.model, &self.tokenizer, self.device.clone()).generate(options)
+        Generator::new(&self.model, &self.tokenizer, self.device.clone())
+            .with_layout(self.layout.clone())
+            .generate(options)
+    }
+
+    fn not_conditioned(&self, condition: Condition) -> GenerateError {
+        let name = condition.name();
+        let able = match builtin_models() {
+            Ok(models) => models
+                .into_iter()
+                .filter(|m| m.conditions.iter().any(|c| c == name))
+                .map(|m| m.name)
+                .collect::<Vec<_>>(),
+            Err(e) => return e.into(),
+        };
+        GenerateError::Unsupported(format!(
+            "{} was not trained with {name} conditioning ([data] conditions = [\"{name}\"]); models that can: {}",
+            self.name,
+            if able.is_empty() {
+                "none built in yet; train one with such a config".to_string()
+            } else {
+                able.join(", ")
+            }
+        ))
     }
 }

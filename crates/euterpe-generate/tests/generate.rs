@@ -244,12 +244,16 @@ fn an_emotion_puts_its_control_token_after_bos_before_any_primer() {
     for primer in [None, Some(primer)] {
         let options = GenerateOptions {
             length: Length::Bars(2),
-            emotion: Some(sad),
+            emotion: Some(euterpe_generate::EmotionRequest::Quadrant(sad)),
             primer: primer.clone(),
             seed: 4,
             ..Default::default()
         };
         let piece = Generator::new(&model, &tokenizer, Default::default())
+            .with_layout(euterpe_generate::ControlLayout {
+                conditions: vec![euterpe_data::Condition::Emotion],
+                styles: Vec::new(),
+            })
             .generate(&options)
             .unwrap()
             .remove(0);

@@ -4,7 +4,7 @@ use burn::module::Module;
 use burn::nn::{Dropout, DropoutConfig, Embedding, EmbeddingConfig, Linear, LinearConfig};
 use burn::tensor::activation::log_softmax;
 use burn::tensor::backend::Backend;
-use burn::tensor::{Int, Tensor};
+use burn::tensor::{Int, Tensor, TensorData};
 
 use crate::config::TokenLmConfig;
 use crate::core::{CoreState, SequenceCore};
@@ -124,6 +124,33 @@ impl<B: ModelBackend> Stepwise<B> for TokenLm<B> {
             .embedding
             .forward(ids.unsqueeze_dim::<2>(1))
             .squeeze_dim::<2>(1);
+        self.step_embedded(x, state)
+    }
+}
+
+impl<B: ModelBackend> TokenLm<B> {
+    /// [`Stepwise::step`] with, for each of `batch` rows, the weighted mix of the embeddings of
+    /// `mix`'s `(token id, weight)` pairs as input: a soft control token (a blend of styles, a
+    /// point between emotions). One token of weight 1 is the same as stepping that token.
+    pub fn step_mix(
+        &self,
+        mix: &[(u32, f32)],
+        batch: usize,
+        state: CoreState<B>,
+    ) -> (Tensor<B, 2>, CoreState<B>) {
+        let device = self.embedding.weight.device();
+        let ids: Vec<i64> = mix.iter().map(|&(id, _)| id as i64).collect();
+        let weights: Vec<f32> = mix.iter().map(|&(_, w)| w).collect();
+        let ids = Tensor::<B, 1, Int>::from_data(TensorData::new(ids, [mix.len()]), &device);
+        let weights = Tensor::<B, 2>::from_data(TensorData::new(weights, [mix.len(), 1]), &device);
+        let x = (self.embedding.weight.val().select(0, ids) * weights)
+            .sum_dim(0)
+            .repeat_dim(0, batch);
+        self.step_embedded(x, state)
+    }
+
+    /// One step from an input embedding `[batch, embedding]`.
+    fn step_embedded(&self, x: Tensor<B, 2>, state: CoreState<B>) -> (Tensor<B, 2>, CoreState<B>) {
         let (h, state) = self.core.step(x, state);
         let logits = affine(
             h,

@@ -81,8 +81,10 @@ pub struct ModelInfo {
     pub kind: String,
     /// The architecture in a few words.
     pub architecture: String,
-    /// The controls it was trained to follow (`emotion`), empty for none.
+    /// The controls it was trained to follow (`emotion`, `style`), empty for none.
     pub conditions: Vec<String>,
+    /// The styles it knows, for a model conditioned on style.
+    pub styles: Vec<String>,
 }
 
 /// The built-in models, the default first.
@@ -103,6 +105,11 @@ pub fn builtin_models() -> Result<Vec<ModelInfo>, StoreError> {
                     .iter()
                     .map(|c| c.name().to_string())
                     .collect(),
+                styles: if config.data.conditions.is_empty() {
+                    Vec::new()
+                } else {
+                    config.data.style_names()
+                },
             })
         })
         .collect()

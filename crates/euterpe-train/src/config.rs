@@ -32,7 +32,9 @@
 //!
 //! Any field can be overridden from the command line as `section.field=value`.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
+
+use crate::finetune::{layer_groups, Strategy};
 
 use euterpe_data::DataConfig;
 use euterpe_models::backend::DeviceSpec;
@@ -170,8 +172,28 @@ pub struct LoopConfig {
     pub seed: u64,
     /// Cap on training batches per epoch; 0 = all (default 0).
     pub max_batches_per_epoch: usize,
+    /// Validate on a fixed random sample of this many batches instead of the whole valid split
+    /// (for large corpora); 0 = all (default 0). `euterpe eval` always scores everything.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub valid_batches: usize,
     /// Where to train: "cpu", "cuda" or "cuda:N" (default "cpu"; `--device` overrides).
     pub device: DeviceSpec,
+    /// A trained model directory whose weights start this run (pretraining → fine-tuning):
+    /// every parameter with the same path and shape is copied (default: none, a fresh start).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub init_from: Option<PathBuf>,
+    /// Which layer groups train: "full" (default), "freeze-lower:N" or "gradual" (see
+    /// [`crate::finetune::Strategy`]).
+    #[serde(skip_serializing_if = "is_full")]
+    pub strategy: Strategy,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
+}
+
+fn is_full(s: &Strategy) -> bool {
+    *s == Strategy::Full
 }
 
 impl Default for LoopConfig {
@@ -183,7 +205,10 @@ impl Default for LoopConfig {
             patience: 10,
             seed: 42,
             max_batches_per_epoch: 0,
+            valid_batches: 0,
             device: DeviceSpec::Cpu,
+            init_from: None,
+            strategy: Strategy::Full,
         }
     }
 }
@@ -260,6 +285,15 @@ impl TrainConfig {
             return Err("train.batch_size or train.epochs is unreasonably large".into());
         }
         self.data.validate()?;
+        if t.strategy != Strategy::Full {
+            if t.init_from.is_none() {
+                return Err(format!(
+                    "train.strategy = {} needs train.init_from (--init-from DIR): there is nothing pretrained to keep",
+                    t.strategy
+                ));
+            }
+            t.strategy.validate(layer_groups(&self.model))?;
+        }
         // Token windows of `data.seq_len` must fit a Transformer's positions.
         if let (Some(_), Some(core)) = (self.model.vocab_size(), self.model.core()) {
             if let Some(max_len) = core.max_len() {

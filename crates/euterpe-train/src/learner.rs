@@ -77,6 +77,10 @@ pub trait Learner<B: AutodiffBackend>: Sized {
     /// Writes the whole training state into `dir` as files named `NAME-{epoch}.bin`.
     fn save_checkpoint(&self, dir: &Path, epoch: usize) -> Result<(), TrainError>;
 
+    /// Sets which parameters train from now on: those whose layer group (of `groups`, see
+    /// [`crate::finetune`]) `trains` accepts. Returns the learner and its trainable values.
+    fn set_trainable(self, groups: usize, trains: &dyn Fn(usize) -> bool) -> (Self, usize);
+
     /// The learner with the state [`save_checkpoint`](Learner::save_checkpoint) wrote.
     fn load_checkpoint(
         self,
@@ -160,6 +164,17 @@ where
 
     fn validate(&self, batches: &[M::Batch], device: &B::Device) -> EvalTotals {
         evaluate_batches(&self.model.valid(), batches, device)
+    }
+
+    fn set_trainable(self, groups: usize, trains: &dyn Fn(usize) -> bool) -> (Self, usize) {
+        let (model, trainable) = crate::finetune::apply_freezing(self.model, groups, trains);
+        (
+            LikelihoodLearner {
+                model,
+                optim: self.optim,
+            },
+            trainable,
+        )
     }
 
     fn save_weights(&self, path: &Path) -> Result<(), TrainError> {

@@ -13,6 +13,8 @@
 //! * [`trainer`] — the loop, the same for every kind: epochs, schedules, early stopping,
 //!   checkpoints, resume, metrics, the model card;
 //! * [`metrics`] — per-epoch metrics, `metrics.jsonl` and the training-curve plot;
+//! * [`finetune`] — pretraining → fine-tuning: `train.init_from` and `train.strategy` (full,
+//!   freeze-lower:N, gradual unfreezing);
 //! * [`eval`] — NLL, perplexity and accuracy of any model on any data file of its kind;
 //!
 //! Nothing here prints: progress goes to a [`trainer::TrainObserver`]. Model directories are
@@ -22,6 +24,7 @@ mod card;
 pub mod config;
 pub mod error;
 pub mod eval;
+pub mod finetune;
 pub mod learner;
 pub mod metrics;
 pub mod objective;

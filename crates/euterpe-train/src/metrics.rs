@@ -29,6 +29,9 @@ pub struct EpochMetrics {
     pub seconds: f64,
     /// Whether this epoch's model is the best so far.
     pub best: bool,
+    /// Trainable parameter values this epoch, when fine-tuning froze some of them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trainable: Option<usize>,
 }
 
 /// Appends one line to `metrics.jsonl`.

@@ -16,6 +16,7 @@ use euterpe_models::TrainingBackend;
 use euterpe_store::files;
 use serde::{Deserialize, Serialize};
 
+use crate::finetune::{init_from, layer_groups, Strategy};
 use crate::learner::{Learner, LikelihoodLearner};
 use crate::metrics::{self, EpochMetrics};
 use crate::schedule::learning_rate;
@@ -117,6 +118,17 @@ impl BatchSource for FrameWindows {
     }
 }
 
+/// The validation batches of a run: all of them, or with `train.valid_batches` a fixed random
+/// sample of that many (the same every epoch, so that epochs compare).
+fn valid_batches<W: BatchSource>(windows: &W, t: &crate::config::LoopConfig) -> Vec<W::Batch> {
+    if t.valid_batches == 0 {
+        return windows.batches(t.eval_batch_size, None);
+    }
+    let mut batches = windows.batches(t.eval_batch_size, Some(0x5eed_0f_7a11d));
+    batches.truncate(t.valid_batches);
+    batches
+}
+
 /// Trains the model `config` describes on `data`, writing the model directory `options.out`.
 pub fn train<B: TrainingBackend>(
     data: &TaskData,
@@ -144,7 +156,23 @@ pub fn train<B: TrainingBackend>(
     })?;
     prepare_dir(&config, options, data)?;
     B::seed(device, config.train.seed);
-    let model = config.model.init::<B>(device);
+    let mut model = config.model.init::<B>(device);
+    if let (Some(dir), false) = (&config.train.init_from, options.resume) {
+        let (pretrained, report) = init_from(model, &config.model, dir, data, device)?;
+        model = pretrained;
+        observer.note(&format!(
+            "initialised from {}: {} tensors ({} values) copied, {} new{}",
+            dir.display(),
+            report.copied,
+            report.copied_values,
+            report.fresh.len(),
+            if report.fresh.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", report.fresh.join(", "))
+            }
+        ));
+    }
     let t = &config.train;
     let run = Run {
         config: &config,
@@ -155,9 +183,7 @@ pub fn train<B: TrainingBackend>(
     match pair(model, &config.model, data, &options.data_path)? {
         Paired::Tokens { model, data } => {
             let steps = Some(config.data.seq_len);
-            let valid = data
-                .windows(Split::Valid, steps)
-                .batches(t.eval_batch_size, None);
+            let valid = valid_batches(&data.windows(Split::Valid, steps), t);
             run.run(
                 LikelihoodLearner::new(model, &config.optim),
                 &data.windows(Split::Train, steps),
@@ -170,9 +196,7 @@ pub fn train<B: TrainingBackend>(
             // positions limit the length.
             let limit = config.model.core().and_then(|c| c.max_len()).map(|m| m - 1);
             let window = (config.data.frame_window > 0).then_some(config.data.frame_window);
-            let valid = data
-                .windows(Split::Valid, limit)
-                .batches(t.eval_batch_size, None);
+            let valid = valid_batches(&data.windows(Split::Valid, limit), t);
             run.run(
                 LikelihoodLearner::new(model, &config.optim),
                 &data.windows(Split::Train, window.or(limit)),
@@ -182,9 +206,7 @@ pub fn train<B: TrainingBackend>(
         }
         Paired::Classes { model, data } => {
             let steps = config.data.seq_len;
-            let valid = data
-                .class_windows(Split::Valid, steps)
-                .batches(t.eval_batch_size, None);
+            let valid = valid_batches(&data.class_windows(Split::Valid, steps), t);
             let mut train = data.class_windows(Split::Train, steps);
             if config.data.transpose > 0 {
                 train = train
@@ -308,6 +330,15 @@ impl Run<'_> {
                 Some(t.seed ^ (epoch as u64).wrapping_mul(0x9e37_79b9)),
             );
             batches.truncate(steps_per_epoch);
+            let mut trainable = None;
+            if t.strategy != Strategy::Full {
+                let groups = layer_groups(&config.model);
+                let strategy = t.strategy;
+                let (next, n) =
+                    learner.set_trainable(groups, &|g| strategy.trains(g, groups, epoch));
+                learner = next;
+                trainable = Some(n);
+            }
             observer.epoch_started(epoch, t.epochs, batches.len(), unit);
             let started = Instant::now();
             let (mut sum, mut count, mut lr) = (0.0, 0usize, config.optim.lr);
@@ -363,6 +394,7 @@ impl Run<'_> {
                 valid_accuracy: valid.accuracy(),
                 seconds: started.elapsed().as_secs_f64(),
                 best: is_best,
+                trainable,
             };
             learner.save_checkpoint(&checkpoints, epoch)?;
             commit_checkpoint(&checkpoints, &state)?;

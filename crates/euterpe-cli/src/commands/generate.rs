@@ -7,8 +7,8 @@ use anyhow::{Context, Result};
 use clap::Args;
 use euterpe_generate::score_util::{parse_pitches, primer_from_pitches};
 use euterpe_generate::{
-    GenerateError, GenerateOptions, GenerateReport, Generated, Length, LoadedGenerator,
-    PieceReport, SamplingConfig,
+    EmotionRequest, GenerateError, GenerateOptions, GenerateReport, Generated, Length,
+    LoadedGenerator, PieceReport, SamplingConfig, StyleBlend,
 };
 use euterpe_models::backend::{run_inference, DeviceSpec, InferenceJob};
 use euterpe_models::ModelBackend;
@@ -73,8 +73,19 @@ pub struct GenerateArgs {
     program: Option<u8>,
     /// The emotion to play in, for models trained with emotion conditioning: happy, tense, sad,
     /// calm, Q1–Q4, or a synonym (excited, angry, melancholic, relaxed, …).
-    #[arg(long)]
+    #[arg(long, conflicts_with_all = ["valence", "arousal"])]
     emotion: Option<String>,
+    /// Valence in [-1, 1] (unpleasant to pleasant), with --arousal: a point between the four
+    /// emotions, for models trained with emotion conditioning.
+    #[arg(long, requires = "arousal", allow_hyphen_values = true)]
+    valence: Option<f64>,
+    /// Arousal in [-1, 1] (calm to energetic), with --valence.
+    #[arg(long, requires = "valence", allow_hyphen_values = true)]
+    arousal: Option<f64>,
+    /// The style, for models trained with style conditioning (see --list-models), or a blend
+    /// of styles with weights: pop=0.7,folk=0.3.
+    #[arg(long)]
+    style: Option<String>,
     /// Where the model runs: cpu, cuda or cuda:N.
     #[arg(long, default_value = "cpu")]
     device: DeviceSpec,
@@ -107,7 +118,14 @@ pub fn run(a: &GenerateArgs) -> Result<()> {
         let models = builtin_models()?;
         return print_report(&models, a.json, |models| {
             for m in models {
-                println!("{:<8} {} [{}]", m.name, m.description, m.kind);
+                let mut follows = String::new();
+                if !m.conditions.is_empty() {
+                    follows = format!("; follows {}", m.conditions.join(", "));
+                }
+                if !m.styles.is_empty() {
+                    follows += &format!(" (styles: {})", m.styles.join(", "));
+                }
+                println!("{:<8} {} [{}{follows}]", m.name, m.description, m.kind);
             }
         });
     }
@@ -198,7 +216,18 @@ fn options(a: &GenerateArgs) -> Result<GenerateOptions> {
         tempo: a.tempo,
         program: a.program,
         max_tokens: None,
-        emotion: a.emotion.as_deref().map(Emotion::from_name).transpose()?,
+        emotion: match (a.emotion.as_deref(), a.valence, a.arousal) {
+            (Some(name), _, _) => Some(EmotionRequest::Quadrant(Emotion::from_name(name)?)),
+            (None, Some(valence), Some(arousal)) => {
+                Some(EmotionRequest::ValenceArousal { valence, arousal })
+            }
+            _ => None,
+        },
+        style: a
+            .style
+            .as_deref()
+            .map(str::parse::<StyleBlend>)
+            .transpose()?,
     };
     // Checked before the model loads, so that a bad flag fails at once.
     options.validate()?;

@@ -2,6 +2,7 @@
 //! the library, and prints the library's report as text or `--json`.
 
 pub mod classify;
+pub mod control;
 pub mod data;
 pub mod generate;
 pub mod metrics;

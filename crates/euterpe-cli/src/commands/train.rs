@@ -9,6 +9,7 @@ use euterpe_models::backend::{run_inference, run_training, DeviceSpec, Inference
 use euterpe_models::{ModelBackend, TrainingBackend};
 use euterpe_store::ModelSource;
 use euterpe_train::eval::{evaluate, EvalReport};
+use euterpe_train::finetune::Strategy;
 use euterpe_train::trainer::{train, TrainOptions, TrainSummary};
 use euterpe_train::{TrainConfig, TrainError};
 
@@ -36,6 +37,15 @@ pub struct TrainArgs {
     /// Where to train: cpu, cuda or cuda:N (default: the config's train.device, else cpu).
     #[arg(long)]
     device: Option<DeviceSpec>,
+    /// Start from the weights of this trained model directory (pretraining → fine-tuning);
+    /// the same as train.init_from.
+    #[arg(long, value_name = "DIR")]
+    init_from: Option<PathBuf>,
+    /// Which layer groups train: full, freeze-lower:N (the N lowest groups, the embedding
+    /// first, stay frozen) or gradual (unfreeze one group per epoch from the top); the same as
+    /// train.strategy.
+    #[arg(long)]
+    strategy: Option<Strategy>,
     /// Print the summary as JSON on stdout.
     #[arg(long)]
     json: bool,
@@ -109,6 +119,16 @@ pub fn run_train(a: &TrainArgs) -> Result<()> {
     if let Some(device) = a.device {
         config.train.device = device;
     }
+    if let Some(dir) = &a.init_from {
+        config.train.init_from = Some(dir.clone());
+    }
+    if let Some(strategy) = a.strategy {
+        config.train.strategy = strategy;
+    }
+    config.validate().map_err(|reason| TrainError::Config {
+        path: a.config.clone(),
+        reason,
+    })?;
     // Before the data is read: a GPU asked of a CPU-only build fails at once.
     config.train.device.check_available()?;
     let (data, report) =
