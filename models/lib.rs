@@ -42,6 +42,14 @@ pub const BUILTIN: &[BuiltinModel] = &[BuiltinModel {
     vocab: Some(include_str!("emotion-lstm/vocab.json")),
     weights: include_bytes!("emotion-lstm/weights.bin"),
     card: include_str!("emotion-lstm/card.md"),
+}, BuiltinModel {
+    name: "style",
+    description: "the style of a piece from its notes alone: pop, pop-piano, game or folk (REMI LSTM classifier, POP909/EMOPIA/VGMIDI/Essen)",
+    folder: "style-lstm",
+    config: include_str!("style-lstm/config.toml"),
+    vocab: Some(include_str!("style-lstm/vocab.json")),
+    weights: include_bytes!("style-lstm/weights.bin"),
+    card: include_str!("style-lstm/card.md"),
 }];
 
 /// The default model (the first of [`BUILTIN`]).

@@ -56,6 +56,10 @@ pub struct DataConfig {
     /// keeps its own name.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub folder_names: BTreeMap<String, String>,
+    /// Training passes see each piece of these top folders this many times (`emopia = 3`), so
+    /// that a small corpus weighs more in the mix (default: once each).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub folder_repeats: BTreeMap<String, usize>,
     /// Classifier training only: every training pass takes this many windows of each class,
     /// drawn at random (so that a large corpus does not drown a small one and an epoch has a
     /// fixed cost); 0 = every window once (default).
@@ -141,6 +145,7 @@ impl Default for DataConfig {
             conditions: Vec::new(),
             folders: Vec::new(),
             folder_names: BTreeMap::new(),
+            folder_repeats: BTreeMap::new(),
             windows_per_class: 0,
         }
     }
@@ -180,6 +185,9 @@ impl DataConfig {
                 "data.folders gives two folders the name {:?}",
                 w[0]
             ));
+        }
+        if let Some((f, n)) = self.folder_repeats.iter().find(|(_, &n)| n == 0 || n > 100) {
+            return Err(format!("data.folder_repeats.{f} must be 1–100, got {n}"));
         }
         if self.frame_window > 1 << 20 {
             return Err(format!(

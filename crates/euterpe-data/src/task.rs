@@ -214,13 +214,22 @@ impl TokenData {
             labels: Default::default(),
             windows_per_class: config.windows_per_class,
         };
-        for p in &t.pieces {
-            let i = split_index(p.split);
-            data.labels[i].push(class_of(p));
-            data.ids[i].push(p.id.clone());
-        }
         for p in t.pieces {
-            data.splits[split_index(p.split)].push(p.tokens);
+            let i = split_index(p.split);
+            let class = class_of(&p);
+            let repeats = match p.split {
+                Split::Train => config
+                    .folder_repeats
+                    .get(top_folder(&p.id))
+                    .copied()
+                    .unwrap_or(1),
+                _ => 1,
+            };
+            for _ in 0..repeats {
+                data.labels[i].push(class);
+                data.ids[i].push(p.id.clone());
+                data.splits[i].push(p.tokens.clone());
+            }
         }
         Ok(data)
     }

@@ -197,6 +197,8 @@ fn a_folder_of_corpora_keeps_each_corpus_s_labels_and_gives_styles_by_folder() {
         label: LabelSource::Folder,
         folders: vec!["emo".into(), "folk".into()],
         folder_names: [("folk".to_string(), "folk-songs".to_string())].into(),
+        // Training passes see each (training) clip of `emo` twice.
+        folder_repeats: [("emo".to_string(), 2)].into(),
         ..DataConfig::default()
     };
     config.validate().unwrap();
@@ -213,7 +215,11 @@ fn a_folder_of_corpora_keeps_each_corpus_s_labels_and_gives_styles_by_folder() {
                 .map(|((id, seq), l)| (id, seq, *l))
         })
         .collect();
-    assert_eq!(all.len(), 4, "the folder not listed is left out");
+    assert_eq!(
+        all.len(),
+        2 * 2 + 2,
+        "the folder not listed is left out; emo's two clips count twice"
+    );
     for (id, seq, label) in all {
         let head: Vec<Token> = seq[..4]
             .iter()
