@@ -5,7 +5,8 @@
 #
 # Generates N pieces (100) of BARS bars (16) with seed SEED (1) using `euterpe generate`, compares
 # them with the reference corpus through `euterpe metrics --reference --json`, and writes the table
-# as the "## Generated music" section of MODEL/card.md (replacing an older one).
+# as the "## Generated music" section of MODEL/card.md (replacing an older one). GENERATE_ARGS adds
+# options to `euterpe generate` (e.g. GENERATE_ARGS="--style pop-piano" for a conditioned model).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -19,13 +20,15 @@ OUT=bench/out/card/$(basename "$MODEL")
 cargo build --quiet --release -p euterpe
 rm -rf "$OUT"
 mkdir -p "$OUT/midi"
+# shellcheck disable=SC2086 # GENERATE_ARGS is a list of words
 target/release/euterpe generate --model "$MODEL" --num-outputs "$N" --bars "$BARS" --seed "$SEED" \
-    --out "$OUT/midi/piece.mid" > /dev/null
+    ${GENERATE_ARGS:-} --out "$OUT/midi/piece.mid" > /dev/null
 target/release/euterpe metrics "$OUT/midi" --reference "$REFERENCE" --json > "$OUT/metrics.json"
 
-python3 - "$MODEL/card.md" "$OUT/metrics.json" "$N" "$BARS" "$SEED" "$MODEL" "$REFERENCE" <<'PY'
+python3 - "$MODEL/card.md" "$OUT/metrics.json" "$N" "$BARS" "$SEED" "$MODEL" "$REFERENCE" "${GENERATE_ARGS:-}" <<'PY'
 import json, sys
-card, metrics, n, bars, seed, model, reference = sys.argv[1:]
+card, metrics, n, bars, seed, model, reference, extra = sys.argv[1:]
+extra = f" {extra}" if extra else ""
 m = json.load(open(metrics))
 rows = []
 for c in m["reference"]["comparison"]["metrics"]:
@@ -41,10 +44,10 @@ for c in m["reference"]["comparison"]["metrics"]:
     )
 body = (
     f"{n} pieces of {bars} bars from `euterpe generate --model {model} --num-outputs {n} "
-    f"--bars {bars} --seed {seed}` (temperature 1, no top-k/top-p), against all "
+    f"--bars {bars} --seed {seed}{extra}` (temperature 1, no top-k/top-p), against all "
     f"{m['reference']['comparison']['reference_pieces']} pieces of `{reference}`; "
     "metrics as MusPy and mgeval define them (`euterpe metrics --reference`; command: "
-    f"`bash bench/card_metrics.sh {model} {reference}`). *Inside* means every generated piece "
+    f"`{'GENERATE_ARGS=' + repr(extra.strip()) + ' ' if extra else ''}bash bench/card_metrics.sh {model} {reference}`). *Inside* means every generated piece "
     "lies within the corpus's range; the overlap is the area shared by the two sets' "
     "distributions (1 = identical).\n\n"
     "| metric | generated mean ± std | generated range | corpus mean ± std | corpus range | inside | overlap |\n"

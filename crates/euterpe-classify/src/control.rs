@@ -168,7 +168,7 @@ impl<B: ModelBackend> ControlJudge<'_, B> {
     fn base(&self, options: &ControlEvalOptions) -> GenerateOptions {
         GenerateOptions {
             length: Length::Bars(options.bars),
-            sampling: options.sampling.clone(),
+            sampling: options.sampling,
             seed: options.seed,
             ..GenerateOptions::default()
         }

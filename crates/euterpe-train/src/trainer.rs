@@ -124,7 +124,7 @@ fn valid_batches<W: BatchSource>(windows: &W, t: &crate::config::LoopConfig) -> 
     if t.valid_batches == 0 {
         return windows.batches(t.eval_batch_size, None);
     }
-    let mut batches = windows.batches(t.eval_batch_size, Some(0x5eed_0f_7a11d));
+    let mut batches = windows.batches(t.eval_batch_size, Some(0x05ee_d0f7_a11d));
     batches.truncate(t.valid_batches);
     batches
 }
