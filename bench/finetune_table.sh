@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Pretraining → fine-tuning, compared: the `piano` generator's fine-tuning config
-# (configs/piano.toml) trained from scratch and from the pretrained model under each strategy,
+# Pretraining → fine-tuning, compared: the `piano` generator's fine-tuning on a short budget
+# (configs/piano-compare.toml) trained from scratch and from the pretrained model under each strategy,
 # with the same budget; then each model's control accuracy (euterpe eval-control). Writes the
 # table to docs/finetuning.md (and the raw JSON under OUT).
 #
@@ -23,7 +23,7 @@ train() { # name, extra args...
   local name=$1; shift
   if [ -f "$OUT/$name/weights.bin" ] && [ -f "$OUT/$name/train.json" ]; then return; fi
   rm -rf "${OUT:?}/$name"
-  "$BIN" train --config configs/piano.toml --data "$DATA" --out "$OUT/$name" --json "$@" \
+  "$BIN" train --config configs/piano-compare.toml --data "$DATA" --out "$OUT/$name" --json "$@" \
     > "$OUT/$name.json.tmp" 2> "$OUT/$name.log"
   mv "$OUT/$name.json.tmp" "$OUT/$name/train.json"
 }
@@ -54,7 +54,7 @@ for name, label in [("scratch", "from scratch"), ("full", "full fine-tuning"),
                 f"({', '.join(f'{k} {v:.2f}' for k, v in sorted(per.items()))}) | "
                 f"{c['style']['overall']:.3f} | {trainable} | {t['seconds']:.0f} |")
 print("# Pretraining → fine-tuning\n")
-print("The `piano` generator's fine-tuning (`configs/piano.toml`: REMI LSTM 2 × 256, emotion and style "
+print("The `piano` generator's fine-tuning on a short budget (`configs/piano-compare.toml`: REMI LSTM 2 × 256, emotion and style "
       "control tokens, four epochs of 50 batches of 32 × 256 tokens) from scratch and from the model "
       f"pretrained without labels on all the shared MIDI (`{pre}`, `configs/piano-pretrain.toml`), "
       "under each strategy, with the same budget and seed. Valid NLL: nats per token on a fixed sample "

@@ -29,6 +29,8 @@ pub struct ControlEvalOptions {
     pub seed: u64,
     /// Points of each blend curve (weights 0, 1/(k-1), …, 1).
     pub blend_points: usize,
+    /// The style asked for with every emotion (`None`: the model's choice).
+    pub emotion_style: Option<String>,
 }
 
 impl Default for ControlEvalOptions {
@@ -39,6 +41,7 @@ impl Default for ControlEvalOptions {
             sampling: SamplingConfig::default(),
             seed: 1,
             blend_points: 5,
+            emotion_style: None,
         }
     }
 }
@@ -91,6 +94,8 @@ pub struct ControlReport {
     pub n: usize,
     /// Bars per piece.
     pub bars: usize,
+    /// The style asked for with every emotion, if one was.
+    pub emotion_style: Option<String>,
     /// Emotion control, if the model follows emotion.
     pub emotion: Option<ControlFigures>,
     /// Style control, if the model follows style.
@@ -128,9 +133,14 @@ impl<B: ModelBackend> ControlJudge<'_, B> {
                 .map(|e| {
                     let mut o = self.base(options);
                     o.emotion = Some(EmotionRequest::Quadrant(e));
-                    (format!("Q{}", e.quadrant()), o)
+                    o.style = options
+                        .emotion_style
+                        .as_ref()
+                        .map(|s| StyleBlend::new(vec![(s.clone(), 1.0)]))
+                        .transpose()?;
+                    Ok((format!("Q{}", e.quadrant()), o))
                 })
-                .collect();
+                .collect::<Result<_, euterpe_generate::GenerateError>>()?;
             Some(self.judge(self.emotion, &asks, options)?)
         } else {
             None
@@ -159,6 +169,7 @@ impl<B: ModelBackend> ControlJudge<'_, B> {
             model: self.generator.name.clone(),
             n: options.n,
             bars: options.bars,
+            emotion_style: options.emotion_style.clone(),
             emotion,
             style,
             blends,

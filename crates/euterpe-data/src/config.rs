@@ -98,6 +98,18 @@ impl DataConfig {
         self.conditions.contains(&condition)
     }
 
+    /// How a model trained with these settings reads another data path (evaluation on any
+    /// data of the same format): a folder that lacks one of `data.folders` is taken as one
+    /// corpus, every file of it read.
+    pub fn for_path(&self, path: &std::path::Path) -> DataConfig {
+        let mut c = self.clone();
+        if path.is_dir() && self.folders.iter().any(|f| !path.join(f).is_dir()) {
+            c.folders.clear();
+            c.folder_repeats.clear();
+        }
+        c
+    }
+
     /// The class or style name of a top folder.
     pub fn folder_name<'a>(&'a self, folder: &'a str) -> &'a str {
         self.folder_names.get(folder).map_or(folder, String::as_str)

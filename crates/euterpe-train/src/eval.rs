@@ -62,7 +62,7 @@ pub fn evaluate<B: ModelBackend>(
     device: &B::Device,
 ) -> Result<EvalReport, TrainError> {
     let loaded = source.load::<B>(device)?;
-    let (data, tokenized) = TaskData::load(data_path, &loaded.data)?;
+    let (data, tokenized) = TaskData::load(data_path, &loaded.data.for_path(data_path))?;
     if data.is_empty(split) {
         return Err(TrainError::Unusable(format!(
             "{}: the {split} split is empty",

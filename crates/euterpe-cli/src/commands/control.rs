@@ -43,6 +43,9 @@ pub struct ControlArgs {
     /// Points of each blend curve.
     #[arg(long, default_value_t = 5)]
     blend_points: usize,
+    /// Ask this style with every emotion (default: the model chooses the style).
+    #[arg(long, value_name = "STYLE")]
+    emotion_style: Option<String>,
     /// Where to run: cpu, cuda or cuda:N.
     #[arg(long, default_value = "cpu")]
     device: DeviceSpec,
@@ -96,6 +99,7 @@ pub fn run(a: &ControlArgs) -> Result<()> {
         bars: a.bars,
         seed: a.seed,
         blend_points: a.blend_points,
+        emotion_style: a.emotion_style.clone(),
         sampling: SamplingConfig {
             temperature: a.temperature,
             ..SamplingConfig::default()
@@ -109,6 +113,9 @@ pub fn run(a: &ControlArgs) -> Result<()> {
     let report = run_inference(a.device, job)?.context("control evaluation failed")?;
     print_report(&report, a.json, |r| {
         println!("{}: {} pieces of {} bars per class", r.model, r.n, r.bars);
+        if let Some(s) = &r.emotion_style {
+            println!("every emotion asked in the style {s}");
+        }
         for (what, figures) in [("emotion", &r.emotion), ("style", &r.style)] {
             match figures {
                 Some(f) => print_figures(what, f),
