@@ -31,6 +31,8 @@ pub struct ControlEvalOptions {
     pub blend_points: usize,
     /// The style asked for with every emotion (`None`: the model's choice).
     pub emotion_style: Option<String>,
+    /// Classifier-free guidance of the controls (1 = off).
+    pub guidance: f32,
 }
 
 impl Default for ControlEvalOptions {
@@ -42,6 +44,7 @@ impl Default for ControlEvalOptions {
             seed: 1,
             blend_points: 5,
             emotion_style: None,
+            guidance: 1.0,
         }
     }
 }
@@ -96,6 +99,8 @@ pub struct ControlReport {
     pub bars: usize,
     /// The style asked for with every emotion, if one was.
     pub emotion_style: Option<String>,
+    /// The guidance the pieces were written with (1 = none).
+    pub guidance: f32,
     /// Emotion control, if the model follows emotion.
     pub emotion: Option<ControlFigures>,
     /// Style control, if the model follows style.
@@ -170,6 +175,7 @@ impl<B: ModelBackend> ControlJudge<'_, B> {
             n: options.n,
             bars: options.bars,
             emotion_style: options.emotion_style.clone(),
+            guidance: options.guidance,
             emotion,
             style,
             blends,
@@ -181,6 +187,7 @@ impl<B: ModelBackend> ControlJudge<'_, B> {
             length: Length::Bars(options.bars),
             sampling: options.sampling,
             seed: options.seed,
+            guidance: options.guidance,
             ..GenerateOptions::default()
         }
     }

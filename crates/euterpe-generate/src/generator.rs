@@ -50,6 +50,11 @@ pub struct GenerateOptions {
     pub emotion: Option<EmotionRequest>,
     /// The style or blend of styles, for models trained with style conditioning.
     pub style: Option<StyleBlend>,
+    /// Classifier-free guidance of the controls: each step samples from
+    /// `uncond + guidance × (cond − uncond)` in log-probabilities, where `uncond` is the model
+    /// without the control tokens; 1 = off (default), above 1 follows the controls more
+    /// strongly. Sampling only (not with beam search).
+    pub guidance: f32,
 }
 
 impl Default for GenerateOptions {
@@ -66,6 +71,7 @@ impl Default for GenerateOptions {
             max_tokens: None,
             emotion: None,
             style: None,
+            guidance: 1.0,
         }
     }
 }
@@ -109,6 +115,20 @@ impl GenerateOptions {
         }
         if self.program.is_some_and(|p| p > 127) {
             return bad("--program must be 0–127".into());
+        }
+        if !(self.guidance.is_finite() && (1.0..=10.0).contains(&self.guidance)) {
+            return bad(format!(
+                "--guidance must be in [1, 10], got {}",
+                self.guidance
+            ));
+        }
+        if self.guidance > 1.0 && self.emotion.is_none() && self.style.is_none() {
+            return bad(
+                "--guidance needs --emotion, --valence/--arousal or --style to follow".into(),
+            );
+        }
+        if self.guidance > 1.0 && self.beam.is_some() {
+            return bad("--guidance works with sampling, not with --beam".into());
         }
         Ok(())
     }
@@ -154,6 +174,26 @@ pub struct Generator<'m, B: Backend> {
 struct Prefix {
     ids: Vec<u32>,
     soft: Vec<Option<Vec<(u32, f32)>>>,
+    /// Positions of the control tokens.
+    controls: Vec<usize>,
+}
+
+impl Prefix {
+    /// The prefix without its control tokens: what guidance contrasts with.
+    fn without_controls(&self) -> Prefix {
+        let keep = |i: &usize| !self.controls.contains(i);
+        Prefix {
+            ids: (0..self.ids.len())
+                .filter(keep)
+                .map(|i| self.ids[i])
+                .collect(),
+            soft: (0..self.ids.len())
+                .filter(keep)
+                .map(|i| self.soft[i].clone())
+                .collect(),
+            controls: Vec::new(),
+        }
+    }
 }
 
 /// One row of the batch being written.
@@ -230,7 +270,12 @@ impl<'m, B: ModelBackend> Generator<'m, B> {
             };
             soft.insert(at, weights);
         }
-        Ok(Prefix { ids, soft })
+        let controls = (1..=mixes.len()).filter(|&i| i < ids.len()).collect();
+        Ok(Prefix {
+            ids,
+            soft,
+            controls,
+        })
     }
 
     /// BOS, or the primer's tokens without their EOS.
@@ -370,9 +415,16 @@ impl<'m, B: ModelBackend> Generator<'m, B> {
             n
         ];
         let (mut log_probs, mut state) = self.feed_prefix(prefix, n);
+        // Guidance: the same rows without their controls, stepped with the same tokens.
+        let mut unconditioned = (options.guidance > 1.0 && !prefix.controls.is_empty())
+            .then(|| self.feed_prefix(&prefix.without_controls(), n));
         let mut mask = Vec::with_capacity(vocab);
+        let mut guided = vec![0f32; vocab];
         loop {
             let lp: Vec<f32> = log_probs.into_data().to_vec().unwrap_or_default();
+            let lp_free: Option<Vec<f32>> = unconditioned
+                .as_ref()
+                .map(|(l, _)| l.clone().into_data().to_vec().unwrap_or_default());
             let mut next = vec![pad; n];
             for (i, row) in rows.iter_mut().enumerate().filter(|(_, r)| !r.done) {
                 let lp = &lp[i * vocab..(i + 1) * vocab];
@@ -381,7 +433,21 @@ impl<'m, B: ModelBackend> Generator<'m, B> {
                     continue;
                 }
                 self.mask(&row.grammar, eos, &mut mask);
-                let Some(id) = sample(lp, &mask, &options.sampling, &mut rngs[i]) else {
+                let scores = match &lp_free {
+                    Some(free) => {
+                        let w = options.guidance;
+                        for ((g, &c), &u) in guided
+                            .iter_mut()
+                            .zip(lp)
+                            .zip(&free[i * vocab..(i + 1) * vocab])
+                        {
+                            *g = u + w * (c - u);
+                        }
+                        &guided[..]
+                    }
+                    None => lp,
+                };
+                let Some(id) = sample(scores, &mask, &options.sampling, &mut rngs[i]) else {
                     row.done = true;
                     continue;
                 };
@@ -395,6 +461,9 @@ impl<'m, B: ModelBackend> Generator<'m, B> {
             }
             if rows.iter().all(|r| r.done) {
                 return rows;
+            }
+            if let Some((_, free_state)) = unconditioned.take() {
+                unconditioned = Some(self.model.step(self.ids(&next), free_state));
             }
             let (lp, s) = self.model.step(self.ids(&next), state);
             log_probs = lp;

@@ -276,3 +276,55 @@ fn an_emotion_puts_its_control_token_after_bos_before_any_primer() {
         }
     }
 }
+
+#[test]
+fn guidance_changes_what_is_sampled_and_needs_something_to_follow() {
+    let tokenizer = Tokenizer::new(TokenizerConfig::default()).unwrap();
+    let model = model("lstm", &tokenizer);
+    let layout = euterpe_generate::ControlLayout {
+        conditions: vec![euterpe_data::Condition::Emotion],
+        styles: Vec::new(),
+    };
+    let sad = euterpe_music::tokens::Emotion::from_name("sad").unwrap();
+    let options = |guidance: f32| GenerateOptions {
+        length: Length::Bars(2),
+        emotion: Some(euterpe_generate::EmotionRequest::Quadrant(sad)),
+        guidance,
+        seed: 11,
+        num_outputs: 2,
+        ..Default::default()
+    };
+    let generator =
+        Generator::new(&model, &tokenizer, Default::default()).with_layout(layout.clone());
+    let plain = generator.generate(&options(1.0)).unwrap();
+    let guided = generator.generate(&options(3.0)).unwrap();
+    for p in plain.iter().chain(&guided) {
+        assert_eq!(
+            &tokens(&tokenizer, &p.ids)[..2],
+            &[Token::Bos, Token::Emotion(3)]
+        );
+        assert!(p.score.note_count() > 0);
+    }
+    assert_ne!(
+        plain.iter().map(|p| &p.ids).collect::<Vec<_>>(),
+        guided.iter().map(|p| &p.ids).collect::<Vec<_>>(),
+        "guidance reweights the distribution, so the same seed samples otherwise"
+    );
+    // Guidance 1 is no guidance: the same pieces as without the field.
+    let again = generator.generate(&options(1.0)).unwrap();
+    assert_eq!(plain[0].ids, again[0].ids);
+    for bad in [
+        GenerateOptions {
+            emotion: None,
+            ..options(2.0)
+        },
+        GenerateOptions {
+            beam: Some(2),
+            num_outputs: 1,
+            ..options(2.0)
+        },
+        options(0.5),
+    ] {
+        assert!(generator.generate(&bad).is_err());
+    }
+}

@@ -46,6 +46,9 @@ pub struct ControlArgs {
     /// Ask this style with every emotion (default: the model chooses the style).
     #[arg(long, value_name = "STYLE")]
     emotion_style: Option<String>,
+    /// Classifier-free guidance of the controls, as for generate (1 = off).
+    #[arg(long, default_value_t = 1.0)]
+    guidance: f32,
     /// Where to run: cpu, cuda or cuda:N.
     #[arg(long, default_value = "cpu")]
     device: DeviceSpec,
@@ -100,6 +103,7 @@ pub fn run(a: &ControlArgs) -> Result<()> {
         seed: a.seed,
         blend_points: a.blend_points,
         emotion_style: a.emotion_style.clone(),
+        guidance: a.guidance,
         sampling: SamplingConfig {
             temperature: a.temperature,
             ..SamplingConfig::default()
@@ -115,6 +119,9 @@ pub fn run(a: &ControlArgs) -> Result<()> {
         println!("{}: {} pieces of {} bars per class", r.model, r.n, r.bars);
         if let Some(s) = &r.emotion_style {
             println!("every emotion asked in the style {s}");
+        }
+        if r.guidance > 1.0 {
+            println!("guidance {}", r.guidance);
         }
         for (what, figures) in [("emotion", &r.emotion), ("style", &r.style)] {
             match figures {

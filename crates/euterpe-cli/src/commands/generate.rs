@@ -86,6 +86,10 @@ pub struct GenerateArgs {
     /// of styles with weights: pop=0.7,folk=0.3.
     #[arg(long)]
     style: Option<String>,
+    /// Follow the emotion and style more strongly: classifier-free guidance, sampling from
+    /// uncond + G × (cond − uncond) in log-probabilities (1 = off; 1.5–3 is typical).
+    #[arg(long, default_value_t = 1.0)]
+    guidance: f32,
     /// Where the model runs: cpu, cuda or cuda:N.
     #[arg(long, default_value = "cpu")]
     device: DeviceSpec,
@@ -228,6 +232,7 @@ fn options(a: &GenerateArgs) -> Result<GenerateOptions> {
             .as_deref()
             .map(str::parse::<StyleBlend>)
             .transpose()?,
+        guidance: a.guidance,
     };
     // Checked before the model loads, so that a bad flag fails at once.
     options.validate()?;
