@@ -296,3 +296,54 @@ fn an_unknown_emotion_lists_the_known_ones_and_an_unconditioned_model_says_so() 
     );
     assert!(!dir.path().join("x.mid").exists());
 }
+
+#[test]
+fn the_built_in_piano_model_follows_emotion_and_a_blend_of_styles() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = euterpe(
+        dir.path(),
+        &[
+            "generate",
+            "--model",
+            "piano",
+            "--emotion",
+            "melancholic",
+            "--style",
+            "pop=0.7,folk=0.3",
+            "--bars",
+            "4",
+            "--seed",
+            "5",
+            "--out",
+            "x.mid",
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let score = euterpe_music::midi::read_midi_file(&dir.path().join("x.mid")).unwrap();
+    assert!(score.note_count() > 0);
+    // The folk model follows neither: the error names the model that does.
+    let out = euterpe(
+        dir.path(),
+        &["generate", "--style", "pop", "--out", "y.mid"],
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success() && err.contains("style conditioning") && err.contains("piano"),
+        "{err}"
+    );
+    // The listing says what each built-in model follows.
+    let out = euterpe(dir.path(), &["generate", "--list-models"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    let piano = text
+        .lines()
+        .find(|l| l.starts_with("piano"))
+        .unwrap_or_default();
+    assert!(
+        piano.contains("emotion, style") && piano.contains("pop-piano"),
+        "{text}"
+    );
+}
