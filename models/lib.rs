@@ -35,6 +35,14 @@ pub const BUILTIN: &[BuiltinModel] = &[BuiltinModel {
     weights: include_bytes!("folk-lstm/weights.bin"),
     card: include_str!("folk-lstm/card.md"),
 }, BuiltinModel {
+    name: "piano",
+    description: "multi-voice piano (REMI LSTM, 2 × 256) that follows --emotion and --style (pop, pop-piano, game, folk, or a blend)",
+    folder: "piano-lstm",
+    config: include_str!("piano-lstm/config.toml"),
+    vocab: Some(include_str!("piano-lstm/vocab.json")),
+    weights: include_bytes!("piano-lstm/weights.bin"),
+    card: include_str!("piano-lstm/card.md"),
+}, BuiltinModel {
     name: "emotion",
     description: "the emotion quadrant (Q1 happy, Q2 tense, Q3 sad, Q4 calm) of piano music (REMI LSTM classifier, EMOPIA)",
     folder: "emotion-lstm",
