@@ -21,7 +21,7 @@ pub mod report;
 pub mod sampling;
 pub mod score_util;
 
-pub use controls::{ControlLayout, EmotionRequest, StyleBlend};
+pub use controls::{ControlLayout, EmotionRequest, StyleBlend, DEFAULT_GUIDANCE};
 pub use error::GenerateError;
 pub use generator::{GenerateOptions, Generated, Generator, Length};
 pub use loaded::LoadedGenerator;

@@ -6,7 +6,7 @@ use euterpe_classify::control::ControlFigures;
 use euterpe_classify::{
     Classifier, ClassifyError, ControlEvalOptions, ControlJudge, ControlReport,
 };
-use euterpe_generate::{LoadedGenerator, SamplingConfig};
+use euterpe_generate::{LoadedGenerator, SamplingConfig, DEFAULT_GUIDANCE};
 use euterpe_models::backend::{run_inference, DeviceSpec, InferenceJob};
 use euterpe_models::ModelBackend;
 use euterpe_store::ModelSource;
@@ -46,8 +46,8 @@ pub struct ControlArgs {
     /// Ask this style with every emotion (default: the model chooses the style).
     #[arg(long, value_name = "STYLE")]
     emotion_style: Option<String>,
-    /// Classifier-free guidance of the controls, as for generate (1 = off).
-    #[arg(long, default_value_t = 1.0)]
+    /// Classifier-free guidance of the controls, as for generate (1 = plain conditioning).
+    #[arg(long, default_value_t = DEFAULT_GUIDANCE)]
     guidance: f32,
     /// Where to run: cpu, cuda or cuda:N.
     #[arg(long, default_value = "cpu")]

@@ -8,7 +8,7 @@ use clap::Args;
 use euterpe_generate::score_util::{parse_pitches, primer_from_pitches};
 use euterpe_generate::{
     EmotionRequest, GenerateError, GenerateOptions, GenerateReport, Generated, Length,
-    LoadedGenerator, PieceReport, SamplingConfig, StyleBlend,
+    LoadedGenerator, PieceReport, SamplingConfig, StyleBlend, DEFAULT_GUIDANCE,
 };
 use euterpe_models::backend::{run_inference, DeviceSpec, InferenceJob};
 use euterpe_models::ModelBackend;
@@ -86,10 +86,11 @@ pub struct GenerateArgs {
     /// of styles with weights: pop=0.7,folk=0.3.
     #[arg(long)]
     style: Option<String>,
-    /// Follow the emotion and style more strongly: classifier-free guidance, sampling from
-    /// uncond + G × (cond − uncond) in log-probabilities (1 = off; 1.5–3 is typical).
-    #[arg(long, default_value_t = 1.0)]
-    guidance: f32,
+    /// How strongly to follow the emotion and style: classifier-free guidance, sampling from
+    /// uncond + G × (cond − uncond) in log-probabilities (1 = plain conditioning; default 3
+    /// when an emotion or style is asked and the pieces are sampled, 1 with --beam).
+    #[arg(long)]
+    guidance: Option<f32>,
     /// Where the model runs: cpu, cuda or cuda:N.
     #[arg(long, default_value = "cpu")]
     device: DeviceSpec,
@@ -232,7 +233,14 @@ fn options(a: &GenerateArgs) -> Result<GenerateOptions> {
             .as_deref()
             .map(str::parse::<StyleBlend>)
             .transpose()?,
-        guidance: a.guidance,
+        guidance: a.guidance.unwrap_or(
+            if a.beam.is_none() && (a.emotion.is_some() || a.valence.is_some() || a.style.is_some())
+            {
+                DEFAULT_GUIDANCE
+            } else {
+                1.0
+            },
+        ),
     };
     // Checked before the model loads, so that a bad flag fails at once.
     options.validate()?;
