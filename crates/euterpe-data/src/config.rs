@@ -224,3 +224,37 @@ impl DataConfig {
         })?)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn another_path_without_the_corpora_is_read_as_one_corpus() {
+        let dir = tempfile::tempdir().unwrap();
+        for f in ["pop", "folk"] {
+            std::fs::create_dir(dir.path().join(f)).unwrap();
+        }
+        let config = DataConfig {
+            folders: vec!["pop".into(), "folk".into()],
+            folder_repeats: [("pop".to_string(), 2)].into(),
+            ..DataConfig::default()
+        };
+        // The folder of corpora it was trained on keeps the selection.
+        assert_eq!(config.for_path(dir.path()), config);
+        // One corpus (or a file) is read whole, without repeats.
+        let one = config.for_path(&dir.path().join("pop"));
+        assert!(one.folders.is_empty() && one.folder_repeats.is_empty());
+        assert_eq!(config.style_names(), ["pop", "folk"]);
+        let named = DataConfig {
+            folder_names: [("pop".to_string(), "pop-songs".to_string())].into(),
+            ..config
+        };
+        assert_eq!(named.style_names(), ["pop-songs", "folk"]);
+        let twice = DataConfig {
+            folder_names: [("pop".to_string(), "folk".to_string())].into(),
+            ..named
+        };
+        assert!(twice.validate().unwrap_err().contains("two folders"));
+    }
+}
