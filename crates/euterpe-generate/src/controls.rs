@@ -196,7 +196,6 @@ impl ControlLayout {
             match c {
                 Condition::Emotion => {
                     if let Some(e) = emotion {
-                        e.validate()?;
                         let tokens = (1..=4u8)
                             .zip(e.weights())
                             .filter(|(_, w)| *w > 0.0)

@@ -116,6 +116,9 @@ impl GenerateOptions {
         if self.program.is_some_and(|p| p > 127) {
             return bad("--program must be 0–127".into());
         }
+        if let Some(e) = &self.emotion {
+            e.validate()?;
+        }
         if !(self.guidance.is_finite() && (1.0..=10.0).contains(&self.guidance)) {
             return bad(format!(
                 "--guidance must be in [1, 10], got {}",

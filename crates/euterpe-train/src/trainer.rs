@@ -154,7 +154,6 @@ pub fn train<B: TrainingBackend>(
         path: options.out.join(files::CONFIG),
         reason,
     })?;
-    prepare_dir(&config, options, data)?;
     B::seed(device, config.train.seed);
     let mut model = config.model.init::<B>(device);
     if let (Some(dir), false) = (&config.train.init_from, options.resume) {
@@ -173,6 +172,8 @@ pub fn train<B: TrainingBackend>(
             }
         ));
     }
+    // After the pretrained model is read: a bad --init-from leaves no model directory behind.
+    prepare_dir(&config, options, data)?;
     let t = &config.train;
     let run = Run {
         config: &config,

@@ -170,6 +170,10 @@ fn a_pretrained_model_that_does_not_fit_is_a_clear_error() {
     wider.train.init_from = Some(pretrained.clone());
     let e = run(&wider, &corpus, &dir.path().join("wider")).unwrap_err();
     assert!(e.contains("init_from") && e.contains("shape"), "{e}");
+    assert!(
+        !dir.path().join("wider").exists(),
+        "a refused start leaves no model directory"
+    );
 
     // Another vocabulary (MIDI-like events instead of REMI): ids would mean other tokens.
     let mut other = lm_config(dir.path(), 1);
