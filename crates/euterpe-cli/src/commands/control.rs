@@ -148,13 +148,11 @@ fn print_figures(what: &str, f: &ControlFigures) {
         "{what} control accuracy {:.3} over {} pieces (judged by {})",
         f.overall, f.pieces, f.classifier
     );
-    println!("  asked \\ judged  {}", f.judged_as.join("  "));
-    for (class, row) in f.classes.iter().zip(&f.confusion) {
-        let cells: Vec<String> = row.iter().map(|n| format!("{n:>3}")).collect();
-        println!(
-            "  {class:<14} {}   ({:.2})",
-            cells.join(" "),
-            f.per_class.get(class).copied().unwrap_or(0.0)
-        );
-    }
+    println!("confusion (rows: asked, columns: judged; the share judged as asked)");
+    let shares: Vec<String> = f
+        .classes
+        .iter()
+        .map(|c| format!("   ({:.2})", f.per_class.get(c).copied().unwrap_or(0.0)))
+        .collect();
+    super::print_confusion(&f.classes, &f.judged_as, &f.confusion, &shares);
 }

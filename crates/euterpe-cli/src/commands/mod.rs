@@ -30,3 +30,28 @@ pub fn print_report<T: serde::Serialize>(
         Ok(())
     }
 }
+
+/// Prints a confusion matrix: one line per row class, one right-aligned column per column class,
+/// and after each row its `notes` entry (if any).
+pub fn print_confusion(
+    rows: &[String],
+    columns: &[String],
+    counts: &[Vec<usize>],
+    notes: &[String],
+) {
+    let width = rows
+        .iter()
+        .chain(columns)
+        .map(|n| n.len())
+        .max()
+        .unwrap_or(0)
+        .max(6)
+        + 2;
+    let header: String = columns.iter().map(|n| format!("{n:>width$}")).collect();
+    println!("{:>width$} {header}", "");
+    for (i, (name, row)) in rows.iter().zip(counts).enumerate() {
+        let cells: String = row.iter().map(|n| format!("{n:>width$}")).collect();
+        let note = notes.get(i).map(String::as_str).unwrap_or_default();
+        println!("{name:>width$} {cells}{note}");
+    }
+}

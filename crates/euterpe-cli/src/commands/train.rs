@@ -229,11 +229,5 @@ fn print_class_report(c: &euterpe_classify::ClassReport) {
         print!(", arousal {a:.3}, valence {v:.3}");
     }
     println!("\nconfusion (rows: true class, columns: predicted)");
-    let width = c.classes.iter().map(|n| n.len()).max().unwrap_or(0).max(6) + 2;
-    let header: String = c.classes.iter().map(|n| format!("{n:>width$}")).collect();
-    println!("{:>width$} {header}", "");
-    for (name, row) in c.classes.iter().zip(&c.confusion) {
-        let cells: String = row.iter().map(|n| format!("{n:>width$}")).collect();
-        println!("{name:>width$} {cells}");
-    }
+    super::print_confusion(&c.classes, &c.classes, &c.confusion, &[]);
 }
