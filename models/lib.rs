@@ -23,6 +23,8 @@ pub struct BuiltinModel {
     pub weights: &'static [u8],
     /// `card.md`.
     pub card: &'static str,
+    /// `metrics.jsonl`: one JSON object per epoch of the training run.
+    pub metrics: &'static str,
 }
 
 /// The built-in models; the first is the default.
@@ -34,6 +36,7 @@ pub const BUILTIN: &[BuiltinModel] = &[BuiltinModel {
     vocab: Some(include_str!("folk-lstm/vocab.json")),
     weights: include_bytes!("folk-lstm/weights.bin"),
     card: include_str!("folk-lstm/card.md"),
+    metrics: include_str!("folk-lstm/metrics.jsonl"),
 }, BuiltinModel {
     name: "piano",
     description: "multi-voice piano (REMI LSTM, 2 × 256) that follows --emotion and --style (pop, pop-piano, game, folk, or a blend)",
@@ -42,6 +45,7 @@ pub const BUILTIN: &[BuiltinModel] = &[BuiltinModel {
     vocab: Some(include_str!("piano-lstm/vocab.json")),
     weights: include_bytes!("piano-lstm/weights.bin"),
     card: include_str!("piano-lstm/card.md"),
+    metrics: include_str!("piano-lstm/metrics.jsonl"),
 }, BuiltinModel {
     name: "emotion",
     description: "the emotion quadrant (Q1 happy, Q2 tense, Q3 sad, Q4 calm) of piano music (REMI LSTM classifier, EMOPIA)",
@@ -50,6 +54,7 @@ pub const BUILTIN: &[BuiltinModel] = &[BuiltinModel {
     vocab: Some(include_str!("emotion-lstm/vocab.json")),
     weights: include_bytes!("emotion-lstm/weights.bin"),
     card: include_str!("emotion-lstm/card.md"),
+    metrics: include_str!("emotion-lstm/metrics.jsonl"),
 }, BuiltinModel {
     name: "style",
     description: "the style of a piece from its notes alone: pop, pop-piano, game or folk (REMI LSTM classifier, POP909/EMOPIA/VGMIDI/Essen)",
@@ -58,6 +63,7 @@ pub const BUILTIN: &[BuiltinModel] = &[BuiltinModel {
     vocab: Some(include_str!("style-lstm/vocab.json")),
     weights: include_bytes!("style-lstm/weights.bin"),
     card: include_str!("style-lstm/card.md"),
+    metrics: include_str!("style-lstm/metrics.jsonl"),
 }];
 
 /// The default model (the first of [`BUILTIN`]).

@@ -39,10 +39,14 @@ enum Command {
     Plot(commands::render::PlotArgs),
     /// Music-quality metrics of MIDI files (MusPy, mgeval), optionally against a reference set.
     Metrics(commands::metrics::MetricsArgs),
+    /// Serve the HTTP API (POST /generate_music), the web page and live generation.
+    Serve(commands::serve::ServeArgs),
 }
 
-fn init_logging(verbose: u8) {
+fn init_logging(verbose: u8, serving: bool) {
     let default = match verbose {
+        // A server logs every request by default.
+        0 if serving => "info",
         0 => "warn",
         1 => "info",
         _ => "debug",
@@ -66,13 +70,17 @@ fn restore_default_sigpipe() {
 }
 
 fn main() -> ExitCode {
-    restore_default_sigpipe();
     // Panics that the libraries catch and report as errors (corrupt weights, malformed
     // SoundFonts) print nothing; the one-line error says what was wrong.
     euterpe_base::guard::quiet_guarded_panics();
     euterpe_models::backend::tune_allocator_for_tensors();
     let cli = Cli::parse();
-    init_logging(cli.verbose);
+    let serving = matches!(cli.command, Command::Serve(_));
+    // A server keeps Rust's ignored SIGPIPE: a client that hangs up must not end it.
+    if !serving {
+        restore_default_sigpipe();
+    }
+    init_logging(cli.verbose, serving);
     let result = match cli.command {
         Command::Data(cmd) => commands::data::run(cmd),
         Command::Train(args) => commands::train::run_train(&args),
@@ -83,6 +91,7 @@ fn main() -> ExitCode {
         Command::Render(args) => commands::render::run_render(&args),
         Command::Plot(args) => commands::render::run_plot(&args),
         Command::Metrics(args) => commands::metrics::run(&args),
+        Command::Serve(args) => commands::serve::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

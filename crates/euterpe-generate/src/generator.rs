@@ -162,28 +162,28 @@ pub struct Generated {
 }
 
 /// The carried state of a token model between steps.
-type ModelState<B> = <TokenLm<B> as Stepwise<B>>::State;
+pub(crate) type ModelState<B> = <TokenLm<B> as Stepwise<B>>::State;
 
 /// Generates music with a token model.
 pub struct Generator<'m, B: Backend> {
-    model: &'m TokenLm<B>,
-    tokenizer: &'m Tokenizer,
+    pub(crate) model: &'m TokenLm<B>,
+    pub(crate) tokenizer: &'m Tokenizer,
     layout: ControlLayout,
     device: B::Device,
 }
 
 /// The tokens fed before the first new one: `BOS`, the control positions, the primer. A soft
 /// control position (a blend) is fed as its mix of embeddings; `ids` records its heaviest token.
-struct Prefix {
-    ids: Vec<u32>,
-    soft: Vec<Option<Vec<(u32, f32)>>>,
+pub(crate) struct Prefix {
+    pub(crate) ids: Vec<u32>,
+    pub(crate) soft: Vec<Option<Vec<(u32, f32)>>>,
     /// Positions of the control tokens.
-    controls: Vec<usize>,
+    pub(crate) controls: Vec<usize>,
 }
 
 impl Prefix {
     /// The prefix without its control tokens: what guidance contrasts with.
-    fn without_controls(&self) -> Prefix {
+    pub(crate) fn without_controls(&self) -> Prefix {
         let keep = |i: &usize| !self.controls.contains(i);
         Prefix {
             ids: (0..self.ids.len())
@@ -251,7 +251,7 @@ impl<'m, B: ModelBackend> Generator<'m, B> {
 
     /// BOS, the control positions of the emotion and style asked for, then the primer's tokens
     /// without their EOS.
-    fn prefix(&self, options: &GenerateOptions) -> Result<Prefix, GenerateError> {
+    pub(crate) fn prefix(&self, options: &GenerateOptions) -> Result<Prefix, GenerateError> {
         let vocab = self.tokenizer.vocab();
         let mut ids = self.primer_prefix(options)?;
         let mut soft = vec![None; ids.len()];
@@ -350,7 +350,11 @@ impl<'m, B: ModelBackend> Generator<'m, B> {
     }
 
     /// Runs the prefix through the model for `batch` rows; returns the next-token log-probs.
-    fn feed_prefix(&self, prefix: &Prefix, batch: usize) -> (Tensor<B, 2>, ModelState<B>) {
+    pub(crate) fn feed_prefix(
+        &self,
+        prefix: &Prefix,
+        batch: usize,
+    ) -> (Tensor<B, 2>, ModelState<B>) {
         let mut state = self.model.initial_state(batch, &self.device);
         let mut log_probs = None;
         for (&id, soft) in prefix.ids.iter().zip(&prefix.soft) {
@@ -364,7 +368,7 @@ impl<'m, B: ModelBackend> Generator<'m, B> {
         (log_probs.expect("a prefix has at least BOS"), state)
     }
 
-    fn ids(&self, ids: &[u32]) -> Tensor<B, 1, Int> {
+    pub(crate) fn ids(&self, ids: &[u32]) -> Tensor<B, 1, Int> {
         let data: Vec<i64> = ids.iter().map(|&i| i as i64).collect();
         Tensor::from_data(TensorData::new(data, [ids.len()]), &self.device)
     }

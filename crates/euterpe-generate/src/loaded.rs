@@ -38,6 +38,12 @@ impl<B: ModelBackend> LoadedGenerator<B> {
         })
     }
 
+    /// A generator over the loaded model.
+    pub(crate) fn generator(&self) -> Generator<'_, B> {
+        Generator::new(&self.model, &self.tokenizer, self.device.clone())
+            .with_layout(self.layout.clone())
+    }
+
     /// The control tokens the model follows (its conditions, its style names).
     pub fn layout(&self) -> &ControlLayout {
         &self.layout
@@ -46,17 +52,19 @@ impl<B: ModelBackend> LoadedGenerator<B> {
     /// Writes `options.num_outputs` pieces. Asking for an emotion or a style from a model that
     /// was not trained to follow one is an error that names the built-in models that were.
     pub fn generate(&self, options: &GenerateOptions) -> Result<Vec<Generated>, GenerateError> {
-        for (asked, condition) in [
-            (options.emotion.is_some(), Condition::Emotion),
-            (options.style.is_some(), Condition::Style),
-        ] {
+        self.check_controls(options.emotion.is_some(), options.style.is_some())?;
+        self.generator().generate(options)
+    }
+
+    /// An error naming the models that can, when an emotion or style is asked of a model that
+    /// does not follow it.
+    pub(crate) fn check_controls(&self, emotion: bool, style: bool) -> Result<(), GenerateError> {
+        for (asked, condition) in [(emotion, Condition::Emotion), (style, Condition::Style)] {
             if asked && !self.layout.follows(condition) {
                 return Err(self.not_conditioned(condition));
             }
         }
-        Generator::new(&self.model, &self.tokenizer, self.device.clone())
-            .with_layout(self.layout.clone())
-            .generate(options)
+        Ok(())
     }
 
     fn not_conditioned(&self, condition: Condition) -> GenerateError {

@@ -9,6 +9,7 @@ pub mod metrics;
 pub mod output;
 pub mod progress;
 pub mod render;
+pub mod serve;
 pub mod train;
 
 /// Prints a value as pretty JSON on stdout.

@@ -1,0 +1,576 @@
+//! `euterpe serve` over real HTTP on loopback: generation as JSON and as form fields, the files
+//! it links, every kind of bad input, the token, the queue, the store's cap, classification and
+//! the API description.
+
+mod common;
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::time::Duration;
+
+use common::{get, multipart, post, post_json, TestServer};
+use euterpe_music::midi::parse_midi;
+use euterpe_serve::ServeConfig;
+use serde_json::{json, Value};
+
+fn assert_error(reply: &common::Reply, status: u16, field: Option<&str>, words: &str) {
+    assert_eq!(
+        reply.status,
+        status,
+        "{}",
+        String::from_utf8_lossy(&reply.bytes)
+    );
+    assert!(
+        reply.content_type.starts_with("application/json"),
+        "{}",
+        reply.content_type
+    );
+    let body = reply.json();
+    let message = body["error"].as_str().expect("an error message");
+    assert!(
+        message.contains(words),
+        "{message:?} does not say {words:?}"
+    );
+    if let Some(field) = field {
+        assert_eq!(body["field"], field, "{body}");
+    }
+}
+
+#[test]
+fn a_generated_piece_links_to_a_midi_a_wav_and_a_png_and_its_seed_repeats_it() {
+    let server = TestServer::start(TestServer::default_config());
+    let first = post_json(
+        &server.url("/generate_music"),
+        &json!({"emotion": "happy", "bars": 2}),
+    );
+    assert_eq!(
+        first.status,
+        200,
+        "{}",
+        String::from_utf8_lossy(&first.bytes)
+    );
+    let body = first.json();
+    assert_eq!(body["parameters"]["emotion"], "happy");
+    assert_eq!(
+        body["parameters"]["model"], "piano",
+        "an emotion picks a model that follows it"
+    );
+    assert_eq!(body["parameters"]["bars"], 2);
+    let id = body["id"].as_str().expect("an id");
+    assert_eq!(id.len(), 16);
+
+    let midi = get(&server.url(body["links"]["midi"].as_str().unwrap()), &[]);
+    assert_eq!(midi.status, 200);
+    assert_eq!(midi.content_type, "audio/midi");
+    let score = parse_midi(&midi.bytes).expect("the MIDI parses");
+    assert!(score.note_count() > 0);
+    assert_eq!(score.note_count() as u64, body["notes"].as_u64().unwrap());
+
+    let wav = get(&server.url(body["links"]["wav"].as_str().unwrap()), &[]);
+    assert_eq!(wav.content_type, "audio/wav");
+    let reader = hound::WavReader::new(std::io::Cursor::new(&wav.bytes)).expect("the WAV reads");
+    let seconds = reader.duration() as f64 / reader.spec().sample_rate as f64;
+    assert!(
+        seconds >= body["duration_seconds"].as_f64().unwrap(),
+        "{seconds}"
+    );
+
+    let png = get(&server.url(body["links"]["png"].as_str().unwrap()), &[]);
+    assert_eq!(png.content_type, "image/png");
+    assert!(png.bytes.starts_with(b"\x89PNG\r\n\x1a\n"));
+
+    // The reported parameters, sent back, give the same piece.
+    let mut again = body["parameters"].clone();
+    for key in [
+        "primer", "top_k", "top_p", "tempo", "program", "valence", "arousal", "style",
+    ] {
+        again.as_object_mut().unwrap().remove(key);
+    }
+    let second = post_json(&server.url("/generate_music"), &again).json();
+    assert_ne!(second["id"], body["id"]);
+    let midi2 = get(&server.url(second["links"]["midi"].as_str().unwrap()), &[]);
+    assert_eq!(
+        midi2.bytes, midi.bytes,
+        "the same seed and parameters give the same MIDI"
+    );
+}
+
+#[test]
+fn form_fields_work_as_the_seeds_flask_handler_reads_them() {
+    let server = TestServer::start(TestServer::default_config());
+    // curl -F emotion=sad -F bars=1
+    let (kind, body) = multipart(&[("emotion", "sad"), ("bars", "1"), ("seed", "7")], None);
+    let reply = post(&server.url("/generate_music"), &kind, &body, &[]);
+    assert_eq!(
+        reply.status,
+        200,
+        "{}",
+        String::from_utf8_lossy(&reply.bytes)
+    );
+    let piece = reply.json();
+    assert_eq!(piece["parameters"]["emotion"], "sad");
+    assert_eq!(piece["parameters"]["seed"], 7);
+
+    // curl -d emotion=calm -d bars=1 (URL-encoded)
+    let reply = post(
+        &server.url("/generate_music"),
+        "application/x-www-form-urlencoded",
+        b"emotion=calm&bars=1&temperature=0.9",
+        &[],
+    );
+    assert_eq!(
+        reply.status,
+        200,
+        "{}",
+        String::from_utf8_lossy(&reply.bytes)
+    );
+    assert_eq!(reply.json()["parameters"]["temperature"], 0.9);
+}
+
+#[test]
+fn accept_audio_midi_returns_the_bytes_with_the_seed() {
+    let server = TestServer::start(TestServer::default_config());
+    let reply = post(
+        &server.url("/generate_music"),
+        "application/json",
+        br#"{"bars": 1, "seed": 11}"#,
+        &[("accept", "audio/midi")],
+    );
+    assert_eq!(reply.status, 200);
+    assert_eq!(reply.content_type, "audio/midi");
+    assert_eq!(reply.seed.as_deref(), Some("11"));
+    assert!(parse_midi(&reply.bytes).expect("MIDI").note_count() > 0);
+
+    let wav = post_json(
+        &server.url("/generate_music"),
+        &json!({"bars": 1, "format": "wav"}),
+    );
+    assert_eq!(wav.content_type, "audio/wav");
+    assert!(wav.bytes.starts_with(b"RIFF"));
+}
+
+#[test]
+fn a_primer_is_continued() {
+    let server = TestServer::start(TestServer::default_config());
+    let primer = midi_from_shared();
+    let score = parse_midi(&primer).unwrap();
+    use base64::Engine;
+    let encoded = base64::engine::general_purpose::STANDARD.encode(&primer);
+    let reply = post_json(
+        &server.url("/generate_music"),
+        &json!({"model": "folk", "primer": encoded, "bars": 1, "seed": 3}),
+    );
+    assert_eq!(
+        reply.status,
+        200,
+        "{}",
+        String::from_utf8_lossy(&reply.bytes)
+    );
+    let body = reply.json();
+    assert_eq!(body["parameters"]["primer"], true);
+    assert!(body["notes"].as_u64().unwrap() > score.note_count() as u64 / 2);
+
+    let bad = post_json(
+        &server.url("/generate_music"),
+        &json!({"primer": "not base64!"}),
+    );
+    assert_error(&bad, 400, Some("primer"), "base64");
+    let not_midi = post_json(
+        &server.url("/generate_music"),
+        &json!({"primer": "aGVsbG8="}),
+    );
+    assert_error(&not_midi, 400, Some("primer"), "MIDI");
+}
+
+/// A small MIDI file of the shared data: the first Essen song.
+fn midi_from_shared() -> Vec<u8> {
+    let dir = euterpe_testkit::shared_data().join("essen");
+    let mut files: Vec<_> = walk(&dir);
+    files.sort();
+    let file = files.first().expect("Essen MIDI files in the shared data");
+    std::fs::read(file).unwrap()
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let p = entry.path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else if p.extension().is_some_and(|e| e == "mid" || e == "midi") {
+            out.push(p);
+        }
+        if out.len() > 50 {
+            break;
+        }
+    }
+    out
+}
+
+#[test]
+fn every_kind_of_bad_input_gets_a_json_error_naming_it_and_the_server_keeps_serving() {
+    let server = TestServer::start(TestServer::default_config());
+    let url = server.url("/generate_music");
+    assert_error(
+        &post_json(&url, &json!({"bars": -3})),
+        400,
+        Some("bars"),
+        "1–64",
+    );
+    assert_error(
+        &post_json(&url, &json!({"bars": 1000})),
+        400,
+        Some("bars"),
+        "1–64",
+    );
+    assert_error(
+        &post_json(&url, &json!({"temperature": "hot"})),
+        400,
+        Some("temperature"),
+        "number",
+    );
+    let unknown = post_json(&url, &json!({"emotion": "ecstatic-ish"}));
+    assert_error(&unknown, 400, Some("emotion"), "unknown emotion");
+    assert!(unknown.json()["valid"]
+        .as_array()
+        .unwrap()
+        .contains(&json!("happy")));
+    let model = post_json(&url, &json!({"model": "beethoven"}));
+    assert_error(&model, 404, Some("model"), "unknown model");
+    assert!(model.json()["valid"]
+        .as_array()
+        .unwrap()
+        .contains(&json!("folk")));
+    assert_error(
+        &post_json(&url, &json!({"model": "emotion"})),
+        400,
+        Some("model"),
+        "classifier",
+    );
+    let style = post_json(&url, &json!({"style": "baroque"}));
+    assert_error(&style, 400, Some("style"), "unknown style");
+    assert!(style.json()["valid"]
+        .as_array()
+        .unwrap()
+        .contains(&json!("folk")));
+    assert_error(
+        &post_json(&url, &json!({"model": "folk", "emotion": "sad"})),
+        400,
+        Some("emotion"),
+        "does not follow",
+    );
+    assert_error(
+        &post_json(&url, &json!({"valence": 0.5})),
+        400,
+        Some("arousal"),
+        "needed",
+    );
+    assert_error(
+        &post_json(&url, &json!({"valence": 2, "arousal": 0})),
+        400,
+        Some("valence"),
+        "[-1, 1]",
+    );
+    assert_error(
+        &post_json(&url, &json!({"top_p": 0})),
+        400,
+        Some("top_p"),
+        "must be",
+    );
+    assert_error(
+        &post_json(&url, &json!({"program": 300})),
+        400,
+        Some("program"),
+        "0–127",
+    );
+    assert_error(
+        &post_json(&url, &json!({"guidance": 3})),
+        400,
+        Some("guidance"),
+        "needs",
+    );
+    assert_error(
+        &post_json(&url, &json!({"colour": "blue"})),
+        400,
+        Some("colour"),
+        "unknown field",
+    );
+    assert_error(&post_json(&url, &json!([1, 2])), 400, None, "JSON object");
+    assert_error(
+        &post(&url, "application/json", b"{not json", &[]),
+        400,
+        None,
+        "not valid JSON",
+    );
+    assert_error(
+        &post(&url, "text/plain", b"hello", &[]),
+        415,
+        None,
+        "text/plain",
+    );
+    assert_error(&get(&server.url("/nowhere"), &[]), 404, None, "no route");
+
+    // A 50 MB body is refused from its declared length, before it is read.
+    let status_line = fifty_megabytes(&server);
+    assert!(status_line.contains("413"), "{status_line}");
+    assert!(status_line.contains("over the limit"), "{status_line}");
+
+    let health = get(&server.url("/health"), &[]);
+    assert_eq!(health.status, 200);
+    assert_eq!(health.json()["status"], "ok");
+    let still = post_json(&url, &json!({"bars": 1}));
+    assert_eq!(still.status, 200);
+}
+
+/// Sends the headers of a 50 MB POST as curl does (`Expect: 100-continue`), reads the answer.
+fn fifty_megabytes(server: &TestServer) -> String {
+    let mut stream = TcpStream::connect(server.addr).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    write!(
+        stream,
+        "POST /generate_music HTTP/1.1\r\nHost: {}\r\nContent-Type: application/json\r\n\
+         Content-Length: 52428800\r\nExpect: 100-continue\r\n\r\n",
+        server.addr
+    )
+    .unwrap();
+    let mut answer = vec![0u8; 4096];
+    let n = stream.read(&mut answer).unwrap();
+    String::from_utf8_lossy(&answer[..n]).into_owned()
+}
+
+#[test]
+fn a_token_guards_every_route_but_health_and_is_compared_exactly() {
+    let server = TestServer::start(ServeConfig {
+        token: Some("s3cret-token".into()),
+        ..TestServer::default_config()
+    });
+    let body = br#"{"bars": 1}"#;
+    let url = server.url("/generate_music");
+    let none = post(&url, "application/json", body, &[]);
+    assert_error(&none, 401, None, "bearer token");
+    let wrong = post(
+        &url,
+        "application/json",
+        body,
+        &[("authorization", "Bearer s3cret-tokeN")],
+    );
+    assert_error(&wrong, 401, None, "bearer token");
+    let prefix = post(
+        &url,
+        "application/json",
+        body,
+        &[("authorization", "Bearer s3cret")],
+    );
+    assert_eq!(prefix.status, 401);
+    assert_eq!(get(&server.url("/models"), &[]).status, 401);
+    assert_eq!(get(&server.url("/health"), &[]).status, 200);
+    assert_eq!(
+        get(&server.url("/"), &[]).status,
+        200,
+        "the page itself holds no data"
+    );
+    let right = post(
+        &url,
+        "application/json",
+        body,
+        &[("authorization", "Bearer s3cret-token")],
+    );
+    assert_eq!(right.status, 200);
+    let link = right.json()["links"]["midi"].as_str().unwrap().to_string();
+    assert_eq!(
+        get(&server.url(&link), &[]).status,
+        401,
+        "pieces are guarded too"
+    );
+    assert_eq!(
+        get(
+            &server.url(&link),
+            &[("authorization", "Bearer s3cret-token")]
+        )
+        .status,
+        200
+    );
+}
+
+#[test]
+fn a_full_queue_answers_503_with_retry_after() {
+    let server = TestServer::start(ServeConfig {
+        workers: 1,
+        queue: 0,
+        ..TestServer::default_config()
+    });
+    let url = server.url("/generate_music");
+    let replies: Vec<(u16, Option<String>)> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..6)
+            .map(|i| {
+                let url = url.clone();
+                s.spawn(move || {
+                    let r = post_json(&url, &json!({"bars": 4, "seed": i}));
+                    (r.status, r.retry_after)
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let ok = replies.iter().filter(|(s, _)| *s == 200).count();
+    let busy: Vec<_> = replies.iter().filter(|(s, _)| *s == 503).collect();
+    assert!(ok >= 1, "{replies:?}");
+    assert!(
+        !busy.is_empty(),
+        "six requests at once on one worker without a queue: {replies:?}"
+    );
+    assert!(busy
+        .iter()
+        .all(|(_, retry)| retry.as_deref().is_some_and(|r| r.parse::<u64>().is_ok())));
+    assert_eq!(ok + busy.len(), 6, "{replies:?}");
+}
+
+#[test]
+fn piece_ids_cannot_leave_the_store_and_old_pieces_are_evicted() {
+    let server = TestServer::start(ServeConfig {
+        store_bytes: 1 << 20,
+        ..TestServer::default_config()
+    });
+    for bad in [
+        "/pieces/..%2F..%2Fetc%2Fpasswd",
+        "/pieces/0123456789ABCDEF.mid",
+        "/pieces/0123456789abcdef.txt",
+        "/pieces/0123456789abcdef.mid",
+    ] {
+        let r = get(&server.url(bad), &[]);
+        assert_eq!(r.status, 404, "{bad}");
+        assert!(r.json()["error"].as_str().unwrap().contains("no piece"));
+    }
+    let mut links = Vec::new();
+    for seed in 0..3 {
+        let r = post_json(
+            &server.url("/generate_music"),
+            &json!({"bars": 2, "seed": seed, "model": "folk"}),
+        );
+        assert_eq!(r.status, 200);
+        links.push(r.json()["links"]["wav"].as_str().unwrap().to_string());
+    }
+    // Each piece's WAV alone is over a third of a MiB: the first is gone, the last is there.
+    assert_eq!(get(&server.url(&links[0]), &[]).status, 404);
+    assert_eq!(get(&server.url(&links[2]), &[]).status, 200);
+    let health = get(&server.url("/health"), &[]).json();
+    assert!(
+        health["store_bytes"].as_u64().unwrap() <= 1 << 20,
+        "{health}"
+    );
+    let files = std::fs::read_dir(&server.store).unwrap().count();
+    assert!(
+        files < 9,
+        "evicted pieces' files are deleted ({files} files)"
+    );
+}
+
+#[test]
+fn classify_reads_a_midi_upload_and_refuses_audio_and_garbage() {
+    let server = TestServer::start(TestServer::default_config());
+    let midi = midi_from_shared();
+    let reply = post(&server.url("/classify"), "audio/midi", &midi, &[]);
+    assert_eq!(
+        reply.status,
+        200,
+        "{}",
+        String::from_utf8_lossy(&reply.bytes)
+    );
+    let body = reply.json();
+    for model in ["emotion", "style"] {
+        let probabilities = body["classifiers"][model]["probabilities"]
+            .as_object()
+            .expect(model);
+        let total: f64 = probabilities.values().map(|p| p.as_f64().unwrap()).sum();
+        assert!((total - 1.0).abs() < 1e-6, "{model}: {total}");
+        let class = body["classifiers"][model]["class"].as_str().unwrap();
+        assert!(probabilities.contains_key(class));
+    }
+    assert_eq!(
+        body["classifiers"]["style"]["class"], "folk",
+        "an Essen song is folk: {body}"
+    );
+
+    let (kind, form) = multipart(&[], Some(("file", &midi)));
+    let as_form = post(&server.url("/classify"), &kind, &form, &[]);
+    assert_eq!(as_form.json()["classifiers"], body["classifiers"]);
+
+    assert_error(
+        &post(&server.url("/classify"), "audio/midi", b"garbage", &[]),
+        400,
+        Some("file"),
+        "MIDI",
+    );
+    assert_error(
+        &post(
+            &server.url("/classify"),
+            "audio/wav",
+            b"RIFF\0\0\0\0WAVE",
+            &[],
+        ),
+        415,
+        None,
+        "audio",
+    );
+}
+
+#[test]
+fn the_api_is_described_and_the_models_listed() {
+    let server = TestServer::start(TestServer::default_config());
+    let doc = get(&server.url("/openapi.json"), &[]).json();
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
+    let properties = &doc["components"]["schemas"]["GenerateRequest"]["properties"];
+    for field in euterpe_serve::request::FIELDS {
+        assert!(properties.get(field).is_some(), "{field} is described");
+    }
+    for path in [
+        "/generate_music",
+        "/pieces/{file}",
+        "/models",
+        "/health",
+        "/classify",
+        "/live",
+    ] {
+        assert!(doc["paths"].get(path).is_some(), "{path}");
+    }
+    let models = get(&server.url("/models"), &[]).json();
+    let list = models["models"].as_array().unwrap();
+    let piano = list.iter().find(|m| m["name"] == "piano").expect("piano");
+    assert_eq!(piano["generates"], true);
+    assert!(piano["conditions"]
+        .as_array()
+        .unwrap()
+        .contains(&json!("emotion")));
+    assert!(piano["styles"].as_array().unwrap().contains(&json!("folk")));
+    assert!(piano["metrics"]["valid_nll"].as_f64().unwrap() > 0.0);
+    let emotion = list
+        .iter()
+        .find(|m| m["name"] == "emotion")
+        .expect("emotion");
+    assert_eq!(emotion["generates"], false);
+    let page = get(&server.url("/"), &[]);
+    assert!(page.content_type.starts_with("text/html"));
+    assert!(String::from_utf8_lossy(&page.bytes).contains("id=\"generate\""));
+    let _: Value = models;
+}
+
+#[test]
+fn shutdown_finishes_the_request_in_flight() {
+    let mut server = TestServer::start(TestServer::default_config());
+    let url = server.url("/generate_music");
+    let request = std::thread::spawn(move || post_json(&url, &json!({"bars": 4, "seed": 5})));
+    // Let the request reach a worker, then signal shutdown while it generates.
+    std::thread::sleep(Duration::from_millis(300));
+    server.signal_shutdown();
+    let reply = request.join().unwrap();
+    assert_eq!(
+        reply.status,
+        200,
+        "{}",
+        String::from_utf8_lossy(&reply.bytes)
+    );
+    assert!(reply.json()["notes"].as_u64().unwrap() > 0);
+    server.stop();
+}
