@@ -22,14 +22,15 @@ use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use euterpe_generate::{
-    LiveBar, LiveSettings, LoadedGenerator, SamplingConfig, StyleBlend, DEFAULT_GUIDANCE,
+    EmotionRequest, LiveBar, LiveSettings, LoadedGenerator, SamplingConfig, StyleBlend,
+    DEFAULT_GUIDANCE,
 };
 use euterpe_models::backend::Cpu;
 use euterpe_store::ModelSource;
 use serde_json::{json, Map, Value};
 use tokio::sync::{mpsc, OwnedSemaphorePermit};
 
-use crate::request::{blend_text, check_styles, emotion, integer, number, text};
+use crate::request::{anchor_word, blend_text, check_styles, emotion, integer, number, text};
 use crate::{ApiError, AppState};
 
 /// Fields a `start` message may carry.
@@ -198,7 +199,18 @@ fn settings_json(p: &Parsed) -> Value {
         "model": p.model,
         "seed": p.seed,
         "tempo": p.tempo,
-        "emotion": s.emotion.as_ref().map(|e| format!("{e:?}")),
+        "emotion": match s.emotion {
+            Some(EmotionRequest::Quadrant(e)) => Some(anchor_word(e)),
+            _ => None,
+        },
+        "valence": match s.emotion {
+            Some(EmotionRequest::ValenceArousal { valence, .. }) => Some(valence),
+            _ => None,
+        },
+        "arousal": match s.emotion {
+            Some(EmotionRequest::ValenceArousal { arousal, .. }) => Some(arousal),
+            _ => None,
+        },
         "style": s.style.as_ref().map(blend_text),
         "temperature": s.sampling.temperature,
         "top_k": s.sampling.top_k,
