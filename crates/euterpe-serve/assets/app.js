@@ -189,6 +189,7 @@ function startLive() {
   const live = { socket, audio, start: null, notes: [] };
   state.live = live;
   $("live").hidden = false;
+  $("live").scrollIntoView();
   $("live-start").disabled = true;
   $("live-stop").disabled = false;
   socket.addEventListener("open", () => {
@@ -215,7 +216,10 @@ function onLiveMessage(live, m) {
   } else if (m.type === "bar") {
     $("live-info").textContent = `bar ${m.index + 1} at ${m.tempo} BPM; model step p99 ${m.stats.step_ms_p99.toFixed(2)} ms`;
   } else if (m.type === "control_applied") {
-    setStatus("Live: changed — " + JSON.stringify(m.settings));
+    const s = m.settings;
+    const mood = s.emotion || (s.valence !== null ? `valence ${s.valence}, arousal ${s.arousal}` : "any mood");
+    setStatus(`Live: changed to ${mood}${s.style ? ", " + s.style : ""}, temperature ${s.temperature}, ` +
+      `${s.tempo} BPM, density ${s.density}${s.register !== null ? ", register " + noteName(s.register) : ""}`);
   } else if (m.type === "error") {
     setStatus("Live: " + m.error, true);
   }
