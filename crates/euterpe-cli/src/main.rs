@@ -39,6 +39,9 @@ enum Command {
     Plot(commands::render::PlotArgs),
     /// Music-quality metrics of MIDI files (MusPy, mgeval), optionally against a reference set.
     Metrics(commands::metrics::MetricsArgs),
+    /// Generate without end and play it in real time: to a MIDI port (--midi-out) or as note
+    /// events on stdout.
+    Live(commands::live::LiveArgs),
     /// Serve the HTTP API (POST /generate_music), the web page and live generation.
     Serve(commands::serve::ServeArgs),
 }
@@ -92,6 +95,7 @@ fn main() -> ExitCode {
         Command::Plot(args) => commands::render::run_plot(&args),
         Command::Metrics(args) => commands::metrics::run(&args),
         Command::Serve(args) => commands::serve::run(&args),
+        Command::Live(args) => commands::live::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

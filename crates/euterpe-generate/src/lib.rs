@@ -25,7 +25,7 @@ pub mod score_util;
 pub use controls::{ControlLayout, EmotionRequest, StyleBlend, DEFAULT_GUIDANCE};
 pub use error::GenerateError;
 pub use generator::{GenerateOptions, Generated, Generator, Length};
-pub use live::{LiveBar, LiveNote, LiveSession, LiveSettings};
+pub use live::{LiveBar, LiveEvent, LiveNote, LiveSession, LiveSettings};
 pub use loaded::LoadedGenerator;
 pub use report::{GenerateReport, PieceReport};
 pub use sampling::SamplingConfig;

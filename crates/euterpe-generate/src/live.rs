@@ -477,3 +477,51 @@ fn replay<B: ModelBackend>(
     }
     Ok(grammar)
 }
+
+/// A MIDI event of a live stream, in beats since the stream began.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LiveEvent {
+    /// When, in beats.
+    pub beat: f64,
+    /// Note on (`velocity > 0`) or note off (`velocity == 0`).
+    pub velocity: u8,
+    /// MIDI pitch.
+    pub pitch: u8,
+    /// MIDI channel: 9 for drums, else 0.
+    pub channel: u8,
+}
+
+impl LiveBar {
+    /// The bar's notes as note-on and note-off events, in time order (at equal times, note-offs
+    /// first, so a repeated pitch is released before it is struck again). Note-offs may fall in
+    /// a later bar.
+    pub fn events(&self) -> Vec<LiveEvent> {
+        let mut events: Vec<LiveEvent> = self
+            .notes
+            .iter()
+            .flat_map(|n| {
+                let channel = if n.drum { 9 } else { 0 };
+                [
+                    LiveEvent {
+                        beat: n.start_beats,
+                        velocity: n.velocity.max(1),
+                        pitch: n.pitch,
+                        channel,
+                    },
+                    LiveEvent {
+                        beat: n.start_beats + n.duration_beats,
+                        velocity: 0,
+                        pitch: n.pitch,
+                        channel,
+                    },
+                ]
+            })
+            .collect();
+        events.sort_by(|a, b| {
+            a.beat
+                .total_cmp(&b.beat)
+                .then((a.velocity > 0).cmp(&(b.velocity > 0)))
+        });
+        events
+    }
+}

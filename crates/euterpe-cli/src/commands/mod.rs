@@ -5,6 +5,7 @@ pub mod classify;
 pub mod control;
 pub mod data;
 pub mod generate;
+pub mod live;
 pub mod metrics;
 pub mod output;
 pub mod progress;
