@@ -14,6 +14,9 @@ pub enum GenerateError {
     /// The model cannot generate this way.
     #[error("{0}")]
     Unsupported(String),
+    /// The deadline passed before the music was written.
+    #[error("generation did not finish before its deadline")]
+    TimedOut,
     /// Loading the model failed.
     #[error(transparent)]
     Model(#[from] euterpe_store::StoreError),

@@ -55,6 +55,9 @@ pub struct GenerateOptions {
     /// without the control tokens; 1 = off (default), above 1 follows the controls more
     /// strongly. Sampling only (not with beam search).
     pub guidance: f32,
+    /// Give up at this instant with [`GenerateError::TimedOut`] (a server's request timeout), so
+    /// that no work goes on for a client that stopped waiting.
+    pub deadline: Option<std::time::Instant>,
 }
 
 impl Default for GenerateOptions {
@@ -72,6 +75,7 @@ impl Default for GenerateOptions {
             emotion: None,
             style: None,
             guidance: 1.0,
+            deadline: None,
         }
     }
 }
@@ -244,6 +248,9 @@ impl<'m, B: ModelBackend> Generator<'m, B> {
             Some(width) => self.beam_search(&prefix, grammar, width, target_bars, budget, options),
             None => self.sample_rows(&prefix, grammar, target_bars, budget, options),
         };
+        if past(options.deadline) {
+            return Err(GenerateError::TimedOut);
+        }
         rows.into_iter()
             .map(|row| self.finish(&prefix.ids, row, options))
             .collect()
@@ -428,6 +435,9 @@ impl<'m, B: ModelBackend> Generator<'m, B> {
         let mut mask = Vec::with_capacity(vocab);
         let mut guided = vec![0f32; vocab];
         loop {
+            if past(options.deadline) {
+                return rows;
+            }
             let lp: Vec<f32> = log_probs.into_data().to_vec().unwrap_or_default();
             let lp_free: Option<Vec<f32>> = unconditioned
                 .as_ref()
@@ -500,7 +510,7 @@ impl<'m, B: ModelBackend> Generator<'m, B> {
         let mut mask = Vec::with_capacity(vocab);
         // Mean log-probability per token: whole-bar pieces differ in length by their note count.
         let rank = |r: &Row| r.log_prob / r.new.len().max(1) as f64;
-        while !alive.is_empty() && finished.len() < width {
+        while !alive.is_empty() && finished.len() < width && !past(options.deadline) {
             let lp: Vec<f32> = log_probs.into_data().to_vec().unwrap_or_default();
             let mut candidates: Vec<(f64, usize, u32)> = Vec::new();
             for (i, row) in alive.iter().enumerate() {
@@ -585,6 +595,11 @@ impl<'m, B: ModelBackend> Generator<'m, B> {
 
 /// Whether a piece may stop here when its token budget is spent: no note is half-written and the
 /// current bar is not empty (the grammar would allow EOS), so no trailing silent bar is left.
+/// Whether a deadline has passed.
+fn past(deadline: Option<std::time::Instant>) -> bool {
+    deadline.is_some_and(|d| std::time::Instant::now() >= d)
+}
+
 fn may_end(grammar: &Grammar) -> bool {
     grammar.allows(Token::Eos)
 }

@@ -328,3 +328,27 @@ fn guidance_changes_what_is_sampled_and_needs_something_to_follow() {
         assert!(generator.generate(&bad).is_err());
     }
 }
+
+#[test]
+fn a_passed_deadline_stops_sampling_and_beam_search() {
+    let tokenizer = Tokenizer::new(TokenizerConfig::default()).unwrap();
+    let model = model("lstm", &tokenizer);
+    let generator = Generator::new(&model, &tokenizer, Default::default());
+    let past = std::time::Instant::now();
+    for beam in [None, Some(2)] {
+        let result = generator.generate(&GenerateOptions {
+            length: Length::Bars(1000),
+            beam,
+            deadline: Some(past),
+            ..Default::default()
+        });
+        assert!(matches!(result, Err(GenerateError::TimedOut)), "{beam:?}");
+    }
+    let later = std::time::Instant::now() + std::time::Duration::from_secs(600);
+    let ok = generator.generate(&GenerateOptions {
+        length: Length::Bars(1),
+        deadline: Some(later),
+        ..Default::default()
+    });
+    assert!(ok.is_ok());
+}

@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use euterpe_classify::{Classification, Classifier};
-use euterpe_generate::LoadedGenerator;
+use euterpe_generate::{GenerateError, LoadedGenerator};
 use euterpe_models::backend::Cpu;
 use euterpe_music::score::Score;
 use euterpe_render::RenderOptions;
@@ -143,7 +143,11 @@ impl Worker {
             }
             self.running.fetch_add(1, Ordering::Relaxed);
             let outcome = match envelope.job {
-                Job::Generate(request, id) => self.generate(&request, &id),
+                Job::Generate(mut request, id) => {
+                    // Stop generating once the client has stopped waiting.
+                    request.options.deadline = Some(envelope.deadline);
+                    self.generate(&request, &id)
+                }
                 Job::Classify(score, models) => self.classify(&score, &models),
             };
             self.running.fetch_sub(1, Ordering::Relaxed);
@@ -160,6 +164,7 @@ impl Worker {
         let started = Instant::now();
         let mut pieces = match generator.generate(&request.options) {
             Ok(p) => p,
+            Err(GenerateError::TimedOut) => return Outcome::Expired,
             Err(e) => return Outcome::Failed(e.to_string()),
         };
         let generation_seconds = started.elapsed().as_secs_f64();

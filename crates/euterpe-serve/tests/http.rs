@@ -574,3 +574,48 @@ fn shutdown_finishes_the_request_in_flight() {
     assert!(reply.json()["notes"].as_u64().unwrap() > 0);
     server.stop();
 }
+
+#[test]
+fn a_slow_request_times_out_with_504_and_cors_is_off_unless_asked() {
+    let server = TestServer::start(ServeConfig {
+        timeout: Duration::from_millis(30),
+        ..TestServer::default_config()
+    });
+    let slow = post_json(
+        &server.url("/generate_music"),
+        &json!({"bars": 32, "emotion": "calm"}),
+    );
+    assert_error(&slow, 504, None, "did not finish");
+    assert_eq!(get(&server.url("/health"), &[]).status, 200);
+    let closed = preflight(&server).to_ascii_lowercase();
+    assert!(!closed.contains("access-control-allow-origin"), "{closed}");
+
+    let open = TestServer::start(ServeConfig {
+        cors: Some("https://example.org".into()),
+        ..TestServer::default_config()
+    });
+    let allowed = preflight(&open).to_ascii_lowercase();
+    assert!(
+        allowed.contains("access-control-allow-origin: https://example.org"),
+        "{allowed}"
+    );
+}
+
+/// A CORS preflight for POST /generate_music from https://example.org; the response head.
+fn preflight(server: &TestServer) -> String {
+    let mut stream = TcpStream::connect(server.addr).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    write!(
+        stream,
+        "OPTIONS /generate_music HTTP/1.1\r\nHost: {}\r\nOrigin: https://example.org\r\n\
+         Access-Control-Request-Method: POST\r\nAccess-Control-Request-Headers: content-type\r\n\
+         Connection: close\r\n\r\n",
+        server.addr
+    )
+    .unwrap();
+    let mut answer = String::new();
+    let _ = stream.read_to_string(&mut answer);
+    answer
+}

@@ -241,6 +241,7 @@ fn options(a: &GenerateArgs) -> Result<GenerateOptions> {
                 1.0
             },
         ),
+        deadline: None,
     };
     // Checked before the model loads, so that a bad flag fails at once.
     options.validate()?;
