@@ -125,6 +125,21 @@ fn form_fields_work_as_the_seeds_flask_handler_reads_them() {
         String::from_utf8_lossy(&reply.bytes)
     );
     assert_eq!(reply.json()["parameters"]["temperature"], 0.9);
+
+    // curl -d '{"bars":1}' without a JSON content type: JSON labelled as a form is read as JSON.
+    let reply = post(
+        &server.url("/generate_music"),
+        "application/x-www-form-urlencoded",
+        br#"{"bars": 1, "seed": 4}"#,
+        &[],
+    );
+    assert_eq!(
+        reply.status,
+        200,
+        "{}",
+        String::from_utf8_lossy(&reply.bytes)
+    );
+    assert_eq!(reply.json()["parameters"]["seed"], 4);
 }
 
 #[test]
