@@ -66,6 +66,8 @@ pub struct AppState {
 pub struct Server {
     listener: TcpListener,
     state: Arc<AppState>,
+    /// The temporary piece folder when no `store` was given; removed when `run` ends.
+    temp_store: Option<tempfile::TempDir>,
 }
 
 impl Server {
@@ -73,10 +75,8 @@ impl Server {
     pub async fn bind(config: ServeConfig) -> Result<Server, ServeError> {
         config.validate()?;
         let catalog = Catalog::builtin()?;
-        let store = Arc::new(PieceStore::open(
-            config.store.as_deref(),
-            config.store_bytes,
-        )?);
+        let (store, temp_store) = PieceStore::open(config.store.as_deref(), config.store_bytes)?;
+        let store = Arc::new(store);
         let render = RenderOptions {
             soundfont: config.soundfont.clone().or_else(find_system_soundfont),
             ..RenderOptions::default()
@@ -95,7 +95,11 @@ impl Server {
             pool,
             store,
         });
-        Ok(Server { listener, state })
+        Ok(Server {
+            listener,
+            state,
+            temp_store,
+        })
     }
 
     /// The address the server listens on (the real port when it was bound to port 0).

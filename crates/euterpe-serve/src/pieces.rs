@@ -51,8 +51,6 @@ pub struct PieceStore {
     dir: PathBuf,
     cap_bytes: u64,
     index: Mutex<Index>,
-    /// Holds a temporary folder alive for the server's life.
-    _temp: Option<tempfile::TempDir>,
 }
 
 #[derive(Default)]
@@ -63,8 +61,12 @@ struct Index {
 
 impl PieceStore {
     /// The store in `dir` (created if missing; pieces already there are indexed, oldest first),
-    /// or in a new temporary folder.
-    pub fn open(dir: Option<&Path>, cap_bytes: u64) -> Result<PieceStore, ServeError> {
+    /// or in a new temporary folder, returned too: the folder and its pieces are removed when it
+    /// is dropped, which its owner does when the server stops.
+    pub fn open(
+        dir: Option<&Path>,
+        cap_bytes: u64,
+    ) -> Result<(PieceStore, Option<tempfile::TempDir>), ServeError> {
         let io = |context: String| move |source| ServeError::Io { context, source };
         let (dir, temp) = match dir {
             Some(d) => {
@@ -83,10 +85,9 @@ impl PieceStore {
             index: Mutex::new(scan(&dir).map_err(io(format!("reading {}", dir.display())))?),
             dir,
             cap_bytes,
-            _temp: temp,
         };
         store.evict();
-        Ok(store)
+        Ok((store, temp))
     }
 
     /// The folder.

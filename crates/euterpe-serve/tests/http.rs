@@ -587,7 +587,15 @@ fn shutdown_finishes_the_request_in_flight() {
         String::from_utf8_lossy(&reply.bytes)
     );
     assert!(reply.json()["notes"].as_u64().unwrap() > 0);
+    let store = server.store.clone();
+    assert!(store
+        .join(format!("{}.mid", reply.json()["id"].as_str().unwrap()))
+        .exists());
     server.stop();
+    assert!(
+        !store.exists(),
+        "the temporary piece folder is removed at exit"
+    );
 }
 
 #[test]
