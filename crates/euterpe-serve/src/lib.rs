@@ -116,11 +116,13 @@ impl Server {
     }
 
     /// Serves until `shutdown` completes, then stops taking connections and finishes the requests
-    /// in flight.
+    /// in flight; a temporary piece folder is removed on the way out.
     pub async fn run(
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> Result<(), ServeError> {
+        // Dropped when serving ends, which removes a temporary piece folder.
+        let _temp_store = self.temp_store;
         let app = router(Arc::clone(&self.state));
         axum::serve(self.listener, app)
             .with_graceful_shutdown(shutdown)
