@@ -1,8 +1,10 @@
-//! The models the server offers: the built-in ones, with what each follows and what its card
-//! measured (the best epoch of its training metrics).
+//! The models the server offers: the built-in ones and any model directories it was given, with
+//! what each follows and what its training measured (the best epoch of its metrics).
+
+use std::path::PathBuf;
 
 use euterpe_builtin_models::BUILTIN;
-use euterpe_store::{builtin_models, ModelInfo};
+use euterpe_store::{builtin_models, dir_model_info, ModelInfo, ModelSource};
 use serde::Serialize;
 
 use crate::ServeError;
@@ -18,6 +20,11 @@ pub struct ServedModel {
     /// The best epoch of its training run (valid NLL or accuracy, epoch, seconds), from the
     /// metrics its card reports.
     pub metrics: Option<serde_json::Value>,
+    /// `built-in`, or `directory` for a model directory given with `--models`.
+    pub origin: &'static str,
+    /// Where it loads from.
+    #[serde(skip)]
+    pub source: ModelSource,
 }
 
 /// Every model, generators first in the built-in order.
@@ -32,20 +39,52 @@ pub struct Catalog {
 impl Catalog {
     /// The built-in models.
     pub fn builtin() -> Result<Catalog, ServeError> {
-        let models: Vec<ServedModel> = builtin_models()?
+        Catalog::with_dirs(&[])
+    }
+
+    /// The built-in models, then the model directories written by `euterpe train` in `dirs`,
+    /// each named by its folder (a name taken already is an error).
+    pub fn with_dirs(dirs: &[PathBuf]) -> Result<Catalog, ServeError> {
+        let mut models: Vec<ServedModel> = builtin_models()?
             .into_iter()
-            .map(|info| {
-                let metrics = BUILTIN
-                    .iter()
-                    .find(|m| m.name == info.name)
-                    .and_then(|m| best_epoch(m.metrics));
-                ServedModel {
+            .filter_map(|info| {
+                let builtin = BUILTIN.iter().find(|m| m.name == info.name)?;
+                Some(ServedModel {
                     generates: info.kind == "token_lm",
+                    metrics: best_epoch(builtin.metrics),
+                    origin: "built-in",
+                    source: ModelSource::Builtin(builtin),
                     info,
-                    metrics,
-                }
+                })
             })
             .collect();
+        for dir in dirs {
+            let name = dir
+                .file_name()
+                .and_then(|n| n.to_str())
+                .filter(|n| !n.is_empty())
+                .ok_or_else(|| {
+                    ServeError::Config(format!("--models {}: no folder name", dir.display()))
+                })?
+                .to_string();
+            if models.iter().any(|m| m.info.name == name) {
+                return Err(ServeError::Config(format!(
+                    "--models {}: a model called {name:?} is served already",
+                    dir.display()
+                )));
+            }
+            let info = dir_model_info(&name, dir)?;
+            let metrics = std::fs::read_to_string(dir.join(euterpe_store::files::METRICS))
+                .ok()
+                .and_then(|text| best_epoch(&text));
+            models.push(ServedModel {
+                generates: info.kind == "token_lm",
+                metrics,
+                origin: "directory",
+                source: ModelSource::Dir(dir.clone()),
+                info,
+            });
+        }
         let default_model = euterpe_builtin_models::default_model().name.to_string();
         Ok(Catalog {
             models,

@@ -31,6 +31,9 @@ pub struct ServeConfig {
     pub max_bars: usize,
     /// Origin allowed by CORS (`*` for any); `None`: CORS off.
     pub cors: Option<String>,
+    /// Model directories written by `euterpe train`, served beside the built-in models under
+    /// their folder names.
+    pub models: Vec<PathBuf>,
     /// A General MIDI SoundFont for the WAVs (default: a system one if found, else the built-in
     /// synthesiser).
     pub soundfont: Option<PathBuf>,
@@ -50,6 +53,7 @@ impl Default for ServeConfig {
             timeout: Duration::from_secs(60),
             max_bars: 64,
             cors: None,
+            models: Vec::new(),
             soundfont: None,
         }
     }

@@ -74,14 +74,25 @@ impl Server {
     /// Checks the settings, opens the piece store, starts the workers and binds the address.
     pub async fn bind(config: ServeConfig) -> Result<Server, ServeError> {
         config.validate()?;
-        let catalog = Catalog::builtin()?;
+        let catalog = Catalog::with_dirs(&config.models)?;
         let (store, temp_store) = PieceStore::open(config.store.as_deref(), config.store_bytes)?;
         let store = Arc::new(store);
         let render = RenderOptions {
             soundfont: config.soundfont.clone().or_else(find_system_soundfont),
             ..RenderOptions::default()
         };
-        let pool = Pool::start(config.workers, config.queue, Arc::clone(&store), render);
+        let sources = catalog
+            .models
+            .iter()
+            .map(|m| (m.info.name.clone(), m.source.clone()))
+            .collect();
+        let pool = Pool::start(
+            config.workers,
+            config.queue,
+            Arc::clone(&store),
+            render,
+            sources,
+        );
         let listener = TcpListener::bind(config.addr)
             .await
             .map_err(|source| ServeError::Io {

@@ -325,11 +325,14 @@ async fn session(mut socket: WebSocket, state: Arc<AppState>, _permit: OwnedSema
     };
     let (control_tx, control_rx) = std_mpsc::channel::<LiveSettings>();
     let (bar_tx, mut bar_rx) = mpsc::channel::<BarResult>(1);
-    let model = parsed.model.clone();
+    let Some(source) = state.catalog.get(&parsed.model).map(|m| m.source.clone()) else {
+        send_error(&mut socket, &ApiError::internal("the model went away")).await;
+        return;
+    };
     let (settings, seed) = (parsed.settings.clone(), parsed.seed);
     std::thread::Builder::new()
         .name("euterpe-live".into())
-        .spawn(move || model_thread(&model, settings, seed, control_rx, bar_tx))
+        .spawn(move || model_thread(&source, settings, seed, control_rx, bar_tx))
         .ok();
     if !send(
         &mut socket,
@@ -475,24 +478,19 @@ fn read_message(message: &Message) -> Option<Result<Typed, ApiError>> {
 /// The model's thread: writes bars until the socket's task goes away, taking new settings
 /// between bars.
 fn model_thread(
-    model: &str,
+    source: &ModelSource,
     settings: LiveSettings,
     seed: u64,
     controls: std_mpsc::Receiver<LiveSettings>,
     bars: mpsc::Sender<BarResult>,
 ) {
-    let Some(builtin) = euterpe_builtin_models::find(model) else {
-        let _ = bars.blocking_send(Err(format!("no built-in model {model:?}")));
-        return;
+    let generator = match LoadedGenerator::<Cpu>::load(source, Default::default()) {
+        Ok(g) => g,
+        Err(e) => {
+            let _ = bars.blocking_send(Err(e.to_string()));
+            return;
+        }
     };
-    let generator =
-        match LoadedGenerator::<Cpu>::load(&ModelSource::Builtin(builtin), Default::default()) {
-            Ok(g) => g,
-            Err(e) => {
-                let _ = bars.blocking_send(Err(e.to_string()));
-                return;
-            }
-        };
     let mut session = match generator.live(settings, seed) {
         Ok(s) => s,
         Err(e) => {

@@ -72,13 +72,16 @@ pub struct Pool {
 }
 
 impl Pool {
-    /// Starts `workers` threads behind a queue of `queue` waiting jobs.
+    /// Starts `workers` threads behind a queue of `queue` waiting jobs, loading models from
+    /// `sources` by name.
     pub fn start(
         workers: usize,
         queue: usize,
         store: Arc<PieceStore>,
         render: RenderOptions,
+        sources: HashMap<String, ModelSource>,
     ) -> Pool {
+        let sources = Arc::new(sources);
         let (sender, receiver) = sync_channel::<Envelope>(queue);
         let receiver = Arc::new(Mutex::new(receiver));
         let running = Arc::new(AtomicUsize::new(0));
@@ -88,6 +91,7 @@ impl Pool {
                 store: Arc::clone(&store),
                 render: render.clone(),
                 running: Arc::clone(&running),
+                sources: Arc::clone(&sources),
                 generators: HashMap::new(),
                 classifiers: HashMap::new(),
             };
@@ -124,6 +128,7 @@ struct Worker {
     store: Arc<PieceStore>,
     render: RenderOptions,
     running: Arc<AtomicUsize>,
+    sources: Arc<HashMap<String, ModelSource>>,
     generators: HashMap<String, LoadedGenerator<Cpu>>,
     classifiers: HashMap<String, Classifier<Cpu>>,
 }
@@ -185,7 +190,7 @@ impl Worker {
 
     fn generator(&mut self, name: &str) -> Result<&LoadedGenerator<Cpu>, String> {
         if !self.generators.contains_key(name) {
-            let source = builtin(name)?;
+            let source = self.source(name)?;
             let loaded = LoadedGenerator::<Cpu>::load(&source, Default::default())
                 .map_err(|e| e.to_string())?;
             self.generators.insert(name.to_string(), loaded);
@@ -193,11 +198,19 @@ impl Worker {
         Ok(&self.generators[name])
     }
 
+    /// Where the served model `name` loads from (never a folder that happens to share a name).
+    fn source(&self, name: &str) -> Result<ModelSource, String> {
+        self.sources
+            .get(name)
+            .cloned()
+            .ok_or_else(|| format!("no served model {name:?}"))
+    }
+
     fn classify(&mut self, score: &Score, models: &[String]) -> Outcome {
         let mut results = Vec::with_capacity(models.len());
         for name in models {
             if !self.classifiers.contains_key(name) {
-                let loaded = builtin(name).and_then(|s| {
+                let loaded = self.source(name).and_then(|s| {
                     Classifier::<Cpu>::load(&s, Default::default()).map_err(|e| e.to_string())
                 });
                 match loaded {
@@ -214,11 +227,4 @@ impl Worker {
         }
         Outcome::Classified(results)
     }
-}
-
-/// A built-in model by name (never a folder that happens to share the name).
-fn builtin(name: &str) -> Result<ModelSource, String> {
-    euterpe_builtin_models::find(name)
-        .map(ModelSource::Builtin)
-        .ok_or_else(|| format!("no built-in model {name:?}"))
 }

@@ -642,3 +642,81 @@ fn preflight(server: &TestServer) -> String {
     let _ = stream.read_to_string(&mut answer);
     answer
 }
+
+/// A copy of the built-in folk model's directory (as `euterpe train` wrote it) named `name`.
+fn model_dir(parent: &std::path::Path, name: &str) -> std::path::PathBuf {
+    let from = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../models/folk-lstm");
+    let to = parent.join(name);
+    std::fs::create_dir_all(&to).unwrap();
+    for file in [
+        "config.toml",
+        "vocab.json",
+        "weights.bin",
+        "card.md",
+        "metrics.jsonl",
+    ] {
+        std::fs::copy(from.join(file), to.join(file)).unwrap();
+    }
+    to
+}
+
+#[test]
+fn trained_model_directories_are_served_beside_the_built_in_models() {
+    let temp = tempfile::tempdir().unwrap();
+    let mine = model_dir(temp.path(), "my-folk");
+    let server = TestServer::start(ServeConfig {
+        models: vec![mine],
+        ..TestServer::default_config()
+    });
+    let models = get(&server.url("/models"), &[]).json();
+    let listed = models["models"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["name"] == "my-folk")
+        .expect("the directory is listed")
+        .clone();
+    assert_eq!(listed["origin"], "directory");
+    assert_eq!(listed["generates"], true);
+    assert!(
+        listed["metrics"]["valid_nll"].as_f64().is_some(),
+        "{listed}"
+    );
+    let reply = post_json(
+        &server.url("/generate_music"),
+        &json!({"model": "my-folk", "bars": 1, "seed": 2}),
+    );
+    assert_eq!(
+        reply.status,
+        200,
+        "{}",
+        String::from_utf8_lossy(&reply.bytes)
+    );
+    // Same weights, same seed: the same piece as the built-in model writes.
+    let builtin = post_json(
+        &server.url("/generate_music"),
+        &json!({"model": "folk", "bars": 1, "seed": 2}),
+    );
+    let midi = |r: &common::Reply| {
+        get(
+            &server.url(r.json()["links"]["midi"].as_str().unwrap()),
+            &[],
+        )
+        .bytes
+    };
+    assert_eq!(midi(&reply), midi(&builtin));
+
+    let clash = model_dir(temp.path(), "folk");
+    let refused = tokio::runtime::Runtime::new()
+        .unwrap()
+        .block_on(euterpe_serve::Server::bind(ServeConfig {
+            addr: "127.0.0.1:0".parse().unwrap(),
+            models: vec![clash],
+            ..ServeConfig::default()
+        }));
+    let message = refused.err().expect("a clash is refused").to_string();
+    assert!(
+        message.contains("\"folk\"") && message.contains("served already"),
+        "{message}"
+    );
+}

@@ -93,24 +93,44 @@ pub fn builtin_models() -> Result<Vec<ModelInfo>, StoreError> {
         .iter()
         .map(|m| {
             let path = PathBuf::from(format!("<built-in model {}>/config.toml", m.name));
-            let config = StoredConfig::parse(m.config, &path)?;
-            Ok(ModelInfo {
-                name: m.name.to_string(),
-                description: m.description.to_string(),
-                kind: config.model.kind_name().to_string(),
-                architecture: config.model.describe(),
-                conditions: config
-                    .data
-                    .conditions
-                    .iter()
-                    .map(|c| c.name().to_string())
-                    .collect(),
-                styles: if config.data.conditions.is_empty() {
-                    Vec::new()
-                } else {
-                    config.data.style_names()
-                },
-            })
+            info(m.name, m.description, m.config, &path)
         })
         .collect()
+}
+
+/// What a model directory written by `euterpe train` holds, named `name`; its description is
+/// the first line of its card's text after the title (or empty).
+pub fn dir_model_info(name: &str, dir: &Path) -> Result<ModelInfo, StoreError> {
+    let path = dir.join(crate::files::CONFIG);
+    let config = std::fs::read_to_string(&path)
+        .map_err(|e| StoreError::dir(dir, format!("cannot read {}: {e}", crate::files::CONFIG)))?;
+    let card = std::fs::read_to_string(dir.join(crate::files::CARD)).unwrap_or_default();
+    let description = card
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty() && !l.starts_with('#'))
+        .unwrap_or("")
+        .to_string();
+    info(name, &description, &config, &path)
+}
+
+fn info(name: &str, description: &str, config: &str, path: &Path) -> Result<ModelInfo, StoreError> {
+    let config = StoredConfig::parse(config, path)?;
+    Ok(ModelInfo {
+        name: name.to_string(),
+        description: description.to_string(),
+        kind: config.model.kind_name().to_string(),
+        architecture: config.model.describe(),
+        conditions: config
+            .data
+            .conditions
+            .iter()
+            .map(|c| c.name().to_string())
+            .collect(),
+        styles: if config.data.conditions.is_empty() {
+            Vec::new()
+        } else {
+            config.data.style_names()
+        },
+    })
 }

@@ -48,6 +48,10 @@ pub struct ServeArgs {
     /// synthesiser).
     #[arg(long)]
     soundfont: Option<PathBuf>,
+    /// A model directory written by `euterpe train` to serve beside the built-in models, under
+    /// its folder's name (repeat for several).
+    #[arg(long = "models", value_name = "DIR")]
+    models: Vec<PathBuf>,
 }
 
 /// Runs `serve` until SIGINT or SIGTERM.
@@ -65,6 +69,7 @@ pub fn run(a: &ServeArgs) -> Result<()> {
         timeout: Duration::from_secs(a.timeout),
         max_bars: a.max_bars,
         cors: a.cors.clone(),
+        models: a.models.clone(),
         soundfont: a.soundfont.clone(),
     };
     let auth = if config.token.is_some() {
