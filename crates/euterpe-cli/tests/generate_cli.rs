@@ -347,3 +347,74 @@ fn the_built_in_piano_model_follows_emotion_and_a_blend_of_styles() {
         "{text}"
     );
 }
+
+#[test]
+fn a_prompt_sets_tempo_emotion_instrument_and_length_and_says_what_it_understood() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = euterpe(
+        dir.path(),
+        &[
+            "generate",
+            "--prompt",
+            "a slow, sad flute piece in D minor, 2 bars",
+            "--out",
+            "p.mid",
+            "--seed",
+            "3",
+        ],
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.contains("\"slow\" → tempo 70 BPM"), "{stderr}");
+    assert!(stderr.contains("emotion sad"), "{stderr}");
+    assert!(
+        stderr.contains("do not follow them yet"),
+        "the key is read, not followed: {stderr}"
+    );
+    assert!(
+        stderr.contains("built-in model piano"),
+        "an emotion picks the model that follows it: {stderr}"
+    );
+    let score = euterpe_music::midi::read_midi_file(&dir.path().join("p.mid")).unwrap();
+    assert!(
+        (score.tempos[0].bpm() - 70.0).abs() < 0.5,
+        "{:?}",
+        score.tempos
+    );
+    assert!(
+        score
+            .tracks
+            .iter()
+            .filter(|t| !t.notes.is_empty())
+            .all(|t| t.program == 73),
+        "flute"
+    );
+    // A flag wins over the prompt.
+    let out = euterpe(
+        dir.path(),
+        &[
+            "generate",
+            "--prompt",
+            "slow folk",
+            "--tempo",
+            "150",
+            "--out",
+            "f.mid",
+            "--bars",
+            "1",
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let score = euterpe_music::midi::read_midi_file(&dir.path().join("f.mid")).unwrap();
+    assert!((score.tempos[0].bpm() - 150.0).abs() < 0.5);
+    let bad = euterpe(
+        dir.path(),
+        &["generate", "--prompt", "at 900 bpm", "--out", "x.mid"],
+    );
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("20–400"));
+}

@@ -131,6 +131,7 @@ fn generate_request_schema() -> Value {
         "type": "object",
         "additionalProperties": false,
         "properties": {
+            "prompt": {"type": "string", "description": "What to write, in words (\"a slow, sad piano piece, 16 bars\"): its tempo, emotion, style, instrument and length fill the fields not given; the response lists what was understood."},
             "emotion": {"type": "string", "description": "happy, tense, sad, calm (Q1–Q4) or a synonym", "example": "happy"},
             "valence": {"type": "number", "minimum": -1, "maximum": 1, "description": "With arousal: a point between the four emotions."},
             "arousal": {"type": "number", "minimum": -1, "maximum": 1},

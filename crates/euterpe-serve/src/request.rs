@@ -10,11 +10,14 @@ use euterpe_music::tokens::Emotion;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
+use euterpe_prompt::{parse_prompt, PromptControls};
+
 use crate::catalog::{Catalog, ServedModel};
 use crate::ApiError;
 
 /// The fields `POST /generate_music` reads.
-pub const FIELDS: [&str; 15] = [
+pub const FIELDS: [&str; 16] = [
+    "prompt",
     "emotion",
     "style",
     "valence",
@@ -44,6 +47,8 @@ pub struct GenerateRequest {
     pub options: GenerateOptions,
     /// What the response reports as the parameters used.
     pub used: UsedParameters,
+    /// What the prompt was understood to ask for, when there was one.
+    pub prompt: Option<PromptControls>,
 }
 
 /// The parameters a piece was made with, seed included, so that the request can be repeated.
@@ -77,6 +82,8 @@ pub struct UsedParameters {
     pub guidance: f32,
     /// Whether a primer was continued.
     pub primer: bool,
+    /// The prompt, as given.
+    pub prompt: Option<String>,
 }
 
 /// Reads and checks a request's fields against the models on offer.
@@ -90,6 +97,19 @@ pub fn parse_request(
         return Err(ApiError::field(unknown, "unknown field")
             .with_valid(FIELDS.iter().map(|f| f.to_string()).collect()));
     }
+    let prompt_text = text(fields, "prompt")?.map(str::to_string);
+    let prompt = prompt_text
+        .as_deref()
+        .map(|t| read_prompt(t, catalog))
+        .transpose()?;
+    let with_prompt;
+    let fields = match &prompt {
+        Some(p) => {
+            with_prompt = fill_from_prompt(fields, p);
+            &with_prompt
+        }
+        None => fields,
+    };
     let emotion = emotion(fields)?;
     let style = text(fields, "style")?
         .map(|s| {
@@ -136,6 +156,7 @@ pub fn parse_request(
         program,
         guidance,
         primer: primer.is_some(),
+        prompt: prompt_text,
     };
     let options = GenerateOptions {
         length: Length::Bars(bars),
@@ -160,7 +181,62 @@ pub fn parse_request(
         model: model.info.name.clone(),
         options,
         used,
+        prompt,
     })
+}
+
+/// Reads a prompt against the styles of every generator on offer.
+fn read_prompt(text: &str, catalog: &Catalog) -> Result<PromptControls, ApiError> {
+    let styles: Vec<String> = catalog
+        .generators()
+        .flat_map(|m| m.info.styles.iter().cloned())
+        .collect();
+    parse_prompt(text, &styles).map_err(|e| ApiError::field("prompt", e.to_string()))
+}
+
+/// The fields with what the prompt asks for added where the request does not say.
+fn fill_from_prompt(fields: &Map<String, Value>, p: &PromptControls) -> Map<String, Value> {
+    let mut out = fields.clone();
+    let mut set = |k: &str, v: Value| {
+        if !fields.contains_key(k) {
+            out.insert(k.to_string(), v);
+        }
+    };
+    let asked_emotion = ["emotion", "valence", "arousal"]
+        .iter()
+        .any(|k| fields.contains_key(*k));
+    if !asked_emotion {
+        match p.emotion {
+            Some(EmotionRequest::Quadrant(e)) => set("emotion", Value::from(anchor_word(e))),
+            Some(EmotionRequest::ValenceArousal { valence, arousal }) => {
+                set("valence", Value::from(valence));
+                set("arousal", Value::from(arousal));
+            }
+            None => {}
+        }
+    }
+    if let Some(style) = &p.style_text {
+        set("style", Value::from(style.clone()));
+    }
+    if let Some(tempo) = p.tempo {
+        set("tempo", Value::from(tempo));
+    }
+    if let Some(program) = p.program {
+        set("program", Value::from(program));
+    }
+    match p.length {
+        Some(Length::Bars(b)) => set("bars", Value::from(b)),
+        Some(Length::Seconds(s)) => {
+            // Whole 4/4 bars at the tempo asked for (120 BPM if none).
+            let bpm = p.tempo.unwrap_or(120.0);
+            set(
+                "bars",
+                Value::from((s * bpm / 240.0).ceil().max(1.0) as u64),
+            );
+        }
+        None => {}
+    }
+    out
 }
 
 /// The field's value as text (form fields are text already; JSON strings are taken as they are).

@@ -67,6 +67,7 @@ pub async fn generate_music(
     let generate = parse_request(&fields, &state.catalog, state.config.max_bars, fresh_seed())?;
     let id = PieceId::random();
     let used = generate.used.clone();
+    let prompt = generate.prompt.clone();
     let piece = match run_job(&state, Job::Generate(Box::new(generate), id.clone())).await? {
         Outcome::Generated(p) => p,
         other => return Err(unexpected(other)),
@@ -90,7 +91,13 @@ pub async fn generate_music(
             headers.insert("x-seed", HeaderValue::from(used.seed));
             Ok(response)
         }
-        None => Ok((StatusCode::OK, Json(piece_json(&id, &used, &piece))).into_response()),
+        None => {
+            let mut body = piece_json(&id, &used, &piece);
+            if let Some(p) = prompt {
+                body["prompt"] = json!({"understood": p.understood, "unused": p.unused, "key": p.key, "meter": p.meter});
+            }
+            Ok((StatusCode::OK, Json(body)).into_response())
+        }
     }
 }
 
@@ -257,7 +264,7 @@ pub async fn openapi() -> Json<Value> {
 pub async fn index() -> impl IntoResponse {
     (
         [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
-        include_str!("../assets/index.html"),
+        include_str!("assets/index.html"),
     )
 }
 
@@ -265,7 +272,7 @@ pub async fn index() -> impl IntoResponse {
 pub async fn app_js() -> impl IntoResponse {
     (
         [(header::CONTENT_TYPE, "text/javascript; charset=utf-8")],
-        include_str!("../assets/app.js"),
+        include_str!("assets/app.js"),
     )
 }
 
@@ -273,7 +280,7 @@ pub async fn app_js() -> impl IntoResponse {
 pub async fn style_css() -> impl IntoResponse {
     (
         [(header::CONTENT_TYPE, "text/css; charset=utf-8")],
-        include_str!("../assets/style.css"),
+        include_str!("assets/style.css"),
     )
 }
 

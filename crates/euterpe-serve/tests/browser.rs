@@ -224,6 +224,7 @@ fn the_page_generates_plays_and_draws_a_piece_and_plays_live_in_chromium() {
         Duration::from_secs(30),
     );
     browser.click("button[data-emotion='sad']");
+    browser.type_into("#prompt", "a slow flute piece");
     browser.type_into("#bars", "2");
     browser.type_into("#seed", "42");
     browser.click("#generate");
@@ -242,7 +243,8 @@ fn the_page_generates_plays_and_draws_a_piece_and_plays_live_in_chromium() {
            midi: document.getElementById('download-midi').href,
            history: document.querySelectorAll('#history li').length,
            status: document.getElementById('status').textContent,
-           title: document.getElementById('result-title').textContent }",
+           title: document.getElementById('result-title').textContent,
+           info: document.getElementById('result-info').textContent }",
     );
     assert!(
         shown["audio"].as_str().unwrap().ends_with(".wav"),

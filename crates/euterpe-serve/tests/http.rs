@@ -720,3 +720,46 @@ fn trained_model_directories_are_served_beside_the_built_in_models() {
         "{message}"
     );
 }
+
+#[test]
+fn a_prompt_fills_the_fields_it_names_and_the_answer_says_what_was_understood() {
+    let server = TestServer::start(TestServer::default_config());
+    let reply = post_json(
+        &server.url("/generate_music"),
+        &json!({"prompt": "a slow, sad flute piece in D minor, 2 bars", "seed": 1}),
+    );
+    assert_eq!(
+        reply.status,
+        200,
+        "{}",
+        String::from_utf8_lossy(&reply.bytes)
+    );
+    let body = reply.json();
+    let p = &body["parameters"];
+    assert_eq!(p["emotion"], "sad");
+    assert_eq!(p["model"], "piano");
+    assert_eq!(p["tempo"], 70.0);
+    assert_eq!(p["program"], 73);
+    assert_eq!(p["bars"], 2);
+    assert_eq!(p["prompt"], "a slow, sad flute piece in D minor, 2 bars");
+    let understood = body["prompt"]["understood"].as_array().unwrap();
+    assert!(
+        understood.iter().any(|u| u["phrase"] == "in d minor"),
+        "{body}"
+    );
+    assert_eq!(body["prompt"]["key"]["tonic"], 2);
+
+    // A field given explicitly wins over the prompt.
+    let reply = post_json(
+        &server.url("/generate_music"),
+        &json!({"prompt": "fast folk", "tempo": 90, "bars": 1}),
+    );
+    assert_eq!(reply.json()["parameters"]["tempo"], 90.0);
+    assert_eq!(reply.json()["parameters"]["style"], "folk=1");
+
+    let bad = post_json(
+        &server.url("/generate_music"),
+        &json!({"prompt": "at 900 bpm"}),
+    );
+    assert_error(&bad, 400, Some("prompt"), "20–400");
+}

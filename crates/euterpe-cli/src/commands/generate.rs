@@ -15,6 +15,7 @@ use euterpe_models::ModelBackend;
 use euterpe_music::midi::{read_midi_file, write_midi_file};
 use euterpe_music::score::Score;
 use euterpe_music::tokens::Emotion;
+use euterpe_prompt::{parse_prompt, PromptControls};
 use euterpe_store::{builtin_models, ModelSource};
 
 use super::output::{numbered, write_extras, ExtraOutputs};
@@ -91,6 +92,11 @@ pub struct GenerateArgs {
     /// when an emotion or style is asked and the pieces are sampled, 1 with --beam).
     #[arg(long)]
     guidance: Option<f32>,
+    /// Say what to write in words: "a slow, sad piano piece in D minor, 16 bars". The tempo,
+    /// emotion, style, instrument and length it names are used where no flag sets them (what
+    /// was understood is printed); key and meter are read but not yet followed.
+    #[arg(long)]
+    prompt: Option<String>,
     /// Where the model runs: cpu, cuda or cuda:N.
     #[arg(long, default_value = "cpu")]
     device: DeviceSpec,
@@ -134,8 +140,13 @@ pub fn run(a: &GenerateArgs) -> Result<()> {
             }
         });
     }
-    let source = ModelSource::resolve(a.model.as_deref())?;
-    let options = options(a)?;
+    let prompt = prompt(a)?;
+    let model = a.model.clone().or_else(|| {
+        let control = prompt.as_ref().is_some_and(PromptControls::wants_control);
+        control.then(|| PROMPT_MODEL.to_string())
+    });
+    let source = ModelSource::resolve(model.as_deref())?;
+    let options = options(a, prompt.as_ref())?;
     let job = GenerateRun {
         source: &source,
         options: &options,
@@ -200,13 +211,46 @@ fn print_piece(p: &PieceReport) {
     }
 }
 
-/// The library's options from the flags; the library checks their ranges.
-fn options(a: &GenerateArgs) -> Result<GenerateOptions> {
-    let length = match (a.bars, a.seconds) {
-        (_, Some(s)) => Length::Seconds(s),
-        (Some(b), None) => Length::Bars(b),
-        (None, None) => Length::Bars(16),
+/// The model a prompt that asks for an emotion or a style gets when no --model is given.
+const PROMPT_MODEL: &str = "piano";
+
+/// `--prompt`, read against the styles the models know; prints what it understood.
+fn prompt(a: &GenerateArgs) -> Result<Option<PromptControls>> {
+    let Some(text) = &a.prompt else {
+        return Ok(None);
     };
+    let styles: Vec<String> = match a.model.as_deref().map(std::path::Path::new) {
+        Some(dir) if dir.is_dir() => euterpe_store::dir_model_info("model", dir)?.styles,
+        _ => builtin_models()?
+            .into_iter()
+            .flat_map(|m| m.styles)
+            .collect(),
+    };
+    let controls = parse_prompt(text, &styles)?;
+    for u in &controls.understood {
+        eprintln!("prompt: {:?} → {}", u.phrase, u.meaning);
+    }
+    if !controls.unused.is_empty() {
+        eprintln!("prompt: not understood: {}", controls.unused.join(", "));
+    }
+    if controls.key.is_some() || controls.meter.is_some() {
+        eprintln!("prompt: key and meter are read but the models do not follow them yet");
+    }
+    Ok(Some(controls))
+}
+
+/// The library's options from the flags (and the prompt where no flag says); the library checks
+/// their ranges.
+fn options(a: &GenerateArgs, prompt: Option<&PromptControls>) -> Result<GenerateOptions> {
+    let length = match (a.bars, a.seconds, prompt.and_then(|p| p.length)) {
+        (_, Some(s), _) => Length::Seconds(s),
+        (Some(b), None, _) => Length::Bars(b),
+        (None, None, Some(from_prompt)) => from_prompt,
+        (None, None, None) => Length::Bars(16),
+    };
+    let from_prompt_emotion = prompt.and_then(|p| p.emotion);
+    let from_prompt_style = prompt.and_then(|p| p.style.clone());
+    let flag_emotion = a.emotion.is_some() || a.valence.is_some();
     let options = GenerateOptions {
         length,
         sampling: SamplingConfig {
@@ -218,23 +262,26 @@ fn options(a: &GenerateArgs) -> Result<GenerateOptions> {
         seed: a.seed.unwrap_or_else(fresh_seed),
         num_outputs: a.num_outputs,
         primer: primer(a)?,
-        tempo: a.tempo,
-        program: a.program,
+        tempo: a.tempo.or(prompt.and_then(|p| p.tempo)),
+        program: a.program.or(prompt.and_then(|p| p.program)),
         max_tokens: None,
         emotion: match (a.emotion.as_deref(), a.valence, a.arousal) {
             (Some(name), _, _) => Some(EmotionRequest::Quadrant(Emotion::from_name(name)?)),
             (None, Some(valence), Some(arousal)) => {
                 Some(EmotionRequest::ValenceArousal { valence, arousal })
             }
-            _ => None,
+            _ => from_prompt_emotion,
         },
-        style: a
-            .style
-            .as_deref()
-            .map(str::parse::<StyleBlend>)
-            .transpose()?,
+        style: match a.style.as_deref() {
+            Some(text) => Some(text.parse::<StyleBlend>()?),
+            None => from_prompt_style.clone(),
+        },
         guidance: a.guidance.unwrap_or(
-            if a.beam.is_none() && (a.emotion.is_some() || a.valence.is_some() || a.style.is_some())
+            if a.beam.is_none()
+                && (flag_emotion
+                    || a.style.is_some()
+                    || from_prompt_emotion.is_some()
+                    || from_prompt_style.is_some())
             {
                 DEFAULT_GUIDANCE
             } else {

@@ -78,7 +78,11 @@ function styleField() {
 
 // The request's fields from the controls; empty ones are left out.
 function fields() {
-  const f = { bars: Number($("bars").value), temperature: Number($("temperature").value) };
+  const f = { temperature: Number($("temperature").value) };
+  const prompt = $("prompt").value.trim();
+  if (prompt) f.prompt = prompt;
+  // With a prompt, an untouched default length lets the prompt's length count.
+  if (!prompt || $("bars").dataset.touched) f.bars = Number($("bars").value);
   if ($("model").value) f.model = $("model").value;
   if (state.emotion) f.emotion = state.emotion;
   if (state.valence !== null) { f.valence = state.valence; f.arousal = state.arousal; }
@@ -122,8 +126,9 @@ async function showPiece(piece) {
   const p = piece.parameters;
   const mood = p.emotion || (p.valence !== null ? `valence ${p.valence}, arousal ${p.arousal}` : "any mood");
   $("result-title").textContent = `${mood}${p.style ? ", " + p.style : ""} — ${p.bars} bars`;
+  const heard = piece.prompt ? "; prompt read as " + piece.prompt.understood.map((u) => u.meaning).join(", ") : "";
   $("result-info").textContent = `model ${p.model}, temperature ${p.temperature}, seed ${p.seed}, ` +
-    `${piece.notes} notes, written in ${piece.generation_seconds.toFixed(2)} s`;
+    `${piece.notes} notes, written in ${piece.generation_seconds.toFixed(2)} s${heard}`;
   $("result").hidden = false;
   const item = document.createElement("li");
   const link = document.createElement("a");
@@ -195,6 +200,7 @@ function startLive() {
   socket.addEventListener("open", () => {
     const f = fields();
     delete f.bars;
+    delete f.prompt;
     if (!f.tempo) f.tempo = 110;
     f.density = Number($("density").value);
     if ($("register-on").checked) f.register = Number($("register").value);
@@ -284,6 +290,7 @@ $("generate").addEventListener("click", generate);
 $("live-start").addEventListener("click", startLive);
 $("live-stop").addEventListener("click", () => stopLive(true));
 $("model").addEventListener("change", fillStyles);
+$("bars").addEventListener("input", () => { $("bars").dataset.touched = "1"; });
 $("token").addEventListener("change", loadModels);
 $("temperature").addEventListener("input", () => {
   $("temperature-value").textContent = Number($("temperature").value).toFixed(2);
