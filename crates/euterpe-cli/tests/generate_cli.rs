@@ -367,10 +367,7 @@ fn a_prompt_sets_tempo_emotion_instrument_and_length_and_says_what_it_understood
     assert!(out.status.success(), "{stderr}");
     assert!(stderr.contains("\"slow\" → tempo 70 BPM"), "{stderr}");
     assert!(stderr.contains("emotion sad"), "{stderr}");
-    assert!(
-        stderr.contains("do not follow them yet"),
-        "the key is read, not followed: {stderr}"
-    );
+    assert!(stderr.contains("key D minor"), "{stderr}");
     assert!(
         stderr.contains("built-in model piano"),
         "an emotion picks the model that follows it: {stderr}"
@@ -417,4 +414,33 @@ fn a_prompt_sets_tempo_emotion_instrument_and_length_and_says_what_it_understood
     );
     assert!(!bad.status.success());
     assert!(String::from_utf8_lossy(&bad.stderr).contains("20–400"));
+}
+
+#[test]
+fn key_moves_the_piece_into_the_key_asked_for() {
+    let dir = tempfile::tempdir().unwrap();
+    for (text, want) in [
+        ("F# major", [(6, false), (3, true)]),
+        ("c minor", [(0, true), (3, false)]),
+    ] {
+        let out = euterpe(
+            dir.path(),
+            &[
+                "generate", "--key", text, "--bars", "4", "--seed", "8", "--out", "k.mid",
+            ],
+        );
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let score = euterpe_music::midi::read_midi_file(&dir.path().join("k.mid")).unwrap();
+        let key = score.estimated_key().unwrap();
+        assert!(want.contains(&key), "{text}: {key:?}");
+    }
+    let bad = euterpe(
+        dir.path(),
+        &["generate", "--key", "H major", "--out", "x.mid"],
+    );
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("is not a key"));
 }

@@ -8,6 +8,7 @@
 //! the four quadrants' embeddings bilinearly (the corners are the quadrants themselves).
 
 use euterpe_data::{Condition, DataConfig};
+use euterpe_music::score::Score;
 use euterpe_music::tokens::{Emotion, Token};
 
 use crate::GenerateError;
@@ -302,5 +303,41 @@ mod tests {
         let plain = ControlLayout::default();
         assert!(plain.mixes(Some(&sad), None).is_err());
         assert!(plain.mixes(None, None).unwrap().is_empty());
+    }
+}
+
+/// A key to write in: a tonic pitch class (0 = C … 11 = B) and, if said, the mode.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KeyTarget {
+    /// Pitch class of the tonic.
+    pub tonic: u8,
+    /// `Some(true)` minor, `Some(false)` major, `None` either.
+    pub minor: Option<bool>,
+}
+
+impl KeyTarget {
+    /// The tonic the piece should have in the mode it was written in: the target's tonic, or
+    /// the relative key's when the modes differ (D minor asked, a major piece → F major).
+    pub fn tonic_for(&self, written_minor: bool) -> u8 {
+        match self.minor {
+            Some(minor) if minor != written_minor => {
+                if written_minor {
+                    (self.tonic + 9) % 12
+                } else {
+                    (self.tonic + 3) % 12
+                }
+            }
+            _ => self.tonic,
+        }
+    }
+
+    /// `score` moved the shortest way (−5 to +6 semitones) into this key; a score without
+    /// pitched notes is returned as it is.
+    pub fn apply(&self, score: &Score) -> Score {
+        let Some((tonic, minor)) = score.estimated_key() else {
+            return score.clone();
+        };
+        let up = (self.tonic_for(minor) as i32 - tonic as i32).rem_euclid(12);
+        score.transposed(if up > 6 { up - 12 } else { up })
     }
 }

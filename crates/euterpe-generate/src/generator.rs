@@ -9,7 +9,7 @@ use euterpe_models::{ModelBackend, Stepwise, TokenLm};
 use euterpe_music::score::Score;
 use euterpe_music::tokens::{Grammar, GrammarOptions, Token, Tokenizer};
 
-use crate::controls::{ControlLayout, EmotionRequest, StyleBlend};
+use crate::controls::{ControlLayout, EmotionRequest, KeyTarget, StyleBlend};
 
 use crate::sampling::{sample, SamplingConfig};
 use crate::score_util::{apply_program, apply_tempo, rescale, DEFAULT_BPM, OUTPUT_TICKS_PER_BEAT};
@@ -58,6 +58,10 @@ pub struct GenerateOptions {
     /// Give up at this instant with [`GenerateError::TimedOut`] (a server's request timeout), so
     /// that no work goes on for a client that stopped waiting.
     pub deadline: Option<std::time::Instant>,
+    /// The key to write in: each piece is moved (at most six semitones) so that its estimated
+    /// key is this one, or its relative major or minor when the model wrote the other mode.
+    /// Not with a primer (the user's music keeps its key).
+    pub key: Option<KeyTarget>,
 }
 
 impl Default for GenerateOptions {
@@ -76,6 +80,7 @@ impl Default for GenerateOptions {
             style: None,
             guidance: 1.0,
             deadline: None,
+            key: None,
         }
     }
 }
@@ -133,6 +138,17 @@ impl GenerateOptions {
             return bad(
                 "--guidance needs --emotion, --valence/--arousal or --style to follow".into(),
             );
+        }
+        if let Some(k) = self.key {
+            if k.tonic > 11 {
+                return bad(format!(
+                    "--key: tonic {} is not a pitch class 0–11",
+                    k.tonic
+                ));
+            }
+            if self.primer.is_some() {
+                return bad("--key cannot move a primer's music; leave one of them out".into());
+            }
         }
         if self.guidance > 1.0 && self.beam.is_some() {
             return bad("--guidance works with sampling, not with --beam".into());
@@ -584,6 +600,9 @@ impl<'m, B: ModelBackend> Generator<'m, B> {
         rescale(&mut score, OUTPUT_TICKS_PER_BEAT);
         apply_tempo(&mut score, options.tempo);
         apply_program(&mut score, options.program);
+        if let Some(key) = options.key {
+            score = key.apply(&score);
+        }
         Ok(Generated {
             ids,
             new_tokens: row.new.len(),
@@ -593,13 +612,13 @@ impl<'m, B: ModelBackend> Generator<'m, B> {
     }
 }
 
-/// Whether a piece may stop here when its token budget is spent: no note is half-written and the
-/// current bar is not empty (the grammar would allow EOS), so no trailing silent bar is left.
 /// Whether a deadline has passed.
 fn past(deadline: Option<std::time::Instant>) -> bool {
     deadline.is_some_and(|d| std::time::Instant::now() >= d)
 }
 
+/// Whether a piece may stop here when its token budget is spent: no note is half-written and the
+/// current bar is not empty (the grammar would allow EOS), so no trailing silent bar is left.
 fn may_end(grammar: &Grammar) -> bool {
     grammar.allows(Token::Eos)
 }

@@ -22,7 +22,7 @@ pub mod report;
 pub mod sampling;
 pub mod score_util;
 
-pub use controls::{ControlLayout, EmotionRequest, StyleBlend, DEFAULT_GUIDANCE};
+pub use controls::{ControlLayout, EmotionRequest, KeyTarget, StyleBlend, DEFAULT_GUIDANCE};
 pub use error::GenerateError;
 pub use generator::{GenerateOptions, Generated, Generator, Length};
 pub use live::{LiveBar, LiveEvent, LiveNote, LiveSession, LiveSettings};

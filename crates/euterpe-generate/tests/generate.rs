@@ -352,3 +352,62 @@ fn a_passed_deadline_stops_sampling_and_beam_search() {
     });
     assert!(ok.is_ok());
 }
+
+#[test]
+fn a_key_target_moves_the_piece_the_shortest_way_into_the_key_or_its_relative() {
+    use euterpe_generate::KeyTarget;
+    use euterpe_music::score::{Note, Score, Track};
+    // C major: a scale and a cadence.
+    let mut score = Score::new(4);
+    let mut track = Track::new("melody", 0);
+    for (i, p) in [
+        60, 62, 64, 65, 67, 69, 71, 72, 67, 65, 64, 62, 60, 64, 67, 60,
+    ]
+    .iter()
+    .enumerate()
+    {
+        track.notes.push(Note {
+            onset: i as u64 * 4,
+            duration: 4,
+            pitch: *p,
+            velocity: 80,
+        });
+    }
+    score.tracks.push(track);
+    assert_eq!(score.estimated_key(), Some((0, false)));
+    let d_minor = KeyTarget {
+        tonic: 2,
+        minor: Some(true),
+    };
+    let moved = d_minor.apply(&score);
+    assert_eq!(
+        moved.estimated_key(),
+        Some((5, false)),
+        "a major piece asked for D minor goes to F major"
+    );
+    let d = KeyTarget {
+        tonic: 2,
+        minor: None,
+    };
+    assert_eq!(d.apply(&score).estimated_key(), Some((2, false)));
+    let a_flat = KeyTarget {
+        tonic: 8,
+        minor: Some(false),
+    };
+    let down = a_flat.apply(&score);
+    assert_eq!(down.estimated_key(), Some((8, false)));
+    assert_eq!(
+        down.tracks[0].notes[0].pitch, 56,
+        "down four semitones, not up eight"
+    );
+    let options = GenerateOptions {
+        key: Some(d),
+        primer: Some(score.clone()),
+        ..Default::default()
+    };
+    assert!(options
+        .validate()
+        .unwrap_err()
+        .to_string()
+        .contains("primer"));
+}

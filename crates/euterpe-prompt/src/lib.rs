@@ -103,6 +103,37 @@ pub fn parse_prompt(text: &str, styles: &[String]) -> Result<PromptControls, Pro
     Ok(parser.finish())
 }
 
+/// A key on its own ("D minor", "F#", "b flat major"): `None` unless the text is exactly a key.
+pub fn parse_key(text: &str) -> Option<KeyRequest> {
+    let read = parse_prompt(&format!("in {text}"), &[]).ok()?;
+    let whole = read.understood.len() == 1 && read.unused.is_empty();
+    whole.then_some(read.key).flatten()
+}
+
+impl std::fmt::Display for KeyRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        const NAMES: [&str; 12] = [
+            "C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B",
+        ];
+        let name = NAMES[self.tonic as usize % 12];
+        match self.minor {
+            Some(true) => write!(f, "{name} minor"),
+            Some(false) => write!(f, "{name} major"),
+            None => write!(f, "{name}"),
+        }
+    }
+}
+
+impl KeyRequest {
+    /// The generator's key target.
+    pub fn target(self) -> euterpe_generate::KeyTarget {
+        euterpe_generate::KeyTarget {
+            tonic: self.tonic,
+            minor: self.minor,
+        }
+    }
+}
+
 /// Lowercased words; `#`, `/`, `%`, `.` and `-` stay inside words, other punctuation splits.
 fn words(text: &str) -> Vec<String> {
     let cleaned: String = text
@@ -282,17 +313,10 @@ impl Parser<'_> {
         if bare_a || (lead == 0 && minor.is_none()) {
             return 0;
         }
-        self.out.key = Some(KeyRequest { tonic, minor });
-        let mode = match minor {
-            Some(true) => " minor",
-            Some(false) => " major",
-            None => "",
-        };
-        let name = [
-            "C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B",
-        ][tonic as usize];
+        let key = KeyRequest { tonic, minor };
+        self.out.key = Some(key);
         let n = lead + spelled + usize::from(minor.is_some());
-        self.take(i, n, format!("key {name}{mode}"))
+        self.take(i, n, format!("key {key}"))
     }
 
     fn tempo_word(&mut self, i: usize) -> usize {

@@ -132,6 +132,7 @@ fn generate_request_schema() -> Value {
         "additionalProperties": false,
         "properties": {
             "prompt": {"type": "string", "description": "What to write, in words (\"a slow, sad piano piece, 16 bars\"): its tempo, emotion, style, instrument and length fill the fields not given; the response lists what was understood."},
+            "key": {"type": "string", "description": "The key to write in (\"D minor\", \"F#\"): the piece is moved to it, or to its relative major or minor when the model wrote the other mode; not with a primer."},
             "emotion": {"type": "string", "description": "happy, tense, sad, calm (Q1–Q4) or a synonym", "example": "happy"},
             "valence": {"type": "number", "minimum": -1, "maximum": 1, "description": "With arousal: a point between the four emotions."},
             "arousal": {"type": "number", "minimum": -1, "maximum": 1},

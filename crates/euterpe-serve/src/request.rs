@@ -10,14 +10,15 @@ use euterpe_music::tokens::Emotion;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use euterpe_prompt::{parse_prompt, PromptControls};
+use euterpe_prompt::{parse_key, parse_prompt, PromptControls};
 
 use crate::catalog::{Catalog, ServedModel};
 use crate::ApiError;
 
 /// The fields `POST /generate_music` reads.
-pub const FIELDS: [&str; 16] = [
+pub const FIELDS: [&str; 17] = [
     "prompt",
+    "key",
     "emotion",
     "style",
     "valence",
@@ -84,6 +85,8 @@ pub struct UsedParameters {
     pub primer: bool,
     /// The prompt, as given.
     pub prompt: Option<String>,
+    /// The key the piece was moved to.
+    pub key: Option<String>,
 }
 
 /// Reads and checks a request's fields against the models on offer.
@@ -138,6 +141,21 @@ pub fn parse_request(
     }
     let guidance = guidance.unwrap_or(if controlled { DEFAULT_GUIDANCE } else { 1.0 });
     let primer = primer(fields)?;
+    let key = match text(fields, "key")? {
+        Some(t) => Some(parse_key(t).ok_or_else(|| {
+            ApiError::field(
+                "key",
+                format!("{t:?} is not a key (e.g. \"D minor\", \"F#\")"),
+            )
+        })?),
+        None => None,
+    };
+    if key.is_some() && primer.is_some() {
+        return Err(ApiError::field(
+            "key",
+            "cannot move a primer's music; leave one of them out",
+        ));
+    }
     let used = UsedParameters {
         model: model.info.name.clone(),
         emotion: match &emotion {
@@ -157,6 +175,7 @@ pub fn parse_request(
         guidance,
         primer: primer.is_some(),
         prompt: prompt_text,
+        key: key.map(|k| k.to_string()),
     };
     let options = GenerateOptions {
         length: Length::Bars(bars),
@@ -172,6 +191,7 @@ pub fn parse_request(
         emotion,
         style,
         guidance,
+        key: key.map(|k| k.target()),
         ..GenerateOptions::default()
     };
     options
@@ -223,6 +243,9 @@ fn fill_from_prompt(fields: &Map<String, Value>, p: &PromptControls) -> Map<Stri
     }
     if let Some(program) = p.program {
         set("program", Value::from(program));
+    }
+    if let (Some(key), false) = (p.key, fields.contains_key("primer")) {
+        set("key", Value::from(key.to_string()));
     }
     match p.length {
         Some(Length::Bars(b)) => set("bars", Value::from(b)),

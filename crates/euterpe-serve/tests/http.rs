@@ -742,6 +742,13 @@ fn a_prompt_fills_the_fields_it_names_and_the_answer_says_what_was_understood() 
     assert_eq!(p["program"], 73);
     assert_eq!(p["bars"], 2);
     assert_eq!(p["prompt"], "a slow, sad flute piece in D minor, 2 bars");
+    assert_eq!(p["key"], "D minor");
+    let midi = get(&server.url(body["links"]["midi"].as_str().unwrap()), &[]).bytes;
+    let key = parse_midi(&midi).unwrap().estimated_key().unwrap();
+    assert!(
+        key == (2, true) || key == (5, false),
+        "moved to D minor or F major: {key:?}"
+    );
     let understood = body["prompt"]["understood"].as_array().unwrap();
     assert!(
         understood.iter().any(|u| u["phrase"] == "in d minor"),

@@ -15,7 +15,7 @@ use euterpe_models::ModelBackend;
 use euterpe_music::midi::{read_midi_file, write_midi_file};
 use euterpe_music::score::Score;
 use euterpe_music::tokens::Emotion;
-use euterpe_prompt::{parse_prompt, PromptControls};
+use euterpe_prompt::{parse_key, parse_prompt, PromptControls};
 use euterpe_store::{builtin_models, ModelSource};
 
 use super::output::{numbered, write_extras, ExtraOutputs};
@@ -92,9 +92,13 @@ pub struct GenerateArgs {
     /// when an emotion or style is asked and the pieces are sampled, 1 with --beam).
     #[arg(long)]
     guidance: Option<f32>,
+    /// The key to write in ("D minor", "F#", "B flat major"): each piece is moved to it (or to
+    /// its relative major or minor when the model wrote the other mode).
+    #[arg(long, conflicts_with_all = ["primer", "primer_notes"])]
+    key: Option<String>,
     /// Say what to write in words: "a slow, sad piano piece in D minor, 16 bars". The tempo,
-    /// emotion, style, instrument and length it names are used where no flag sets them (what
-    /// was understood is printed); key and meter are read but not yet followed.
+    /// emotion, style, instrument, key and length it names are used where no flag sets them
+    /// (what was understood is printed); a meter is read but not yet followed.
     #[arg(long)]
     prompt: Option<String>,
     /// Where the model runs: cpu, cuda or cuda:N.
@@ -233,8 +237,8 @@ fn prompt(a: &GenerateArgs) -> Result<Option<PromptControls>> {
     if !controls.unused.is_empty() {
         eprintln!("prompt: not understood: {}", controls.unused.join(", "));
     }
-    if controls.key.is_some() || controls.meter.is_some() {
-        eprintln!("prompt: key and meter are read but the models do not follow them yet");
+    if controls.meter.is_some() {
+        eprintln!("prompt: the meter is read but the models do not follow it yet");
     }
     Ok(Some(controls))
 }
@@ -289,6 +293,19 @@ fn options(a: &GenerateArgs, prompt: Option<&PromptControls>) -> Result<Generate
             },
         ),
         deadline: None,
+        key: match &a.key {
+            Some(text) => Some(
+                parse_key(text)
+                    .ok_or_else(|| {
+                        anyhow::anyhow!("--key {text:?} is not a key (e.g. \"D minor\", \"F#\")")
+                    })?
+                    .target(),
+            ),
+            None if a.primer.is_none() && a.primer_notes.is_none() => {
+                prompt.and_then(|p| p.key).map(|k| k.target())
+            }
+            None => None,
+        },
     };
     // Checked before the model loads, so that a bad flag fails at once.
     options.validate()?;
