@@ -42,6 +42,9 @@ enum Command {
     /// Generate without end and play it in real time: to a MIDI port (--midi-out) or as note
     /// events on stdout.
     Live(commands::live::LiveArgs),
+    /// Audio recordings: features as librosa computes them (.npy), clips, statistics.
+    #[command(subcommand)]
+    Audio(commands::audio::AudioCommand),
     /// Serve the HTTP API (POST /generate_music), the web page and live generation.
     Serve(commands::serve::ServeArgs),
 }
@@ -96,6 +99,7 @@ fn main() -> ExitCode {
         Command::Metrics(args) => commands::metrics::run(&args),
         Command::Serve(args) => commands::serve::run(&args),
         Command::Live(args) => commands::live::run(&args),
+        Command::Audio(cmd) => commands::audio::run(&cmd),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,0 +1,201 @@
+//! `euterpe audio features|clips|stats` on real recordings: arrays equal to librosa's, clips a
+//! user can open, folders that skip and report a bad file, clear errors.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use euterpe_audio::npy::read_npy;
+use euterpe_testkit::shared_data;
+
+fn euterpe(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_euterpe"))
+        .args(args)
+        .output()
+        .expect("the binary runs")
+}
+
+fn ok(out: &Output) -> String {
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().expect("utf-8 path")
+}
+
+fn audio(name: &str) -> PathBuf {
+    shared_data().join("audio").join(name)
+}
+
+#[test]
+fn mfcc_of_a_recording_equals_librosas() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("m.npy");
+    let wav = audio("sonicpi_ambi_piano_22k_mono.wav");
+    let stdout = ok(&euterpe(&[
+        "audio",
+        "features",
+        s(&wav),
+        "--kind",
+        "mfcc",
+        "--out",
+        s(&out),
+    ]));
+    assert!(stdout.contains("20 × 122"), "{stdout}");
+    let ours = read_npy(&out).unwrap();
+    let reference = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../euterpe-audio/tests/data/ambi_piano_mfcc.npy");
+    let theirs = read_npy(&reference).unwrap();
+    assert_eq!((ours.rows, ours.cols), (theirs.rows, theirs.cols));
+    let scale = theirs.data.iter().fold(0.0f32, |m, v| m.max(v.abs()));
+    let worst = ours
+        .data
+        .iter()
+        .zip(&theirs.data)
+        .fold(0.0f32, |m, (a, b)| m.max((a - b).abs()));
+    assert!(worst / scale <= 1e-4, "relative error {}", worst / scale);
+}
+
+#[test]
+fn a_folder_gives_a_folder_of_arrays_and_a_bad_file_is_skipped_and_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in");
+    std::fs::create_dir_all(input.join("sub")).unwrap();
+    std::fs::copy(
+        audio("sonicpi_loop_amen_full_22k_mono.wav"),
+        input.join("sub/amen.wav"),
+    )
+    .unwrap();
+    std::fs::copy(
+        shared_data().join("mer4q/audio/MT0000011975.mp3"),
+        input.join("song.mp3"),
+    )
+    .unwrap();
+    std::fs::write(input.join("broken.wav"), b"not a wav").unwrap();
+    let out_dir = dir.path().join("out");
+    let out = euterpe(&[
+        "audio",
+        "features",
+        s(&input),
+        "--kind",
+        "log-mel",
+        "--n-mels",
+        "64",
+        "--out",
+        s(&out_dir),
+        "--jobs",
+        "2",
+    ]);
+    let stdout = ok(&out);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stdout.contains("wrote 2 log-mel arrays"), "{stdout}");
+    assert!(
+        stderr.contains("skipped") && stderr.contains("broken.wav"),
+        "{stderr}"
+    );
+    let amen = read_npy(&out_dir.join("sub/amen.npy")).unwrap();
+    // 6.857 s at 22,050 Hz: 151,200 samples, 1 + 151200 / 512 frames.
+    assert_eq!((amen.rows, amen.cols), (64, 296));
+    let song = read_npy(&out_dir.join("song.npy")).unwrap();
+    assert_eq!((song.rows, song.cols), (64, 1 + 662_823 / 512));
+    // Log-mel in dB, floored 80 dB below its maximum.
+    let max = song.data.iter().fold(f32::MIN, |m, v| m.max(*v));
+    let min = song.data.iter().fold(f32::MAX, |m, v| m.min(*v));
+    assert!((max - min - 80.0).abs() < 1e-3, "range {min}..{max}");
+    assert!(!out_dir.join("broken.npy").exists());
+}
+
+#[test]
+fn clips_are_fixed_length_normalised_wavs() {
+    let dir = tempfile::tempdir().unwrap();
+    let out_dir = dir.path().join("clips");
+    let wav = audio("sonicpi_loop_amen_full_22k_mono.wav");
+    let stdout = ok(&euterpe(&[
+        "audio",
+        "clips",
+        s(&wav),
+        "--seconds",
+        "2",
+        "--sr",
+        "16000",
+        "--out",
+        s(&out_dir),
+    ]));
+    assert!(stdout.contains("wrote 3 clips"), "{stdout}");
+    for i in 0..3 {
+        let path = out_dir.join(format!("sonicpi_loop_amen_full_22k_mono_{i:03}.wav"));
+        let mut reader = hound::WavReader::open(&path).unwrap();
+        assert_eq!(reader.spec().sample_rate, 16_000);
+        let samples: Vec<f32> = reader.samples::<f32>().map(Result::unwrap).collect();
+        assert_eq!(samples.len(), 32_000);
+        let peak = samples.iter().fold(0.0f32, |m, v| m.max(v.abs()));
+        assert!((peak - 1.0).abs() < 1e-6, "clip {i}: peak {peak}");
+    }
+    // The last 0.86 s is dropped without --pad and kept, padded, with it.
+    let padded = dir.path().join("padded");
+    let stdout = ok(&euterpe(&[
+        "audio",
+        "clips",
+        s(&wav),
+        "--seconds",
+        "2",
+        "--pad",
+        "--out",
+        s(&padded),
+    ]));
+    assert!(stdout.contains("wrote 4 clips"), "{stdout}");
+}
+
+#[test]
+fn stats_describe_a_folder() {
+    let out = euterpe(&["audio", "stats", s(&shared_data().join("audio")), "--json"]);
+    let report: serde_json::Value = serde_json::from_str(&ok(&out)).unwrap();
+    assert_eq!(report["files"], 4);
+    assert_eq!(report["sample_rates"]["22050"], 4);
+    assert_eq!(report["codecs"]["pcm_s16le"], 4);
+    let total = report["total_seconds"].as_f64().unwrap();
+    // 82.29 + 2.81 + 6.86 + 60.0 seconds.
+    assert!((total - 151.954).abs() < 0.01, "{total}");
+}
+
+#[test]
+fn bad_requests_fail_with_the_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("x.npy");
+    let missing = euterpe(&["audio", "features", "no/such.wav", "--out", s(&out)]);
+    assert!(!missing.status.success());
+    let stderr = String::from_utf8_lossy(&missing.stderr);
+    assert!(stderr.contains("no/such.wav"), "{stderr}");
+
+    let wav = audio("sonicpi_ambi_piano_22k_mono.wav");
+    let bad_kind = euterpe(&[
+        "audio",
+        "features",
+        s(&wav),
+        "--kind",
+        "cqt",
+        "--out",
+        s(&out),
+    ]);
+    assert!(!bad_kind.status.success());
+    let stderr = String::from_utf8_lossy(&bad_kind.stderr);
+    assert!(
+        stderr.contains("mfcc") && stderr.contains("chroma"),
+        "{stderr}"
+    );
+
+    let text = dir.path().join("text.mp3");
+    std::fs::write(&text, "hello").unwrap();
+    let not_audio = euterpe(&["audio", "features", s(&text), "--out", s(&out)]);
+    assert!(!not_audio.status.success());
+    let stderr = String::from_utf8_lossy(&not_audio.stderr);
+    assert!(
+        stderr.contains("text.mp3") && stderr.contains("not a supported audio file"),
+        "{stderr}"
+    );
+    assert!(!out.exists());
+}
