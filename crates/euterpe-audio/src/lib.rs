@@ -11,6 +11,8 @@
 //!   Slaney mel filterbank, power to decibels, MFCC (orthonormal DCT-II) and chroma;
 //! * [`features`] — the whole path, signal to a `[coefficients, frames]` [`Matrix`], frame by
 //!   frame so that a long recording never needs its full spectrogram in memory;
+//! * [`inverse`] — back to sound: inverse STFT, Griffin-Lim, mel to linear magnitudes (NNLS),
+//!   log-mel and MFCC back to power;
 //! * [`npy`] — NumPy `.npy` files in and out, so that features open in Python unchanged;
 //! * [`wav`] — clips written as WAV;
 //! * [`batch`] and [`stats`] — folders processed on several threads, bad files reported and
@@ -36,6 +38,7 @@ pub mod decode;
 mod error;
 pub mod features;
 pub mod files;
+pub mod inverse;
 pub mod mel;
 pub mod mfcc;
 pub mod npy;

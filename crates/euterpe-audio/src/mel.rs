@@ -122,6 +122,17 @@ impl MelFilterbank {
         }
     }
 
+    /// `out[k] = Σ_m weight[m][k] · values[m]`: the transpose of [`MelFilterbank::apply`].
+    pub fn apply_transposed(&self, values: &[f32], out: &mut [f32]) {
+        out.fill(0.0);
+        for (v, filter) in values.iter().zip(&self.filters) {
+            let bins = &mut out[filter.start..filter.start + filter.weights.len()];
+            for (o, w) in bins.iter_mut().zip(&filter.weights) {
+                *o += w * v;
+            }
+        }
+    }
+
     /// The bank as a dense `[n_mels, n_bins]` row-major matrix.
     pub fn dense(&self) -> Vec<f32> {
         let mut out = vec![0.0f32; self.filters.len() * self.n_bins];

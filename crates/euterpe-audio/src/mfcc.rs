@@ -44,6 +44,21 @@ impl Dct {
                 .sum::<f64>() as f32;
         }
     }
+
+    /// The transpose: `n_out` coefficients back to `n_in` values (the inverse DCT when the
+    /// coefficients past `n_out` are zero).
+    pub fn apply_transposed(&self, coefficients: &[f32], out: &mut [f32]) {
+        debug_assert_eq!(out.len(), self.n_in);
+        let mut sums = vec![0.0f64; self.n_in];
+        for (row, &c) in self.basis.chunks_exact(self.n_in).zip(coefficients) {
+            for (s, b) in sums.iter_mut().zip(row) {
+                *s += b * f64::from(c);
+            }
+        }
+        for (o, s) in out.iter_mut().zip(sums) {
+            *o = s as f32;
+        }
+    }
 }
 
 #[cfg(test)]

@@ -199,3 +199,78 @@ fn bad_requests_fail_with_the_reason() {
     );
     assert!(!out.exists());
 }
+
+#[test]
+fn features_invert_back_to_sound_with_the_same_spectrum() {
+    let dir = tempfile::tempdir().unwrap();
+    let wav = audio("sonicpi_ambi_piano_22k_mono.wav");
+    let mel = dir.path().join("mel.npy");
+    ok(&euterpe(&[
+        "audio",
+        "features",
+        s(&wav),
+        "--kind",
+        "log-mel",
+        "--out",
+        s(&mel),
+    ]));
+    let back = dir.path().join("back.wav");
+    let stdout = ok(&euterpe(&[
+        "audio",
+        "invert",
+        s(&mel),
+        "--kind",
+        "log-mel",
+        "--out",
+        s(&back),
+    ]));
+    assert!(stdout.contains("from 122 frames"), "{stdout}");
+    let mut reader = hound::WavReader::open(&back).unwrap();
+    let samples: Vec<f32> = reader.samples::<f32>().map(Result::unwrap).collect();
+    assert_eq!(samples.len(), 121 * 512);
+    let rms = (samples.iter().map(|v| v * v).sum::<f32>() / samples.len() as f32).sqrt();
+    assert!(rms > 0.01, "silent: rms {rms}");
+    // The rebuilt sound's log-mel is close to the one it came from.
+    let again = dir.path().join("again.npy");
+    ok(&euterpe(&[
+        "audio",
+        "features",
+        s(&back),
+        "--kind",
+        "log-mel",
+        "--out",
+        s(&again),
+    ]));
+    let (a, b) = (read_npy(&mel).unwrap(), read_npy(&again).unwrap());
+    let loud: Vec<(f32, f32)> = a
+        .data
+        .iter()
+        .zip(&b.data)
+        .filter(|(x, _)| **x > -40.0)
+        .map(|(x, y)| (*x, *y))
+        .collect();
+    let mean_db = loud.iter().map(|(x, y)| (x - y).abs()).sum::<f32>() / loud.len() as f32;
+    assert!(mean_db < 3.0, "mean log-mel difference {mean_db} dB");
+
+    let chroma = dir.path().join("chroma.npy");
+    ok(&euterpe(&[
+        "audio",
+        "features",
+        s(&wav),
+        "--kind",
+        "chroma",
+        "--out",
+        s(&chroma),
+    ]));
+    let refused = euterpe(&[
+        "audio",
+        "invert",
+        s(&chroma),
+        "--kind",
+        "chroma",
+        "--out",
+        s(&back),
+    ]);
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("cannot be turned back"));
+}

@@ -4,12 +4,13 @@
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
-use anyhow::{bail, Result};
+use anyhow::{bail, Context, Result};
 use clap::{Args, Subcommand};
 use euterpe_audio::batch::{map_files, output_path, Outcome};
 use euterpe_audio::clips::{cut, ClipOptions};
+use euterpe_audio::inverse::{features_to_audio, GriffinLimOptions};
 use euterpe_audio::mel::MelConfig;
-use euterpe_audio::npy::write_npy;
+use euterpe_audio::npy::{read_npy, write_npy};
 use euterpe_audio::stats::{file_stats, Summary};
 use euterpe_audio::stft::StftConfig;
 use euterpe_audio::wav::write_wav;
@@ -28,6 +29,9 @@ pub enum AudioCommand {
     Clips(ClipsArgs),
     /// Files, lengths, sample rates, channels and codecs of recordings; bad files with reasons.
     Stats(StatsArgs),
+    /// Sound from a feature array (.npy of stft, mel, log-mel or mfcc): the inverse mel by
+    /// non-negative least squares, then Griffin-Lim phase reconstruction, to WAV.
+    Invert(InvertArgs),
 }
 
 /// The sample rate to load at: a number of Hz, or `native` for the file's own.
@@ -185,12 +189,44 @@ pub struct StatsArgs {
     json: bool,
 }
 
+/// Arguments of `audio invert`.
+#[derive(Args)]
+pub struct InvertArgs {
+    /// A [coefficients, frames] float32 .npy array, as `audio features` writes.
+    input: PathBuf,
+    /// What the array holds: stft (magnitude), mel (power), log-mel (dB) or mfcc.
+    #[arg(long)]
+    kind: euterpe_audio::FeatureKind,
+    /// The sample rate the features were computed at.
+    #[arg(long, default_value_t = 22_050)]
+    sr: u32,
+    /// Mel bands the features were computed with (for mel, log-mel and mfcc).
+    #[arg(long, default_value_t = 128)]
+    n_mels: usize,
+    /// FFT size the features were computed with.
+    #[arg(long, default_value_t = 2048)]
+    n_fft: usize,
+    /// Samples between frames.
+    #[arg(long, default_value_t = 512)]
+    hop_length: usize,
+    /// Griffin-Lim iterations.
+    #[arg(long, default_value_t = 32)]
+    iterations: usize,
+    /// The seed of the initial random phase.
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// The WAV file to write (32-bit float, mono).
+    #[arg(long)]
+    out: PathBuf,
+}
+
 /// Runs `audio …`.
 pub fn run(command: &AudioCommand) -> Result<()> {
     match command {
         AudioCommand::Features(a) => run_features(a),
         AudioCommand::Clips(a) => run_clips(a),
         AudioCommand::Stats(a) => run_stats(a),
+        AudioCommand::Invert(a) => run_invert(a),
     }
 }
 
@@ -273,6 +309,39 @@ fn numbered_clip(stem: &Path, index: usize) -> PathBuf {
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_default();
     stem.with_file_name(format!("{name}_{index:03}.wav"))
+}
+
+fn run_invert(a: &InvertArgs) -> Result<()> {
+    let features = read_npy(&a.input)?;
+    let config = FeatureConfig {
+        stft: StftConfig {
+            n_fft: a.n_fft,
+            hop_length: a.hop_length,
+            center: true,
+        },
+        mel: MelConfig {
+            n_mels: a.n_mels,
+            ..MelConfig::default()
+        },
+        n_mfcc: features.rows,
+        ..FeatureConfig::new(a.kind)
+    };
+    let options = GriffinLimOptions {
+        iterations: a.iterations,
+        seed: a.seed,
+        ..GriffinLimOptions::default()
+    };
+    let samples = features_to_audio(&features, a.sr, &config, &options)
+        .with_context(|| a.input.display().to_string())?;
+    write_wav(&a.out, &samples, a.sr)?;
+    println!(
+        "wrote {} ({:.2} s from {} frames of {})",
+        a.out.display(),
+        samples.len() as f64 / f64::from(a.sr),
+        features.cols,
+        a.kind
+    );
+    Ok(())
 }
 
 fn run_stats(a: &StatsArgs) -> Result<()> {
