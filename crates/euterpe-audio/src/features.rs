@@ -165,10 +165,21 @@ impl Matrix {
         self.data[row * self.cols + col]
     }
 
-    fn set_column(&mut self, col: usize, values: &[f32]) {
-        for (r, v) in values.iter().enumerate() {
-            self.data[r * self.cols + col] = *v;
+    /// The `[rows, cols]` matrix of `cols` frames of `rows` values held frame after frame,
+    /// transposed in tiles that stay in cache.
+    pub fn from_frames(rows: usize, cols: usize, frames: &[f32]) -> Self {
+        const TILE: usize = 32;
+        let mut m = Matrix::zeros(rows, cols);
+        for c0 in (0..cols).step_by(TILE) {
+            for r0 in (0..rows).step_by(TILE) {
+                for c in c0..(c0 + TILE).min(cols) {
+                    for r in r0..(r0 + TILE).min(rows) {
+                        m.data[r * cols + c] = frames[c * rows + r];
+                    }
+                }
+            }
         }
+        m
     }
 }
 
@@ -183,18 +194,18 @@ pub fn compute(
     let frames = config.stft.n_frames(samples.len());
     let out = match config.kind {
         FeatureKind::Stft => {
-            let mut out = Matrix::zeros(config.rows(), frames);
-            stft.for_each_power_frame(samples, Power::Magnitude, |t, m| out.set_column(t, m));
-            out
+            let mut held = Vec::with_capacity(config.rows() * frames);
+            stft.for_each_power_frame(samples, Power::Magnitude, |_, m| held.extend_from_slice(m));
+            Matrix::from_frames(config.rows(), frames, &held)
         }
         FeatureKind::Mel | FeatureKind::LogMel | FeatureKind::Mfcc => {
             let bank = MelFilterbank::new(sample_rate, config.stft.n_fft, &config.mel)?;
-            let mut mel = Matrix::zeros(bank.n_mels(), frames);
-            let mut column = vec![0.0f32; bank.n_mels()];
+            let n_mels = bank.n_mels();
+            let mut held = vec![0.0f32; n_mels * frames];
             stft.for_each_power_frame(samples, Power::Power, |t, p| {
-                bank.apply(p, &mut column);
-                mel.set_column(t, &column);
+                bank.apply(p, &mut held[t * n_mels..(t + 1) * n_mels]);
             });
+            let mut mel = Matrix::from_frames(n_mels, frames, &held);
             if config.kind != FeatureKind::Mel {
                 power_to_db(&mut mel.data, 1.0, 1e-10, config.top_db);
             }
@@ -210,30 +221,34 @@ pub fn compute(
                 config.n_chroma,
                 config.tuning,
             );
-            let mut out = Matrix::zeros(config.rows(), frames);
-            let mut chroma = vec![0.0f32; bank.n_chroma()];
+            let n_chroma = bank.n_chroma();
+            let mut held = vec![0.0f32; n_chroma * frames];
             stft.for_each_power_frame(samples, Power::Power, |t, p| {
-                bank.apply(p, &mut chroma);
-                out.set_column(t, &chroma);
+                bank.apply(p, &mut held[t * n_chroma..(t + 1) * n_chroma]);
             });
-            out
+            Matrix::from_frames(n_chroma, frames, &held)
         }
     };
     Ok(out)
 }
 
-/// MFCCs of a `[n_mels, frames]` log-mel matrix.
+/// MFCCs of a `[n_mels, frames]` log-mel matrix: the DCT applied to every frame at once, row
+/// by row, so that the inner loop runs over contiguous frames.
 pub fn mfcc_of_log_mel(log_mel: &Matrix, n_mfcc: usize) -> Matrix {
     let dct = Dct::new(log_mel.rows, n_mfcc);
     let mut out = Matrix::zeros(n_mfcc, log_mel.cols);
-    let mut column = vec![0.0f32; log_mel.rows];
-    let mut coefficients = vec![0.0f32; n_mfcc];
-    for t in 0..log_mel.cols {
-        for (r, c) in column.iter_mut().enumerate() {
-            *c = log_mel.get(r, t);
+    let mut sums = vec![0.0f64; log_mel.cols];
+    for (k, out_row) in out.data.chunks_exact_mut(log_mel.cols.max(1)).enumerate() {
+        sums.fill(0.0);
+        for (m, row) in log_mel.data.chunks_exact(log_mel.cols.max(1)).enumerate() {
+            let b = dct.weight(k, m);
+            for (s, &x) in sums.iter_mut().zip(row) {
+                *s += b * f64::from(x);
+            }
         }
-        dct.apply(&column, &mut coefficients);
-        out.set_column(t, &coefficients);
+        for (o, s) in out_row.iter_mut().zip(&sums) {
+            *o = *s as f32;
+        }
     }
     out
 }

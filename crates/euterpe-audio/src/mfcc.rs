@@ -28,6 +28,11 @@ impl Dct {
         Dct { n_in, n_out, basis }
     }
 
+    /// The basis weight of input `n` in coefficient `k`.
+    pub fn weight(&self, k: usize, n: usize) -> f64 {
+        self.basis[k * self.n_in + n]
+    }
+
     /// Coefficients out.
     pub fn n_out(&self) -> usize {
         self.n_out

@@ -2,8 +2,9 @@
 //!
 //! A periodic Hann window of `n_fft` samples, frames `hop_length` apart, and (centred, the
 //! default) the signal padded with `n_fft / 2` zeros on each side, so that frame `t` is centred
-//! on sample `t · hop_length`. Like librosa, the transform runs in double precision (librosa
-//! multiplies its float32 frames by a float64 window) and the result is rounded to `f32`.
+//! on sample `t · hop_length`. librosa transforms in double precision (it multiplies its float32
+//! frames by a float64 window); this runs in single precision, twice as fast, and stays within
+//! 3e-7 of librosa relative to the largest value (tests/librosa.rs).
 
 use std::sync::Arc;
 
@@ -73,25 +74,23 @@ impl StftConfig {
 /// A planned transform with its buffers, reused across frames and signals.
 pub struct Stft {
     config: StftConfig,
-    window: Vec<f64>,
-    fft: Arc<dyn RealToComplex<f64>>,
-    frame: Vec<f64>,
-    spectrum: Vec<Complex<f64>>,
-    scratch: Vec<Complex<f64>>,
-    rounded: Vec<Complex<f32>>,
+    window: Vec<f32>,
+    fft: Arc<dyn RealToComplex<f32>>,
+    frame: Vec<f32>,
+    spectrum: Vec<Complex<f32>>,
+    scratch: Vec<Complex<f32>>,
 }
 
 impl Stft {
     /// Plans a transform.
     pub fn new(config: StftConfig) -> Result<Self, AudioError> {
         config.validate()?;
-        let fft = RealFftPlanner::<f64>::new().plan_fft_forward(config.n_fft);
+        let fft = RealFftPlanner::<f32>::new().plan_fft_forward(config.n_fft);
         Ok(Stft {
-            window: hann(config.n_fft),
+            window: hann(config.n_fft).into_iter().map(|w| w as f32).collect(),
             frame: fft.make_input_vec(),
             spectrum: fft.make_output_vec(),
             scratch: fft.make_scratch_vec(),
-            rounded: vec![Complex::default(); config.n_bins()],
             fft,
             config,
         })
@@ -123,10 +122,7 @@ impl Stft {
             self.fft
                 .process_with_scratch(&mut self.frame, &mut self.spectrum, &mut self.scratch)
                 .expect("buffers come from the plan");
-            for (r, c) in self.rounded.iter_mut().zip(&self.spectrum) {
-                *r = Complex::new(c.re as f32, c.im as f32);
-            }
-            visit(t, &self.rounded);
+            visit(t, &self.spectrum);
         }
     }
 
@@ -140,14 +136,19 @@ impl Stft {
     ) {
         let mut magnitudes = vec![0.0f32; self.config.n_bins()];
         self.for_each_frame(samples, |t, spectrum| {
-            for (m, c) in magnitudes.iter_mut().zip(spectrum) {
-                *m = match power {
-                    Power::Magnitude => c.norm(),
-                    Power::Power => {
-                        let a = c.norm();
-                        a * a
+            // re² + im² rather than hypot: libm's hypot was a sixth of the whole run, and the
+            // two differ by an ulp or so.
+            match power {
+                Power::Magnitude => {
+                    for (m, c) in magnitudes.iter_mut().zip(spectrum) {
+                        *m = (c.re * c.re + c.im * c.im).sqrt();
                     }
-                };
+                }
+                Power::Power => {
+                    for (m, c) in magnitudes.iter_mut().zip(spectrum) {
+                        *m = c.re * c.re + c.im * c.im;
+                    }
+                }
             }
             visit(t, &magnitudes);
         });
@@ -156,10 +157,19 @@ impl Stft {
     /// Copies frame samples starting at `start` (negative before the signal), windowed; outside
     /// the signal is zero.
     fn load_frame(&mut self, samples: &[f32], start: isize) {
+        let n = self.frame.len();
+        if start >= 0 && start as usize + n <= samples.len() {
+            // Inside the signal: no bounds to test per sample.
+            let inside = &samples[start as usize..start as usize + n];
+            for ((f, w), &x) in self.frame.iter_mut().zip(&self.window).zip(inside) {
+                *f = x * w;
+            }
+            return;
+        }
         for (i, (f, w)) in self.frame.iter_mut().zip(&self.window).enumerate() {
             let index = start + i as isize;
             *f = if index >= 0 && (index as usize) < samples.len() {
-                f64::from(samples[index as usize]) * w
+                samples[index as usize] * w
             } else {
                 0.0
             };
