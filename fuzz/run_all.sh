@@ -17,7 +17,7 @@ seconds=${1:-300}
 shift || true
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
-  targets=(parse_midi token_file token_json vocab_json polyphonic_json soundfont model_config model_weights)
+  targets=(parse_midi token_file token_json vocab_json polyphonic_json soundfont model_config model_weights audio_decode)
 fi
 export RUSTC_BOOTSTRAP=1
 sanitizer=${SANITIZER:-address}

@@ -9,6 +9,8 @@
 #   polyphonic_json  excerpts of the four polyphonic benchmark files
 #   soundfont        tiny SoundFonts built from scratch, and excerpts of TimGM6mb when it is
 #                    installed (apt-get install timgm6mb-soundfont; or set TIMGM6MB=path)
+#   audio_decode     tiny WAVs (16-bit mono and stereo, float), the first 6 kB of three mer4q MP3s,
+#                    and FLAC and Ogg Vorbis when python3 has soundfile (bench/.venv-librosa)
 #   model_config     every committed training config and the built-in models' config.toml
 #   model_weights    weights.bin of the target's architecture, written by `euterpe train` (one
 #                    epoch on four JSB chorales)
@@ -44,6 +46,12 @@ if [ -f "$timgm" ]; then
 else
   echo "no $timgm: the soundfont seeds are the tiny SoundFonts only" >&2
 fi
+rm -rf "$out/audio_decode"
+python3 fuzz/seeds/audio.py "$data" "$out/audio_decode"
+if [ -x bench/.venv-librosa/bin/python ]; then
+  bench/.venv-librosa/bin/python fuzz/seeds/audio.py "$data" "$out/audio_decode" --compressed
+fi
+
 rm -rf "$out/model_config" && mkdir -p "$out/model_config"
 cp configs/*.toml "$out/model_config/"
 for d in models/*/; do [ -f "$d/config.toml" ] && cp "$d/config.toml" "$out/model_config/builtin-$(basename "$d").toml"; done

@@ -12,7 +12,7 @@ use symphonia::core::audio::SampleBuffer;
 use symphonia::core::codecs::{DecoderOptions, CODEC_TYPE_NULL};
 use symphonia::core::errors::Error as SymphoniaError;
 use symphonia::core::formats::FormatOptions;
-use symphonia::core::io::MediaSourceStream;
+use symphonia::core::io::{MediaSource, MediaSourceStream};
 use symphonia::core::meta::MetadataOptions;
 use symphonia::core::probe::Hint;
 
@@ -98,9 +98,20 @@ pub fn load(path: &Path, options: &LoadOptions) -> Result<Audio, AudioError> {
 
 /// Decodes the first audio track of a file to mono at its own sample rate.
 pub fn decode(path: &Path) -> Result<Decoded, AudioError> {
+    let file = File::open(path).map_err(|e| FileError::new(path, e))?;
+    decode_guarded(Box::new(file), path)
+}
+
+/// Decodes audio held in memory (an upload); `name` is used in messages and its extension
+/// as a hint to the format.
+pub fn decode_bytes(bytes: Vec<u8>, name: &Path) -> Result<Decoded, AudioError> {
+    decode_guarded(Box::new(std::io::Cursor::new(bytes)), name)
+}
+
+fn decode_guarded(source: Box<dyn MediaSource>, path: &Path) -> Result<Decoded, AudioError> {
     // symphonia panics on some malformed headers (a 0 Hz rate divides by zero): a user's file
     // gets an error, not a crash.
-    euterpe_base::guarded(|| decode_unguarded(path)).unwrap_or_else(|panic| {
+    euterpe_base::guarded(|| decode_source(source, path)).unwrap_or_else(|panic| {
         Err(AudioError::Unsupported {
             path: path.to_path_buf(),
             reason: format!("the decoder failed: {panic}"),
@@ -108,9 +119,8 @@ pub fn decode(path: &Path) -> Result<Decoded, AudioError> {
     })
 }
 
-fn decode_unguarded(path: &Path) -> Result<Decoded, AudioError> {
-    let file = File::open(path).map_err(|e| FileError::new(path, e))?;
-    let stream = MediaSourceStream::new(Box::new(file), Default::default());
+fn decode_source(source: Box<dyn MediaSource>, path: &Path) -> Result<Decoded, AudioError> {
+    let stream = MediaSourceStream::new(source, Default::default());
     let mut hint = Hint::new();
     if let Some(ext) = path.extension().and_then(|e| e.to_str()) {
         hint.with_extension(ext);
@@ -282,6 +292,14 @@ impl MonoMixer {
     fn finish(self) -> Result<Vec<f32>, AudioError> {
         if self.samples.is_empty() {
             return Err(AudioError::Empty { path: self.path });
+        }
+        // A float file may hold NaN or infinity; librosa refuses such a buffer too.
+        if let Some(i) = self.samples.iter().position(|s| !s.is_finite()) {
+            return Err(AudioError::Damaged {
+                path: self.path,
+                seconds: i as f64 / f64::from(self.rate),
+                reason: "a sample is not a finite number (NaN or infinity)".into(),
+            });
         }
         Ok(self.samples)
     }

@@ -48,7 +48,7 @@ pub mod stft;
 pub mod wav;
 
 pub use clips::{clip_ranges, peak_normalize, ClipOptions};
-pub use decode::{decode, load, Audio, Decoded, LoadOptions, SourceInfo};
+pub use decode::{decode, decode_bytes, load, Audio, Decoded, LoadOptions, SourceInfo};
 pub use error::AudioError;
 pub use features::{FeatureConfig, FeatureKind, Matrix};
 pub use files::audio_files;

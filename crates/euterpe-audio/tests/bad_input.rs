@@ -125,3 +125,34 @@ fn damaged_bytes_inside_an_mp3_never_panic() {
         }
     }
 }
+
+#[test]
+fn non_finite_float_samples_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("nan.wav");
+    let spec = hound::WavSpec {
+        channels: 1,
+        sample_rate: 22_050,
+        bits_per_sample: 32,
+        sample_format: hound::SampleFormat::Float,
+    };
+    let mut w = hound::WavWriter::create(&path, spec).unwrap();
+    for i in 0..22_050 {
+        w.write_sample(if i == 11_025 { f32::NAN } else { 0.1 })
+            .unwrap();
+    }
+    w.finalize().unwrap();
+    let e = error_of(&path);
+    assert!(e.to_string().contains("at 0.500 s"), "{e}");
+}
+
+#[test]
+fn bytes_in_memory_decode_as_the_file_does() {
+    let path = euterpe_testkit::shared_data().join("audio/sonicpi_ambi_piano_22k_mono.wav");
+    let from_file = decode(&path).unwrap();
+    let bytes = std::fs::read(&path).unwrap();
+    let from_memory = euterpe_audio::decode_bytes(bytes, Path::new("upload.wav")).unwrap();
+    assert_eq!(from_file, from_memory);
+    let e = euterpe_audio::decode_bytes(b"junk".to_vec(), Path::new("upload.mp3")).unwrap_err();
+    assert!(e.to_string().contains("upload.mp3"), "{e}");
+}
