@@ -19,7 +19,7 @@ pub mod rng;
 pub use fs::{read_file, write_atomically, FileError};
 pub use guard::guarded;
 pub use hash::{fnv1a, unit_hash, Fnv1a};
-pub use rng::SplitMix64;
+pub use rng::{fresh_seed, SplitMix64};
 
 /// A parser's message on one line: TOML and JSON errors span several lines (a code snippet with
 /// a caret), but euterpe prints every error on one line. The position and the reason are kept,

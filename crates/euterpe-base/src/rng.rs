@@ -39,6 +39,21 @@ impl SplitMix64 {
     }
 }
 
+/// A new seed for a run that was given none: six decimal digits (short enough to read back and
+/// type in), different from call to call and process to process. Reproducible runs pass their
+/// own seed; this is for the rest, which report the seed they used.
+pub fn fresh_seed() -> u64 {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static CALLS: AtomicU64 = AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() as u64);
+    let call = CALLS.fetch_add(1, Ordering::Relaxed);
+    let entropy =
+        nanos ^ u64::from(std::process::id()).rotate_left(32) ^ call.wrapping_mul(GOLDEN_GAMMA);
+    mix64(entropy) % 1_000_000
+}
+
 /// SplitMix64's output function: a bijective mixer of 64 bits.
 pub fn mix64(mut z: u64) -> u64 {
     z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
@@ -49,6 +64,13 @@ pub fn mix64(mut z: u64) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fresh_seeds_are_short_and_differ() {
+        let seeds: std::collections::HashSet<u64> = (0..100).map(|_| fresh_seed()).collect();
+        assert!(seeds.iter().all(|s| *s < 1_000_000));
+        assert!(seeds.len() > 95, "{} distinct of 100", seeds.len());
+    }
 
     #[test]
     fn the_stream_is_splitmix64() {

@@ -30,7 +30,7 @@ use euterpe_store::ModelSource;
 use serde_json::{json, Map, Value};
 use tokio::sync::{mpsc, OwnedSemaphorePermit};
 
-use crate::request::{anchor_word, blend_text, check_styles, emotion, integer, number, text};
+use crate::request::{self, anchor_word, blend_text, check_styles, emotion, integer, number, text};
 use crate::{ApiError, AppState};
 
 /// Fields a `start` message may carry.
@@ -101,32 +101,7 @@ impl Requested {
                     .map_err(|e| ApiError::field("style", e.to_string()))
             })
             .transpose()?;
-        let wanted: Vec<&str> = [("emotion", emotion.is_some()), ("style", style.is_some())]
-            .iter()
-            .filter(|(_, asked)| *asked)
-            .map(|(c, _)| *c)
-            .collect();
-        let model = match text(f, "model")? {
-            Some(name) => state
-                .catalog
-                .get(name)
-                .filter(|m| m.generates)
-                .ok_or_else(|| {
-                    ApiError::field("model", format!("unknown model {name:?}"))
-                        .with_valid(state.catalog.generator_names())
-                })?,
-            None => state.catalog.choose(&wanted).ok_or_else(|| {
-                ApiError::field("model", "no model follows every control asked for")
-            })?,
-        };
-        for condition in &wanted {
-            if !model.info.conditions.iter().any(|c| c == condition) {
-                return Err(ApiError::field(
-                    condition,
-                    format!("model {:?} does not follow {condition}", model.info.name),
-                ));
-            }
-        }
+        let model = request::model(f, &state.catalog, emotion.is_some(), style.is_some())?;
         if let Some(blend) = &style {
             check_styles(blend, model)?;
         }
@@ -151,7 +126,7 @@ impl Requested {
             .map_err(|e| ApiError::new(axum::http::StatusCode::BAD_REQUEST, e.to_string()))?;
         Ok(Parsed {
             model: model.info.name.clone(),
-            seed: integer(f, "seed", 0, u64::MAX)?.unwrap_or_else(fresh_seed),
+            seed: integer(f, "seed", 0, u64::MAX)?.unwrap_or_else(euterpe_base::fresh_seed),
             tempo: number(f, "tempo", 20.0, 400.0)?.unwrap_or(DEFAULT_LIVE_BPM),
             settings,
         })
@@ -184,12 +159,6 @@ impl Requested {
         }
         Ok(())
     }
-}
-
-fn fresh_seed() -> u64 {
-    let mut bytes = [0u8; 8];
-    let _ = getrandom::fill(&mut bytes);
-    u64::from_le_bytes(bytes) % 1_000_000
 }
 
 /// The settings as the client sees them.

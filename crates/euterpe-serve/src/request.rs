@@ -387,7 +387,7 @@ pub(crate) fn blend_text(blend: &StyleBlend) -> String {
 
 /// The named model, or the one chosen for the controls asked for; it must generate and follow
 /// them.
-fn model<'c>(
+pub(crate) fn model<'c>(
     fields: &Map<String, Value>,
     catalog: &'c Catalog,
     emotion: bool,

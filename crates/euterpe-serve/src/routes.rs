@@ -64,7 +64,12 @@ pub async fn generate_music(
         Some(f) => Some(parse_format(f)?),
         None => accept,
     };
-    let generate = parse_request(&fields, &state.catalog, state.config.max_bars, fresh_seed())?;
+    let generate = parse_request(
+        &fields,
+        &state.catalog,
+        state.config.max_bars,
+        euterpe_base::fresh_seed(),
+    )?;
     let id = PieceId::random();
     let used = generate.used.clone();
     let prompt = generate.prompt.clone();
@@ -158,13 +163,6 @@ fn unexpected(outcome: Outcome) -> ApiError {
 /// Seconds a refused client should wait: about one generation per queued job per worker.
 fn retry_after(state: &AppState) -> u64 {
     (1 + state.config.queue / state.config.workers.max(1)).min(60) as u64
-}
-
-/// A fresh seed, small enough to read and type again.
-fn fresh_seed() -> u64 {
-    let mut bytes = [0u8; 8];
-    let _ = getrandom::fill(&mut bytes);
-    u64::from_le_bytes(bytes) % 1_000_000
 }
 
 /// `GET /pieces/{id}.{mid,wav,png}`.

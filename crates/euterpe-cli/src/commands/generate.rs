@@ -7,17 +7,17 @@ use anyhow::{Context, Result};
 use clap::Args;
 use euterpe_generate::score_util::{parse_pitches, primer_from_pitches};
 use euterpe_generate::{
-    EmotionRequest, GenerateError, GenerateOptions, GenerateReport, Generated, Length,
-    LoadedGenerator, PieceReport, SamplingConfig, StyleBlend, DEFAULT_GUIDANCE,
+    GenerateError, GenerateOptions, GenerateReport, Generated, Length, LoadedGenerator,
+    PieceReport, SamplingConfig, DEFAULT_GUIDANCE,
 };
 use euterpe_models::backend::{run_inference, DeviceSpec, InferenceJob};
 use euterpe_models::ModelBackend;
 use euterpe_music::midi::{read_midi_file, write_midi_file};
 use euterpe_music::score::Score;
-use euterpe_music::tokens::Emotion;
 use euterpe_prompt::{parse_key, parse_prompt, PromptControls};
 use euterpe_store::{builtin_models, ModelSource};
 
+use super::controls::ControlArgs;
 use super::output::{numbered, write_extras, ExtraOutputs};
 use super::print_report;
 
@@ -72,21 +72,8 @@ pub struct GenerateArgs {
     /// General MIDI program (instrument) for the melodic tracks, 0–127 (e.g. 0 piano, 73 flute).
     #[arg(long)]
     program: Option<u8>,
-    /// The emotion to play in, for models trained with emotion conditioning: happy, tense, sad,
-    /// calm, Q1–Q4, or a synonym (excited, angry, melancholic, relaxed, …).
-    #[arg(long, conflicts_with_all = ["valence", "arousal"])]
-    emotion: Option<String>,
-    /// Valence in [-1, 1] (unpleasant to pleasant), with --arousal: a point between the four
-    /// emotions, for models trained with emotion conditioning.
-    #[arg(long, requires = "arousal", allow_hyphen_values = true)]
-    valence: Option<f64>,
-    /// Arousal in [-1, 1] (calm to energetic), with --valence.
-    #[arg(long, requires = "valence", allow_hyphen_values = true)]
-    arousal: Option<f64>,
-    /// The style, for models trained with style conditioning (see --list-models), or a blend
-    /// of styles with weights: pop=0.7,folk=0.3.
-    #[arg(long)]
-    style: Option<String>,
+    #[command(flatten)]
+    controls: ControlArgs,
     /// How strongly to follow the emotion and style: classifier-free guidance, sampling from
     /// uncond + G × (cond − uncond) in log-probabilities (1 = plain conditioning; default 3
     /// when an emotion or style is asked and the pieces are sampled, 1 with --beam).
@@ -254,7 +241,8 @@ fn options(a: &GenerateArgs, prompt: Option<&PromptControls>) -> Result<Generate
     };
     let from_prompt_emotion = prompt.and_then(|p| p.emotion);
     let from_prompt_style = prompt.and_then(|p| p.style.clone());
-    let flag_emotion = a.emotion.is_some() || a.valence.is_some();
+    let flag_emotion = a.controls.emotion()?;
+    let flag_style = a.controls.style()?;
     let options = GenerateOptions {
         length,
         sampling: SamplingConfig {
@@ -263,27 +251,18 @@ fn options(a: &GenerateArgs, prompt: Option<&PromptControls>) -> Result<Generate
             top_p: a.top_p,
         },
         beam: a.beam,
-        seed: a.seed.unwrap_or_else(fresh_seed),
+        seed: a.seed.unwrap_or_else(euterpe_base::fresh_seed),
         num_outputs: a.num_outputs,
         primer: primer(a)?,
         tempo: a.tempo.or(prompt.and_then(|p| p.tempo)),
         program: a.program.or(prompt.and_then(|p| p.program)),
         max_tokens: None,
-        emotion: match (a.emotion.as_deref(), a.valence, a.arousal) {
-            (Some(name), _, _) => Some(EmotionRequest::Quadrant(Emotion::from_name(name)?)),
-            (None, Some(valence), Some(arousal)) => {
-                Some(EmotionRequest::ValenceArousal { valence, arousal })
-            }
-            _ => from_prompt_emotion,
-        },
-        style: match a.style.as_deref() {
-            Some(text) => Some(text.parse::<StyleBlend>()?),
-            None => from_prompt_style.clone(),
-        },
+        emotion: flag_emotion.or(from_prompt_emotion),
+        style: flag_style.clone().or_else(|| from_prompt_style.clone()),
         guidance: a.guidance.unwrap_or(
             if a.beam.is_none()
-                && (flag_emotion
-                    || a.style.is_some()
+                && (flag_emotion.is_some()
+                    || flag_style.is_some()
                     || from_prompt_emotion.is_some()
                     || from_prompt_style.is_some())
             {
@@ -325,13 +304,4 @@ fn primer(a: &GenerateArgs) -> Result<Option<Score>> {
         }
         None => Ok(None),
     }
-}
-
-/// A seed from the clock, for runs that did not ask for one.
-fn fresh_seed() -> u64 {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_nanos() as u64)
-        .unwrap_or(0);
-    nanos % 1_000_000
 }

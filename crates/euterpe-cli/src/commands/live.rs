@@ -7,12 +7,12 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, Context, Result};
 use clap::Args;
 use euterpe_generate::{
-    EmotionRequest, LiveEvent, LiveSettings, LoadedGenerator, SamplingConfig, StyleBlend,
-    DEFAULT_GUIDANCE,
+    LiveEvent, LiveSettings, LoadedGenerator, SamplingConfig, DEFAULT_GUIDANCE,
 };
 use euterpe_models::backend::Cpu;
-use euterpe_music::tokens::Emotion;
 use euterpe_store::ModelSource;
+
+use super::controls::ControlArgs;
 
 /// Arguments of `live`.
 #[derive(Args)]
@@ -21,18 +21,8 @@ pub struct LiveArgs {
     /// else the default model).
     #[arg(long)]
     model: Option<String>,
-    /// The emotion: happy, tense, sad, calm, Q1–Q4 or a synonym.
-    #[arg(long, conflicts_with_all = ["valence", "arousal"])]
-    emotion: Option<String>,
-    /// Valence in [-1, 1], with --arousal.
-    #[arg(long, requires = "arousal", allow_hyphen_values = true)]
-    valence: Option<f64>,
-    /// Arousal in [-1, 1], with --valence.
-    #[arg(long, requires = "valence", allow_hyphen_values = true)]
-    arousal: Option<f64>,
-    /// A style or a blend (pop=0.7,folk=0.3).
-    #[arg(long)]
-    style: Option<String>,
+    #[command(flatten)]
+    controls: ControlArgs,
     /// Tempo in BPM.
     #[arg(long, default_value_t = 110.0)]
     tempo: f64,
@@ -176,18 +166,8 @@ fn sink(a: &LiveArgs) -> Result<Box<dyn Sink>> {
 }
 
 fn settings(a: &LiveArgs) -> Result<LiveSettings> {
-    let emotion = match (a.emotion.as_deref(), a.valence, a.arousal) {
-        (Some(name), _, _) => Some(EmotionRequest::Quadrant(Emotion::from_name(name)?)),
-        (None, Some(valence), Some(arousal)) => {
-            Some(EmotionRequest::ValenceArousal { valence, arousal })
-        }
-        _ => None,
-    };
-    let style = a
-        .style
-        .as_deref()
-        .map(str::parse::<StyleBlend>)
-        .transpose()?;
+    let emotion = a.controls.emotion()?;
+    let style = a.controls.style()?;
     let guidance = if emotion.is_some() || style.is_some() {
         DEFAULT_GUIDANCE
     } else {

@@ -4,6 +4,7 @@
 pub mod audio;
 pub mod classify;
 pub mod control;
+pub mod controls;
 pub mod data;
 pub mod generate;
 pub mod live;
