@@ -5,9 +5,11 @@
 use std::collections::BTreeMap;
 
 use burn::tensor::activation::log_softmax;
+use burn::tensor::backend::Backend;
 use burn::tensor::{Int, Tensor, TensorData};
 use euterpe_data::batch::ClassBatch;
-use euterpe_models::{ModelBackend, SequenceClassifier};
+use euterpe_data::AudioBatch;
+use euterpe_models::{AudioClassifier, ModelBackend, SequenceClassifier};
 use serde::Serialize;
 
 /// How a classifier does on whole pieces.
@@ -76,6 +78,53 @@ pub fn piece_scores<B: ModelBackend>(
     for ((piece, label), logp) in meta.zip(rows) {
         let entry = scores
             .entry(piece)
+            .or_insert((label, vec![0.0; classes], 0));
+        for (sum, lp) in entry.1.iter_mut().zip(logp) {
+            *sum += lp as f64;
+        }
+        entry.2 += 1;
+    }
+    scores
+}
+
+/// Class log-probabilities `[clips][classes]` of the audio clips of `batches`, in batch order.
+pub fn clip_log_probs<B: Backend>(
+    model: &AudioClassifier<B>,
+    batches: &[AudioBatch],
+    device: &B::Device,
+) -> Vec<Vec<f32>> {
+    let classes = model.classes();
+    let mut out = Vec::new();
+    for b in batches {
+        let x = Tensor::<B, 3>::from_data(
+            TensorData::new(b.values.clone(), [b.batch, b.frames, b.width]),
+            device,
+        );
+        let logp: Vec<f32> = log_softmax(model.forward(x), 1)
+            .into_data()
+            .to_vec()
+            .unwrap_or_default();
+        out.extend(logp.chunks(classes.max(1)).map(<[f32]>::to_vec));
+    }
+    out
+}
+
+/// The summed clip log-probabilities of every recording of `batches`, with its labelled class:
+/// a recording is judged by all its clips together.
+pub fn recording_scores<B: Backend>(
+    model: &AudioClassifier<B>,
+    batches: &[AudioBatch],
+    device: &B::Device,
+) -> PieceScores {
+    let classes = model.classes();
+    let rows = clip_log_probs(model, batches, device);
+    let meta = batches
+        .iter()
+        .flat_map(|b| b.recordings.iter().copied().zip(b.labels.iter().copied()));
+    let mut scores = PieceScores::new();
+    for ((recording, label), logp) in meta.zip(rows) {
+        let entry = scores
+            .entry(recording)
             .or_insert((label, vec![0.0; classes], 0));
         for (sum, lp) in entry.1.iter_mut().zip(logp) {
             *sum += lp as f64;

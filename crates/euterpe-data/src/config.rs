@@ -65,6 +65,9 @@ pub struct DataConfig {
     /// fixed cost); 0 = every window once (default).
     #[serde(skip_serializing_if = "is_zero")]
     pub windows_per_class: usize,
+    /// How recordings become clips of features, for audio data (`[data.audio]`).
+    #[serde(skip_serializing_if = "crate::audio::AudioDataConfig::is_default")]
+    pub audio: crate::audio::AudioDataConfig,
 }
 
 fn is_zero(n: &usize) -> bool {
@@ -159,6 +162,7 @@ impl Default for DataConfig {
             folder_names: BTreeMap::new(),
             folder_repeats: BTreeMap::new(),
             windows_per_class: 0,
+            audio: crate::audio::AudioDataConfig::default(),
         }
     }
 }

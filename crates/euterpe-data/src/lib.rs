@@ -18,6 +18,7 @@
 //!
 //! Start with [`probe`](probe::probe) and [`TaskData::load`].
 
+pub mod audio;
 pub mod batch;
 pub mod config;
 pub mod corpus;
@@ -31,6 +32,9 @@ pub mod stats;
 pub mod task;
 pub mod tokfile;
 
+pub use audio::{
+    AudioAugment, AudioBatch, AudioClip, AudioClips, AudioData, AudioDataConfig, AudioFeatures,
+};
 pub use config::{Condition, DataConfig, LabelSource};
 pub use corpus::{Corpus, CorpusEntry, CorpusOptions, Failure};
 pub use error::DataError;

@@ -23,6 +23,10 @@ pub enum DataKind {
     TokenFile,
     /// A token file in JSON (`{"vocab": …, "pieces": …}`).
     TokenJson,
+    /// An audio recording (WAV, FLAC, MP3, Ogg Vorbis).
+    AudioFile,
+    /// A folder of recordings (and no MIDI files).
+    AudioFolder,
 }
 
 impl DataKind {
@@ -34,6 +38,8 @@ impl DataKind {
             DataKind::PolyphonicJson => "a polyphonic piano-roll JSON file",
             DataKind::TokenFile => "a token file",
             DataKind::TokenJson => "a JSON token file",
+            DataKind::AudioFile => "an audio recording",
+            DataKind::AudioFolder => "a folder of audio recordings",
         }
     }
 }
@@ -50,7 +56,7 @@ const HEAD: usize = 256;
 pub fn probe(path: &Path) -> Result<DataKind, DataError> {
     let meta = std::fs::metadata(path).map_err(|e| DataError::io(path, e))?;
     if meta.is_dir() {
-        return Ok(DataKind::MidiFolder);
+        return Ok(folder_kind(path));
     }
     let mut head = Vec::with_capacity(HEAD);
     std::fs::File::open(path)
@@ -62,15 +68,46 @@ pub fn probe(path: &Path) -> Result<DataKind, DataError> {
     if is_midi_path(path) {
         return Ok(DataKind::MidiFile);
     }
+    if euterpe_audio::files::is_audio(path) {
+        return Ok(DataKind::AudioFile);
+    }
     Err(DataError::UnsupportedPath {
         path: path.to_path_buf(),
-        reason:
-            "not a MIDI file, a folder of them, a polyphonic piano-roll JSON file or a token file"
-                .into(),
+        reason: "not a MIDI file, a folder of them, a polyphonic piano-roll JSON file, a token file or an audio recording"
+            .into(),
     })
 }
 
 /// The kind of a file from its first bytes, if they tell.
+/// A folder holds audio when it (or a subfolder) has audio files and no MIDI file; every other
+/// folder is taken as MIDI, whose reader reports what it finds.
+fn folder_kind(path: &Path) -> DataKind {
+    let mut pending = vec![(path.to_path_buf(), 0usize)];
+    let mut audio = false;
+    while let Some((dir, depth)) = pending.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let p = entry.path();
+            if p.is_dir() {
+                if depth < 8 {
+                    pending.push((p, depth + 1));
+                }
+            } else if is_midi_path(&p) {
+                return DataKind::MidiFolder;
+            } else if euterpe_audio::files::is_audio(&p) {
+                audio = true;
+            }
+        }
+    }
+    if audio {
+        DataKind::AudioFolder
+    } else {
+        DataKind::MidiFolder
+    }
+}
+
 fn kind_of_bytes(head: &[u8]) -> Option<DataKind> {
     if head.starts_with(b"MThd") || (head.starts_with(b"RIFF") && head.get(8..12) == Some(b"RMID"))
     {

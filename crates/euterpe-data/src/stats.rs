@@ -78,6 +78,10 @@ pub fn stats(path: &Path, options: &CorpusOptions) -> Result<DataStats, DataErro
                 stats,
             })
         }
+        DataKind::AudioFile | DataKind::AudioFolder => Err(DataError::UnsupportedPath {
+            path: path_buf,
+            reason: "holds audio recordings: `euterpe audio stats` describes them".into(),
+        }),
         kind => {
             let stats = midi_corpus_stats(path, options)?;
             if kind == DataKind::MidiFile {

@@ -25,6 +25,8 @@ pub enum TaskData {
     Tokens(TokenData),
     /// Piano-roll frame sequences (from a polyphonic JSON file).
     Frames(FrameData),
+    /// Clips of audio features (from recordings).
+    Audio(crate::audio::AudioData),
 }
 
 /// Token sequences per split, with their vocabulary and, for classification, their classes.
@@ -89,6 +91,14 @@ impl TaskData {
                 TokenizeReport::default(),
             )),
             DataKind::MidiFile | DataKind::MidiFolder => load_midi(path, config, progress),
+            DataKind::AudioFile | DataKind::AudioFolder => {
+                let (data, failures) = crate::audio::AudioData::load(path, config)?;
+                let report = TokenizeReport {
+                    failures,
+                    ..TokenizeReport::default()
+                };
+                Ok((TaskData::Audio(data), report))
+            }
         }
     }
 
@@ -97,6 +107,7 @@ impl TaskData {
         match self {
             TaskData::Tokens(_) => "event tokens",
             TaskData::Frames(_) => "piano-roll frames",
+            TaskData::Audio(_) => "audio clips",
         }
     }
 
@@ -105,6 +116,7 @@ impl TaskData {
         match self {
             TaskData::Tokens(t) => t.splits[split_index(split)].len(),
             TaskData::Frames(f) => f.splits[split_index(split)].len(),
+            TaskData::Audio(a) => a.len(split),
         }
     }
 

@@ -109,7 +109,7 @@ fn emotion_conditioning_puts_each_labelled_piece_s_quadrant_after_bos() {
         };
         match TaskData::load(&clips, &config).unwrap().0 {
             TaskData::Tokens(t) => t,
-            TaskData::Frames(_) => panic!("MIDI gives tokens"),
+            other => panic!("MIDI gives tokens, not {}", other.describe()),
         }
     };
     let plain = load(Vec::new());

@@ -6,7 +6,7 @@
 //!
 //! ```toml
 //! [model]
-//! kind = "token_lm"        # token_lm | frame_lm | classifier
+//! kind = "token_lm"        # token_lm | frame_lm | classifier | audio_classifier
 //! embedding = 64
 //!
 //! [model.core]
@@ -44,6 +44,9 @@ pub enum ModelConfig {
     /// Classifier of token sequences: emotion, style
     /// ([`SequenceClassifier`](crate::classifier::SequenceClassifier)).
     Classifier(ClassifierConfig),
+    /// Classifier of audio clips from their log-mel or MFCC frames
+    /// ([`AudioClassifier`](crate::audio_classifier::AudioClassifier)).
+    AudioClassifier(crate::audio_classifier::AudioClassifierConfig),
 }
 
 impl Config for ModelConfig {}
@@ -55,6 +58,7 @@ impl ModelConfig {
             ModelConfig::TokenLm(_) => "token_lm",
             ModelConfig::FrameLm(_) => "frame_lm",
             ModelConfig::Classifier(_) => "classifier",
+            ModelConfig::AudioClassifier(_) => "audio_classifier",
         }
     }
 
@@ -63,7 +67,7 @@ impl ModelConfig {
         match self {
             ModelConfig::TokenLm(c) => Some(c.vocab),
             ModelConfig::Classifier(c) => Some(c.vocab),
-            ModelConfig::FrameLm(_) => None,
+            ModelConfig::FrameLm(_) | ModelConfig::AudioClassifier(_) => None,
         }
     }
 
@@ -85,6 +89,12 @@ impl ModelConfig {
                     Pooling::Mean => "mean",
                 }
             ),
+            ModelConfig::AudioClassifier(c) => format!(
+                "audio classifier of {} classes (1-D CNN, {} blocks of {} channels)",
+                c.classes.len(),
+                c.layers,
+                c.channels
+            ),
         }
     }
 
@@ -94,6 +104,7 @@ impl ModelConfig {
             ModelConfig::TokenLm(c) => Some(&c.core),
             ModelConfig::FrameLm(c) => Some(&c.core),
             ModelConfig::Classifier(c) => Some(&c.core),
+            ModelConfig::AudioClassifier(_) => None,
         }
     }
 
@@ -103,6 +114,7 @@ impl ModelConfig {
             ModelConfig::TokenLm(c) => c.validate(),
             ModelConfig::FrameLm(c) => c.validate(),
             ModelConfig::Classifier(c) => c.validate(),
+            ModelConfig::AudioClassifier(c) => c.validate(),
         }
     }
 }

@@ -17,6 +17,8 @@
 //! * [`token_lm`] — language models over event tokens;
 //! * [`classifier`] — classifiers of token sequences (emotion, style), with attention or mean
 //!   pooling;
+//! * [`audio_classifier`] — classifiers of audio clips (log-mel or MFCC frames): a 1-D
+//!   convolutional network over time;
 //! * [`frame_lm`] — models of 88-key piano-roll frames with an independent-Bernoulli or a NADE
 //!   output (the keys of a frame modelled jointly, as in RNN-NADE);
 //! * [`backend`] — the concrete backends, [`DeviceSpec`](backend::DeviceSpec) (`cpu`, `cuda:N`)
@@ -25,6 +27,7 @@
 //! Start with [`ModelConfig`] and [`Model`]; a new kind of model is one module, one variant of
 //! each (see `docs/architecture.md`).
 
+pub mod audio_classifier;
 pub mod backend;
 pub mod classifier;
 pub mod config;
@@ -40,6 +43,7 @@ pub mod step;
 pub mod token_lm;
 pub mod transformer;
 
+pub use audio_classifier::{AudioClassifier, AudioClassifierConfig};
 pub use burn;
 pub use classifier::SequenceClassifier;
 pub use config::{

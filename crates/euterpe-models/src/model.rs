@@ -22,6 +22,8 @@ pub enum Model<B: Backend> {
     FrameLm(FrameLm<B>),
     /// A classifier of token sequences.
     Classifier(SequenceClassifier<B>),
+    /// A classifier of audio clips.
+    AudioClassifier(crate::audio_classifier::AudioClassifier<B>),
 }
 
 impl ModelConfig {
@@ -31,6 +33,7 @@ impl ModelConfig {
             ModelConfig::TokenLm(c) => Model::TokenLm(c.init(device)),
             ModelConfig::FrameLm(c) => Model::FrameLm(c.init(device)),
             ModelConfig::Classifier(c) => Model::Classifier(c.init(device)),
+            ModelConfig::AudioClassifier(c) => Model::AudioClassifier(c.init(device)),
         }
     }
 }
@@ -42,6 +45,7 @@ impl<B: Backend> Model<B> {
             Model::TokenLm(_) => "token_lm",
             Model::FrameLm(_) => "frame_lm",
             Model::Classifier(_) => "classifier",
+            Model::AudioClassifier(_) => "audio_classifier",
         }
     }
 }
@@ -61,5 +65,11 @@ impl<B: Backend> From<FrameLm<B>> for Model<B> {
 impl<B: Backend> From<SequenceClassifier<B>> for Model<B> {
     fn from(m: SequenceClassifier<B>) -> Self {
         Model::Classifier(m)
+    }
+}
+
+impl<B: Backend> From<crate::audio_classifier::AudioClassifier<B>> for Model<B> {
+    fn from(m: crate::audio_classifier::AudioClassifier<B>) -> Self {
+        Model::AudioClassifier(m)
     }
 }

@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use euterpe_classify::{piece_scores, ClassReport};
+use euterpe_classify::{piece_scores, recording_scores, ClassReport};
 use euterpe_data::{Failure, Split, TaskData, TokenData};
 use euterpe_models::{ModelBackend, ModelConfig};
 use euterpe_store::ModelSource;
@@ -146,6 +146,27 @@ pub fn evaluate<B: ModelBackend>(
             report.nll = t.mean();
             report.unit = "frame".into();
             report.frames = Some(t.count);
+        }
+        Paired::AudioClasses { model, data } => {
+            let classes = match &loaded.config {
+                ModelConfig::AudioClassifier(c) => c.classes.clone(),
+                _ => Vec::new(),
+            };
+            if classes != data.classes {
+                return Err(TrainError::Unusable(format!(
+                    "{}: its classes ({}) differ from the model's ({})",
+                    data_path.display(),
+                    data.classes.join(", "),
+                    classes.join(", ")
+                )));
+            }
+            let batches = data.clips(split).batches(bs, None);
+            let t = evaluate_batches(&model, &batches, device);
+            report.nll = t.mean();
+            report.unit = "clip".into();
+            report.accuracy = t.accuracy();
+            let scores = recording_scores(&model, &batches, device);
+            report.classification = Some(ClassReport::from_scores(&classes, &scores));
         }
     }
     Ok(report)

@@ -6,7 +6,8 @@
 use burn::tensor::backend::Backend;
 use burn::tensor::{Int, Tensor, TensorData};
 use euterpe_data::batch::{ClassBatch, FrameBatch, TokenBatch};
-use euterpe_models::{FrameLm, ModelBackend, SequenceClassifier, TokenLm};
+use euterpe_data::AudioBatch;
+use euterpe_models::{AudioClassifier, FrameLm, ModelBackend, SequenceClassifier, TokenLm};
 
 /// The summed negative log-likelihood of a batch and what it was summed over.
 pub struct BatchLoss<B: Backend> {
@@ -93,6 +94,24 @@ impl<B: ModelBackend> Likelihood<B> for SequenceClassifier<B> {
         let (sum, correct) = self.nll(
             ints(&b.inputs, shape, device),
             floats(&b.mask, shape, device),
+            Tensor::from_data(TensorData::new(labels, [b.batch]), device),
+        );
+        BatchLoss {
+            sum,
+            count: b.batch,
+            correct: Some(correct),
+        }
+    }
+}
+
+impl<B: ModelBackend> Likelihood<B> for AudioClassifier<B> {
+    type Batch = AudioBatch;
+    const UNIT: &'static str = "clip";
+
+    fn batch_loss(&self, b: &AudioBatch, device: &B::Device) -> BatchLoss<B> {
+        let labels: Vec<i64> = b.labels.iter().map(|&l| l as i64).collect();
+        let (sum, correct) = self.nll(
+            floats(&b.values, [b.batch, b.frames, b.width], device),
             Tensor::from_data(TensorData::new(labels, [b.batch]), device),
         );
         BatchLoss {

@@ -4,8 +4,8 @@
 use std::path::Path;
 
 use burn::tensor::backend::Backend;
-use euterpe_data::{FrameData, TaskData, TokenData};
-use euterpe_models::{FrameLm, Model, ModelConfig, SequenceClassifier, TokenLm};
+use euterpe_data::{AudioData, FrameData, TaskData, TokenData};
+use euterpe_models::{AudioClassifier, FrameLm, Model, ModelConfig, SequenceClassifier, TokenLm};
 
 use crate::TrainError;
 
@@ -34,6 +34,13 @@ pub enum Paired<'d, B: Backend> {
         /// The data.
         data: &'d TokenData,
     },
+    /// An audio classifier and labelled clips of recordings.
+    AudioClasses {
+        /// The model.
+        model: AudioClassifier<B>,
+        /// The data.
+        data: &'d AudioData,
+    },
 }
 
 /// The data a kind learns from, in words.
@@ -43,6 +50,9 @@ fn wanted(model: &ModelConfig) -> &'static str {
         ModelConfig::FrameLm(_) => "piano-roll frames (a polyphonic JSON file)",
         ModelConfig::Classifier(_) => {
             "labelled event tokens (MIDI or a token file, with data.label = \"emotion\" or \"folder\")"
+        }
+        ModelConfig::AudioClassifier(_) => {
+            "labelled recordings (a folder of audio files with a labels.csv of emotion quadrants)"
         }
     }
 }
@@ -114,6 +124,26 @@ pub fn resolve(
             c.classes = t.classes.clone();
             Ok(ModelConfig::Classifier(c))
         }
+        (ModelConfig::AudioClassifier(c), TaskData::Audio(a)) => {
+            if a.classes.is_empty() {
+                return Err(TrainError::Unusable(format!(
+                    "{}: an audio classifier needs labels: a labels.csv with clip and quadrant columns in or beside the folder",
+                    path.display()
+                )));
+            }
+            let mut c = c.clone();
+            if c.features != 0 && c.features != a.width {
+                return Err(TrainError::Unusable(format!(
+                    "{}: the data give model.features = {}, the config {}",
+                    path.display(),
+                    a.width,
+                    c.features
+                )));
+            }
+            c.features = a.width;
+            c.classes = a.classes.clone();
+            Ok(ModelConfig::AudioClassifier(c))
+        }
         _ => Err(mismatch(model, data, path)),
     }
 }
@@ -129,6 +159,9 @@ pub fn pair<'d, B: Backend>(
         (Model::TokenLm(model), TaskData::Tokens(data)) => Ok(Paired::Tokens { model, data }),
         (Model::FrameLm(model), TaskData::Frames(data)) => Ok(Paired::Frames { model, data }),
         (Model::Classifier(model), TaskData::Tokens(data)) => Ok(Paired::Classes { model, data }),
+        (Model::AudioClassifier(model), TaskData::Audio(data)) => {
+            Ok(Paired::AudioClasses { model, data })
+        }
         _ => Err(mismatch(config, data, path)),
     }
 }

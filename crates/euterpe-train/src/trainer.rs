@@ -11,7 +11,7 @@ use euterpe_base::{read_file, write_atomically};
 use euterpe_data::batch::{
     ClassBatch, ClassWindows, FrameBatch, FrameWindows, TokenBatch, TokenWindows, Transposition,
 };
-use euterpe_data::{Split, TaskData};
+use euterpe_data::{AudioBatch, AudioClips, Split, TaskData};
 use euterpe_models::TrainingBackend;
 use euterpe_store::files;
 use serde::{Deserialize, Serialize};
@@ -108,6 +108,13 @@ impl BatchSource for ClassWindows {
     type Batch = ClassBatch;
     fn batches(&self, batch_size: usize, seed: Option<u64>) -> Vec<ClassBatch> {
         ClassWindows::batches(self, batch_size, seed)
+    }
+}
+
+impl BatchSource for AudioClips<'_> {
+    type Batch = AudioBatch;
+    fn batches(&self, batch_size: usize, seed: Option<u64>) -> Vec<AudioBatch> {
+        AudioClips::batches(self, batch_size, seed)
     }
 }
 
@@ -216,6 +223,17 @@ pub fn train<B: TrainingBackend>(
             run.run(
                 LikelihoodLearner::new(model, &config.optim),
                 &train,
+                &valid,
+                device,
+            )
+        }
+        Paired::AudioClasses { model, data } => {
+            let valid = valid_batches(&data.clips(Split::Valid), t);
+            run.run(
+                LikelihoodLearner::new(model, &config.optim),
+                &data
+                    .clips(Split::Train)
+                    .with_augmentation(&config.data.audio.augment),
                 &valid,
                 device,
             )

@@ -1,0 +1,449 @@
+//! Recordings as training data: every audio file under a path cut into clips, each clip's
+//! log-mel or MFCC frames computed with `euterpe-audio`, labelled with its recording's emotion
+//! quadrant from a `labels.csv` (as `mer4q`'s), split by recording.
+
+use std::path::{Path, PathBuf};
+
+use euterpe_audio::batch::map_files;
+use euterpe_audio::clips::{cut, ClipOptions};
+use euterpe_audio::mel::MelConfig;
+use euterpe_audio::stft::StftConfig;
+use euterpe_audio::{audio_files, features, load, FeatureConfig, FeatureKind, LoadOptions};
+use euterpe_base::SplitMix64;
+use serde::{Deserialize, Serialize};
+
+use crate::task::EMOTION_CLASSES;
+use crate::{DataConfig, DataError, Failure, LabelTable, Split, SplitRatios};
+
+/// Which frames a clip becomes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum AudioFeatures {
+    /// Log-mel spectrogram in dB (`librosa.power_to_db(melspectrogram)`), `n_mels` per frame.
+    #[default]
+    LogMel,
+    /// MFCCs, `n_mfcc` per frame.
+    Mfcc,
+}
+
+/// How recordings become clips of features: `[data.audio]` in a training config.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AudioDataConfig {
+    /// Sample rate recordings are loaded at (default 22050).
+    pub sample_rate: u32,
+    /// Clip length in seconds (default 5, the seed's).
+    pub clip_seconds: f64,
+    /// Seconds between clip starts (default: the clip length).
+    pub hop_seconds: Option<f64>,
+    /// The frames' features (default "log-mel").
+    pub features: AudioFeatures,
+    /// Mel bands (default 128).
+    pub n_mels: usize,
+    /// MFCCs per frame, for `features = "mfcc"` (default 20).
+    pub n_mfcc: usize,
+    /// FFT size (default 2048).
+    pub n_fft: usize,
+    /// Samples between frames (default 512).
+    pub hop_length: usize,
+    /// Random changes to training clips (default none).
+    #[serde(skip_serializing_if = "AudioAugment::is_off")]
+    pub augment: AudioAugment,
+}
+
+/// Random changes to each training clip, drawn anew every pass, so that a model learns what
+/// survives them: a level change, and SpecAugment's masks (Park et al. 2019) over time and over
+/// feature bands. Validation and test clips are never changed.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AudioAugment {
+    /// Every value of a clip shifted by a level drawn from ±this many dB (log-mel; default 0).
+    pub gain_db: f32,
+    /// Masks over time per clip (default 0).
+    pub time_masks: usize,
+    /// The longest time mask, in frames.
+    pub time_mask_frames: usize,
+    /// Masks over feature bands per clip (default 0).
+    pub feature_masks: usize,
+    /// The widest feature mask, in bands.
+    pub feature_mask_bands: usize,
+}
+
+impl AudioAugment {
+    /// Whether nothing is changed.
+    pub fn is_off(&self) -> bool {
+        self.gain_db == 0.0
+            && (self.time_masks == 0 || self.time_mask_frames == 0)
+            && (self.feature_masks == 0 || self.feature_mask_bands == 0)
+    }
+
+    /// Changes one clip of `frames × width` values in place; masked values take the clip's mean.
+    pub fn apply(&self, values: &mut [f32], frames: usize, width: usize, rng: &mut SplitMix64) {
+        if self.is_off() || values.is_empty() {
+            return;
+        }
+        if self.gain_db > 0.0 {
+            let gain = ((rng.unit() * 2.0 - 1.0) * f64::from(self.gain_db)) as f32;
+            values.iter_mut().for_each(|v| *v += gain);
+        }
+        let mean = values.iter().sum::<f32>() / values.len() as f32;
+        for _ in 0..self.time_masks {
+            let length = rng.below(self.time_mask_frames + 1).min(frames);
+            let start = rng.below(frames - length + 1);
+            values[start * width..(start + length) * width].fill(mean);
+        }
+        for _ in 0..self.feature_masks {
+            let bands = rng.below(self.feature_mask_bands + 1).min(width);
+            let start = rng.below(width - bands + 1);
+            for frame in values.chunks_exact_mut(width) {
+                frame[start..start + bands].fill(mean);
+            }
+        }
+    }
+}
+
+impl Default for AudioDataConfig {
+    fn default() -> Self {
+        AudioDataConfig {
+            sample_rate: 22_050,
+            clip_seconds: 5.0,
+            hop_seconds: None,
+            features: AudioFeatures::LogMel,
+            n_mels: 128,
+            n_mfcc: 20,
+            n_fft: 2048,
+            hop_length: 512,
+            augment: AudioAugment::default(),
+        }
+    }
+}
+
+impl AudioDataConfig {
+    /// Whether every value is the default (then a config file need not mention it).
+    pub fn is_default(&self) -> bool {
+        *self == AudioDataConfig::default()
+    }
+
+    /// Feature values per frame.
+    pub fn width(&self) -> usize {
+        match self.features {
+            AudioFeatures::LogMel => self.n_mels,
+            AudioFeatures::Mfcc => self.n_mfcc,
+        }
+    }
+
+    /// The feature settings of `euterpe-audio`.
+    pub fn feature_config(&self) -> FeatureConfig {
+        FeatureConfig {
+            stft: StftConfig {
+                n_fft: self.n_fft,
+                hop_length: self.hop_length,
+                center: true,
+            },
+            mel: MelConfig {
+                n_mels: self.n_mels,
+                ..MelConfig::default()
+            },
+            n_mfcc: self.n_mfcc,
+            ..FeatureConfig::new(match self.features {
+                AudioFeatures::LogMel => FeatureKind::LogMel,
+                AudioFeatures::Mfcc => FeatureKind::Mfcc,
+            })
+        }
+    }
+
+    /// The clip settings.
+    pub fn clip_options(&self) -> ClipOptions {
+        ClipOptions {
+            seconds: self.clip_seconds,
+            hop_seconds: self.hop_seconds,
+            pad_last: false,
+        }
+    }
+
+    /// The frames of one clip, frame after frame (`[frames, width]`).
+    pub fn clip_frames(&self, clip: &[f32]) -> Result<Vec<f32>, euterpe_audio::AudioError> {
+        let m = features::compute(clip, self.sample_rate, &self.feature_config())?;
+        let mut frames = vec![0.0f32; m.rows * m.cols];
+        for r in 0..m.rows {
+            for c in 0..m.cols {
+                frames[c * m.rows + r] = m.data[r * m.cols + c];
+            }
+        }
+        Ok(frames)
+    }
+
+    /// The clips of a recording, each as frames: what training and classification both see.
+    pub fn recording_clips(&self, path: &Path) -> Result<Vec<Vec<f32>>, euterpe_audio::AudioError> {
+        let audio = load(
+            path,
+            &LoadOptions {
+                sample_rate: Some(self.sample_rate),
+            },
+        )?;
+        cut(&audio.samples, audio.sample_rate, &self.clip_options())?
+            .iter()
+            .map(|clip| self.clip_frames(clip))
+            .collect()
+    }
+}
+
+/// One clip: its frames, its label and its recording.
+#[derive(Debug, Clone)]
+pub struct AudioClip {
+    /// `frames × width` feature values, frame after frame.
+    pub values: Vec<f32>,
+    /// The class (an index into [`AudioData::classes`]), `None` when unlabelled.
+    pub label: Option<u32>,
+    /// The recording (an index into its split's [`AudioData::recordings`]).
+    pub recording: usize,
+}
+
+/// Clips of recordings per split.
+#[derive(Debug, Clone)]
+pub struct AudioData {
+    /// Class names (the emotion quadrants when a label file is found; else none).
+    pub classes: Vec<String>,
+    /// Feature values per frame.
+    pub width: usize,
+    /// Frames per clip.
+    pub frames: usize,
+    /// Train, valid and test clips.
+    pub splits: [Vec<AudioClip>; 3],
+    /// The recordings (file stems) of each split.
+    pub recordings: [Vec<String>; 3],
+}
+
+/// A batch of clips.
+#[derive(Debug, Clone)]
+pub struct AudioBatch {
+    /// Clips.
+    pub batch: usize,
+    /// Frames per clip.
+    pub frames: usize,
+    /// Values per frame.
+    pub width: usize,
+    /// `batch × frames × width` values.
+    pub values: Vec<f32>,
+    /// The class of each clip.
+    pub labels: Vec<u32>,
+    /// The recording of each clip (index within the split).
+    pub recordings: Vec<usize>,
+}
+
+/// The labelled clips of one split, batched.
+#[derive(Debug, Clone, Copy)]
+pub struct AudioClips<'a> {
+    data: &'a AudioData,
+    split: usize,
+    augment: Option<&'a AudioAugment>,
+}
+
+impl AudioData {
+    /// Loads every audio file under `path` as clips; unreadable files are skipped and returned.
+    /// Labels come from `config.labels` or a `labels.csv` in `path` or beside it; its `split`
+    /// column is used where given, else a seeded 70/15/15 split by recording.
+    pub fn load(path: &Path, config: &DataConfig) -> Result<(AudioData, Vec<Failure>), DataError> {
+        let audio = &config.audio;
+        let files = audio_files(path).map_err(|e| DataError::io(&e.path, e.source))?;
+        let labels = label_table(path, config)?;
+        let jobs = std::thread::available_parallelism().map_or(1, usize::from);
+        let outcomes = map_files(&files, jobs, |f| audio.recording_clips(f), || {});
+        let classes: Vec<String> = if labels.is_some() {
+            EMOTION_CLASSES.iter().map(|c| c.to_string()).collect()
+        } else {
+            Vec::new()
+        };
+        let mut data = AudioData {
+            classes,
+            width: audio.width(),
+            frames: 0,
+            splits: Default::default(),
+            recordings: Default::default(),
+        };
+        let mut failures = Vec::new();
+        for outcome in outcomes {
+            let clips = match outcome.result {
+                Ok(c) if !c.is_empty() => c,
+                Ok(_) => continue,
+                Err(e) => {
+                    failures.push(Failure {
+                        path: outcome.file,
+                        reason: e.to_string(),
+                    });
+                    continue;
+                }
+            };
+            let stem = stem(&outcome.file);
+            let row = labels.as_ref().and_then(|t| t.get(&stem));
+            let split = row
+                .and_then(|r| r.split)
+                .unwrap_or_else(|| SplitRatios::default().assign(&stem, config.split_seed));
+            let label = row
+                .and_then(|r| r.label.emotion())
+                .map(|e| u32::from(e.quadrant() - 1));
+            let s = split_index(split);
+            let recording = data.recordings[s].len();
+            data.recordings[s].push(stem);
+            data.frames = clips[0].len() / data.width.max(1);
+            data.splits[s].extend(clips.into_iter().map(|values| AudioClip {
+                values,
+                label,
+                recording,
+            }));
+        }
+        if data.frames == 0 {
+            return Err(DataError::UnsupportedPath {
+                path: path.to_path_buf(),
+                reason: format!(
+                    "no recording gave a {} s clip ({} files, {} failed)",
+                    audio.clip_seconds,
+                    files.len(),
+                    failures.len()
+                ),
+            });
+        }
+        Ok((data, failures))
+    }
+
+    /// The labelled clips of a split.
+    pub fn clips(&self, split: Split) -> AudioClips<'_> {
+        AudioClips {
+            data: self,
+            split: split_index(split),
+            augment: None,
+        }
+    }
+
+    /// Clips in a split.
+    pub fn len(&self, split: Split) -> usize {
+        self.splits[split_index(split)].len()
+    }
+}
+
+impl<'a> AudioClips<'a> {
+    /// The same clips, changed by `augment` in every shuffled pass (training).
+    pub fn with_augmentation(self, augment: &'a AudioAugment) -> Self {
+        AudioClips {
+            augment: Some(augment),
+            ..self
+        }
+    }
+
+    /// The batches of one pass over the labelled clips, shuffled with `seed` (`None`: in order,
+    /// never augmented).
+    pub fn batches(&self, batch_size: usize, seed: Option<u64>) -> Vec<AudioBatch> {
+        let clips = &self.data.splits[self.split];
+        let mut order: Vec<usize> = (0..clips.len())
+            .filter(|&i| clips[i].label.is_some())
+            .collect();
+        let mut rng = seed.map(SplitMix64::new);
+        if let Some(rng) = rng.as_mut() {
+            rng.shuffle(&mut order);
+        }
+        let (frames, width) = (self.data.frames, self.data.width);
+        order
+            .chunks(batch_size.max(1))
+            .map(|chunk| {
+                let mut values = Vec::with_capacity(chunk.len() * clips[0].values.len());
+                for &i in chunk {
+                    let start = values.len();
+                    values.extend_from_slice(&clips[i].values);
+                    if let (Some(augment), Some(rng)) = (self.augment, rng.as_mut()) {
+                        augment.apply(&mut values[start..], frames, width, rng);
+                    }
+                }
+                AudioBatch {
+                    batch: chunk.len(),
+                    frames,
+                    width,
+                    values,
+                    labels: chunk.iter().map(|&i| clips[i].label.unwrap_or(0)).collect(),
+                    recordings: chunk.iter().map(|&i| clips[i].recording).collect(),
+                }
+            })
+            .collect()
+    }
+}
+
+fn split_index(s: Split) -> usize {
+    match s {
+        Split::Train => 0,
+        Split::Valid => 1,
+        Split::Test => 2,
+    }
+}
+
+fn stem(path: &Path) -> String {
+    path.file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+/// The label file: the configured one, else `labels.csv` in the folder or beside it.
+fn label_table(path: &Path, config: &DataConfig) -> Result<Option<LabelTable>, DataError> {
+    let candidates: Vec<PathBuf> = match &config.labels {
+        Some(p) => vec![p.clone()],
+        None => {
+            let dir = if path.is_dir() {
+                path
+            } else {
+                path.parent().unwrap_or(path)
+            };
+            let mut c = vec![dir.join("labels.csv")];
+            if let Some(parent) = dir.parent() {
+                c.push(parent.join("labels.csv"));
+            }
+            c
+        }
+    };
+    for c in candidates {
+        if c.is_file() {
+            return LabelTable::load(&c).map(Some);
+        }
+    }
+    Ok(None)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn masks_cover_whole_frames_and_bands_with_the_mean() {
+        let augment = AudioAugment {
+            gain_db: 0.0,
+            time_masks: 1,
+            time_mask_frames: 3,
+            feature_masks: 1,
+            feature_mask_bands: 2,
+        };
+        let (frames, width) = (10, 4);
+        let original: Vec<f32> = (0..frames * width).map(|i| i as f32).collect();
+        let mean = original.iter().sum::<f32>() / original.len() as f32;
+        let mut changed_any = false;
+        for seed in 0..20 {
+            let mut v = original.clone();
+            augment.apply(&mut v, frames, width, &mut SplitMix64::new(seed));
+            for (a, b) in v.iter().zip(&original) {
+                assert!(a == b || *a == mean);
+            }
+            changed_any |= v != original;
+        }
+        assert!(changed_any);
+        assert!(AudioAugment::default().is_off());
+    }
+
+    #[test]
+    fn a_gain_shifts_every_value_alike() {
+        let augment = AudioAugment {
+            gain_db: 6.0,
+            ..AudioAugment::default()
+        };
+        let mut v = vec![1.0, 2.0, 3.0];
+        augment.apply(&mut v, 3, 1, &mut SplitMix64::new(3));
+        let d = v[0] - 1.0;
+        assert!(d.abs() <= 6.0 && d != 0.0);
+        assert!((v[2] - 3.0 - d).abs() < 1e-6);
+    }
+}
