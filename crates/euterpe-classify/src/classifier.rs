@@ -5,14 +5,15 @@ use std::path::{Path, PathBuf};
 
 use burn::tensor::backend::Backend;
 use euterpe_data::batch::ClassWindows;
+use euterpe_data::AudioBatch;
 use euterpe_data::{Corpus, CorpusOptions};
 use euterpe_models::ModelBackend;
 use euterpe_music::tokens::Token;
 use euterpe_music::Score;
-use euterpe_store::{LoadedClassifier, ModelSource};
+use euterpe_store::{AnyClassifier, LoadedClassifier, ModelSource};
 use serde::Serialize;
 
-use crate::figures::{argmax, piece_probabilities, window_log_probs};
+use crate::figures::{argmax, clip_log_probs, piece_probabilities, window_log_probs};
 use crate::ClassifyError;
 
 /// Windows classified in one forward pass.
@@ -22,7 +23,7 @@ const BATCH: usize = 16;
 pub struct Classifier<B: Backend> {
     /// How reports name the model.
     pub name: String,
-    inner: LoadedClassifier<B>,
+    inner: AnyClassifier<B>,
     device: B::Device,
 }
 
@@ -71,7 +72,7 @@ impl<B: ModelBackend> Classifier<B> {
     /// Loads the classifier of `source` on `device`; a model of another kind is an error that
     /// names its kind.
     pub fn load(source: &ModelSource, device: B::Device) -> Result<Self, ClassifyError> {
-        let inner = source.load::<B>(&device)?.into_classifier("classify")?;
+        let inner = source.load::<B>(&device)?.into_any_classifier("classify")?;
         Ok(Classifier {
             name: source.name(),
             inner,
@@ -81,49 +82,97 @@ impl<B: ModelBackend> Classifier<B> {
 
     /// The class names, in output order.
     pub fn classes(&self) -> &[String] {
-        &self.inner.classes
+        match &self.inner {
+            AnyClassifier::Tokens(c) => &c.classes,
+            AnyClassifier::Audio(c) => &c.classes,
+        }
+    }
+
+    /// Whether it judges recordings (an audio classifier) rather than pieces of music.
+    pub fn judges_audio(&self) -> bool {
+        matches!(self.inner, AnyClassifier::Audio(_))
+    }
+
+    /// The token classifier, or an error saying that this one judges recordings.
+    fn tokens(&self) -> Result<&LoadedClassifier<B>, ClassifyError> {
+        match &self.inner {
+            AnyClassifier::Tokens(c) => Ok(c),
+            AnyClassifier::Audio(_) => Err(ClassifyError::WrongInput(format!(
+                "{} classifies audio recordings, not MIDI",
+                self.name
+            ))),
+        }
     }
 
     /// Classifies a score, read as the model's training data was.
     pub fn classify_score(&self, score: &Score) -> Result<Classification, ClassifyError> {
-        let ids = self.inner.tokenizer.encode(score)?;
+        let ids = self.tokens()?.tokenizer.encode(score)?;
         self.classify_tokens(&ids)
     }
 
     /// Classifies the token ids of one piece (in the model's vocabulary): the windows the model
     /// was trained on, their log-probabilities combined.
     pub fn classify_tokens(&self, ids: &[u32]) -> Result<Classification, ClassifyError> {
+        let inner = self.tokens()?;
         if ids.is_empty() {
             return Err(ClassifyError::Empty("the piece has no tokens".into()));
         }
-        let pad = self.inner.tokenizer.vocab().try_id(Token::Pad).unwrap_or(0);
-        let steps = self.window();
+        let pad = inner.tokenizer.vocab().try_id(Token::Pad).unwrap_or(0);
+        let steps = self.window(inner);
         let windows = ClassWindows::new([(0, ids, 0)], steps, pad);
         let batches = windows.batches(BATCH, None);
-        let rows = window_log_probs(&self.inner.model, &batches, &self.device);
-        let mut sums = vec![0.0; self.inner.classes.len()];
-        for row in &rows {
-            for (s, &lp) in sums.iter_mut().zip(row) {
-                *s += lp as f64;
-            }
+        let rows = window_log_probs(&inner.model, &batches, &self.device);
+        Ok(combine(&inner.classes, &rows))
+    }
+
+    /// Classifies a recording: its clips, cut and analysed as the model's training recordings
+    /// were, their log-probabilities combined.
+    pub fn classify_recording(&self, path: &Path) -> Result<Classification, ClassifyError> {
+        let AnyClassifier::Audio(inner) = &self.inner else {
+            return Err(ClassifyError::WrongInput(format!(
+                "{} classifies MIDI, not audio recordings",
+                self.name
+            )));
+        };
+        let audio = &inner.data.audio;
+        let clips = audio.recording_clips(path)?;
+        if clips.is_empty() {
+            return Err(ClassifyError::Empty(format!(
+                "{}: shorter than one {} s clip",
+                path.display(),
+                audio.clip_seconds
+            )));
         }
-        let p = piece_probabilities(&sums, rows.len());
-        Ok(Classification {
-            class: self.inner.classes[argmax(&p)].clone(),
-            probabilities: self.inner.classes.iter().cloned().zip(p).collect(),
-        })
+        let width = audio.width();
+        let frames = clips[0].len() / width.max(1);
+        let batches: Vec<AudioBatch> = clips
+            .chunks(BATCH)
+            .map(|chunk| AudioBatch {
+                batch: chunk.len(),
+                frames,
+                width,
+                values: chunk.concat(),
+                labels: vec![0; chunk.len()],
+                recordings: vec![0; chunk.len()],
+            })
+            .collect();
+        let rows = clip_log_probs(&inner.model, &batches, &self.device);
+        Ok(combine(&inner.classes, &rows))
     }
 
     /// Classifies a MIDI file, or every MIDI file under a folder (recursively, hidden entries
     /// skipped). Files that cannot be read are reported, not fatal; a path that does not exist is
     /// an error.
     pub fn classify_path(&self, path: &Path) -> Result<ClassifyReport, ClassifyError> {
+        if self.judges_audio() {
+            return self.classify_recordings(path);
+        }
         let corpus = Corpus::open(path, &CorpusOptions::default())?;
-        let tokenizer = &self.inner.tokenizer;
+        let tokenizer = &self.tokens()?.tokenizer;
         let (encoded, failures) = corpus.map_scores(|_, score| tokenizer.encode(&score));
         let mut report = ClassifyReport {
             model: self.name.clone(),
-            classes: self.inner.classes.clone(),
+            classes: self.classes().to_vec(),
             pieces: Vec::with_capacity(encoded.len()),
             failed: failures
                 .into_iter()
@@ -150,9 +199,50 @@ impl<B: ModelBackend> Classifier<B> {
         Ok(report)
     }
 
+    /// Classifies an audio file, or every audio file under a folder; files that cannot be
+    /// decoded are reported, not fatal.
+    fn classify_recordings(&self, path: &Path) -> Result<ClassifyReport, ClassifyError> {
+        let files = euterpe_audio::audio_files(path)
+            .map_err(|e| ClassifyError::WrongInput(e.to_string()))?;
+        let mut report = ClassifyReport {
+            model: self.name.clone(),
+            classes: self.classes().to_vec(),
+            pieces: Vec::with_capacity(files.len()),
+            failed: Vec::new(),
+        };
+        for file in files {
+            match self.classify_recording(&file) {
+                Ok(classification) => report.pieces.push(PieceClass {
+                    file,
+                    classification,
+                }),
+                Err(e) => report.failed.push(FailedFile {
+                    file,
+                    error: e.to_string(),
+                }),
+            }
+        }
+        Ok(report)
+    }
+
     /// The window length the model was trained on, capped by what its core accepts.
-    fn window(&self) -> usize {
-        let steps = self.inner.data.seq_len;
-        self.inner.model.max_len().map_or(steps, |m| steps.min(m))
+    fn window(&self, inner: &LoadedClassifier<B>) -> usize {
+        let steps = inner.data.seq_len;
+        inner.model.max_len().map_or(steps, |m| steps.min(m))
+    }
+}
+
+/// The classification of one piece from the log-probabilities of its windows or clips.
+fn combine(classes: &[String], rows: &[Vec<f32>]) -> Classification {
+    let mut sums = vec![0.0; classes.len()];
+    for row in rows {
+        for (s, &lp) in sums.iter_mut().zip(row) {
+            *s += lp as f64;
+        }
+    }
+    let p = piece_probabilities(&sums, rows.len());
+    Classification {
+        class: classes[argmax(&p)].clone(),
+        probabilities: classes.iter().cloned().zip(p).collect(),
     }
 }

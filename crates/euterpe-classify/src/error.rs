@@ -15,6 +15,13 @@ pub enum ClassifyError {
     /// The piece has no tokens to judge; the message says which.
     #[error("{0}")]
     Empty(String),
+    /// A recording could not be read.
+    #[error(transparent)]
+    Audio(#[from] euterpe_audio::AudioError),
+    /// The input is not what this classifier judges (MIDI for an audio classifier, or the
+    /// reverse); the message says which.
+    #[error("{0}")]
+    WrongInput(String),
     /// Generating the pieces to judge failed.
     #[error(transparent)]
     Generate(#[from] euterpe_generate::GenerateError),

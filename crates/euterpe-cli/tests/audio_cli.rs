@@ -274,3 +274,78 @@ fn features_invert_back_to_sound_with_the_same_spectrum() {
     assert!(!refused.status.success());
     assert!(String::from_utf8_lossy(&refused.stderr).contains("cannot be turned back"));
 }
+
+/// Eight mer4q songs (two per quadrant, one training and one validation song each), with their
+/// label rows.
+fn mer4q_songs(dir: &Path) -> PathBuf {
+    let source = shared_data().join("mer4q");
+    let labels = std::fs::read_to_string(source.join("labels.csv")).unwrap();
+    let mut lines = labels.lines();
+    let mut kept = vec![lines.next().unwrap().to_string()];
+    let mut taken = std::collections::HashSet::new();
+    let corpus = dir.join("songs");
+    std::fs::create_dir_all(&corpus).unwrap();
+    for line in lines {
+        let f: Vec<&str> = line.split(',').collect();
+        if taken.insert((f[1].to_string(), f[2].to_string())) {
+            let name = format!("{}.mp3", f[0]);
+            std::fs::copy(source.join("audio").join(&name), corpus.join(&name)).unwrap();
+            kept.push(line.to_string());
+        }
+    }
+    assert_eq!(kept.len(), 9);
+    std::fs::write(corpus.join("labels.csv"), kept.join("\n") + "\n").unwrap();
+    corpus
+}
+
+#[test]
+fn an_audio_classifier_trains_and_classifies_recordings() {
+    let dir = tempfile::tempdir().unwrap();
+    let songs = mer4q_songs(dir.path());
+    let config = dir.path().join("audio.toml");
+    std::fs::write(
+        &config,
+        "[model]\nkind = \"audio_classifier\"\nchannels = 8\nlayers = 2\n\n[data.audio]\nn_mels = 16\n\n[train]\nepochs = 2\nbatch_size = 8\n",
+    )
+    .unwrap();
+    let model = dir.path().join("model");
+    ok(&euterpe(&[
+        "train",
+        "--config",
+        s(&config),
+        "--data",
+        s(&songs),
+        "--out",
+        s(&model),
+    ]));
+    let card = std::fs::read_to_string(model.join("card.md")).unwrap();
+    assert!(card.contains("audio classifier"), "{card}");
+
+    // A folder of recordings with a file that is not audio: every song gets Q1–Q4 with
+    // probabilities, the bad file is listed.
+    std::fs::write(songs.join("broken.mp3"), b"not audio").unwrap();
+    let out = euterpe(&["classify", s(&songs), "--model", s(&model), "--json"]);
+    let report: serde_json::Value = serde_json::from_str(&ok(&out)).unwrap();
+    let pieces = report["pieces"].as_array().unwrap();
+    assert_eq!(pieces.len(), 8);
+    for p in pieces {
+        let class = p["class"].as_str().unwrap();
+        assert!(["Q1", "Q2", "Q3", "Q4"].contains(&class), "{p}");
+        let total: f64 = p["probabilities"]
+            .as_object()
+            .unwrap()
+            .values()
+            .map(|v| v.as_f64().unwrap())
+            .sum();
+        assert!((total - 1.0).abs() < 1e-6);
+    }
+    assert!(report["failed"][0]["file"]
+        .as_str()
+        .unwrap()
+        .ends_with("broken.mp3"));
+
+    // MIDI is refused by an audio classifier with a clear reason.
+    let midi = shared_data().join("emopia/midi/Q1_0vLPYiPN7qY_0.mid");
+    let refused = euterpe(&["classify", s(&midi), "--model", s(&model)]);
+    assert!(!refused.status.success());
+}

@@ -20,5 +20,7 @@ pub mod weights;
 
 pub use config::StoredConfig;
 pub use error::StoreError;
-pub use model::{load_dir, LoadedClassifier, LoadedModel, ModelFiles};
+pub use model::{
+    load_dir, AnyClassifier, LoadedAudioClassifier, LoadedClassifier, LoadedModel, ModelFiles,
+};
 pub use source::{builtin_models, dir_model_info, ModelInfo, ModelSource};

@@ -4,7 +4,9 @@ use std::path::{Path, PathBuf};
 
 use euterpe_base::read_file;
 use euterpe_data::DataConfig;
-use euterpe_models::{Model, ModelBackend, ModelConfig, SequenceClassifier, TokenLm};
+use euterpe_models::{
+    AudioClassifier, Model, ModelBackend, ModelConfig, SequenceClassifier, TokenLm,
+};
 use euterpe_music::tokens::{Tokenizer, Vocabulary};
 
 use crate::{files, weights, StoreError, StoredConfig};
@@ -54,18 +56,59 @@ pub struct LoadedClassifier<B: burn::tensor::backend::Backend> {
     pub data: DataConfig,
 }
 
+/// A loaded audio classifier: the model, its class names and how recordings are cut and
+/// analysed for it (`data.audio`).
+pub struct LoadedAudioClassifier<B: burn::tensor::backend::Backend> {
+    /// The classifier.
+    pub model: AudioClassifier<B>,
+    /// Class names, in output order.
+    pub classes: Vec<String>,
+    /// How its training data was read.
+    pub data: DataConfig,
+}
+
+/// A classifier of either input: pieces of music (tokens) or recordings (audio).
+pub enum AnyClassifier<B: burn::tensor::backend::Backend> {
+    /// A classifier of token sequences.
+    Tokens(LoadedClassifier<B>),
+    /// A classifier of audio clips.
+    Audio(LoadedAudioClassifier<B>),
+}
+
 impl<B: ModelBackend> LoadedModel<B> {
     /// The classifier with its tokenizer and class names, or an error naming the model's kind
     /// when it is not one; `task` says what it was wanted for ("classify").
     pub fn into_classifier(self, task: &'static str) -> Result<LoadedClassifier<B>, StoreError> {
+        let name = self.name.clone();
+        match self.into_any_classifier(task)? {
+            AnyClassifier::Tokens(c) => Ok(c),
+            AnyClassifier::Audio(_) => Err(StoreError::WrongKind {
+                model: name,
+                kind: "audio_classifier",
+                task,
+                wanted: "classifier of music",
+            }),
+        }
+    }
+
+    /// The classifier of tokens or of audio, or an error naming the model's kind when it is
+    /// neither; `task` says what it was wanted for ("classify").
+    pub fn into_any_classifier(self, task: &'static str) -> Result<AnyClassifier<B>, StoreError> {
         match (self.model, self.tokenizer, self.config) {
             (Model::Classifier(model), Some(tokenizer), ModelConfig::Classifier(c)) => {
-                Ok(LoadedClassifier {
+                Ok(AnyClassifier::Tokens(LoadedClassifier {
                     model,
                     tokenizer,
                     classes: c.classes,
                     data: self.data,
-                })
+                }))
+            }
+            (Model::AudioClassifier(model), _, ModelConfig::AudioClassifier(c)) => {
+                Ok(AnyClassifier::Audio(LoadedAudioClassifier {
+                    model,
+                    classes: c.classes,
+                    data: self.data,
+                }))
             }
             (model, _, _) => Err(StoreError::WrongKind {
                 model: self.name,
