@@ -68,6 +68,8 @@ pub struct LoadedAudioClassifier<B: burn::tensor::backend::Backend> {
 }
 
 /// A classifier of either input: pieces of music (tokens) or recordings (audio).
+// One value per loaded classifier: boxing the larger variant would only add an indirection.
+#[allow(clippy::large_enum_variant)]
 pub enum AnyClassifier<B: burn::tensor::backend::Backend> {
     /// A classifier of token sequences.
     Tokens(LoadedClassifier<B>),
