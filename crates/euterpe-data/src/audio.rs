@@ -24,6 +24,9 @@ pub enum AudioFeatures {
     LogMel,
     /// MFCCs, `n_mfcc` per frame.
     Mfcc,
+    /// Log-mel followed by the 12 chroma values of the frame (pitch-class energies, which carry
+    /// the mode that emotion's valence follows): `n_mels + 12` per frame.
+    LogMelChroma,
 }
 
 /// How recordings become clips of features: `[data.audio]` in a training config.
@@ -129,6 +132,7 @@ impl AudioDataConfig {
         match self.features {
             AudioFeatures::LogMel => self.n_mels,
             AudioFeatures::Mfcc => self.n_mfcc,
+            AudioFeatures::LogMelChroma => self.n_mels + 12,
         }
     }
 
@@ -146,7 +150,7 @@ impl AudioDataConfig {
             },
             n_mfcc: self.n_mfcc,
             ..FeatureConfig::new(match self.features {
-                AudioFeatures::LogMel => FeatureKind::LogMel,
+                AudioFeatures::LogMel | AudioFeatures::LogMelChroma => FeatureKind::LogMel,
                 AudioFeatures::Mfcc => FeatureKind::Mfcc,
             })
         }
@@ -163,12 +167,25 @@ impl AudioDataConfig {
 
     /// The frames of one clip, frame after frame (`[frames, width]`).
     pub fn clip_frames(&self, clip: &[f32]) -> Result<Vec<f32>, euterpe_audio::AudioError> {
-        let m = features::compute(clip, self.sample_rate, &self.feature_config())?;
-        let mut frames = vec![0.0f32; m.rows * m.cols];
-        for r in 0..m.rows {
-            for c in 0..m.cols {
-                frames[c * m.rows + r] = m.data[r * m.cols + c];
+        let mut parts = vec![features::compute(clip, self.sample_rate, &self.feature_config())?];
+        if self.features == AudioFeatures::LogMelChroma {
+            let chroma = FeatureConfig {
+                kind: FeatureKind::Chroma,
+                ..self.feature_config()
+            };
+            parts.push(features::compute(clip, self.sample_rate, &chroma)?);
+        }
+        let cols = parts[0].cols;
+        let width: usize = parts.iter().map(|m| m.rows).sum();
+        let mut frames = vec![0.0f32; width * cols];
+        let mut offset = 0;
+        for m in &parts {
+            for r in 0..m.rows {
+                for c in 0..cols {
+                    frames[c * width + offset + r] = m.data[r * cols + c];
+                }
             }
+            offset += m.rows;
         }
         Ok(frames)
     }
@@ -432,6 +449,28 @@ mod tests {
         }
         assert!(changed_any);
         assert!(AudioAugment::default().is_off());
+    }
+
+    #[test]
+    fn log_mel_with_chroma_puts_twelve_pitch_classes_after_the_mels() {
+        let config = AudioDataConfig {
+            features: AudioFeatures::LogMelChroma,
+            n_mels: 16,
+            ..AudioDataConfig::default()
+        };
+        // One second of A4: the chroma part peaks at A (index 9 from C) in every inner frame.
+        let clip: Vec<f32> = (0..22_050)
+            .map(|i| (2.0 * std::f64::consts::PI * 440.0 * i as f64 / 22_050.0).sin() as f32)
+            .collect();
+        let frames = config.clip_frames(&clip).unwrap();
+        let width = config.width();
+        assert_eq!(width, 28);
+        assert_eq!(frames.len(), width * (1 + 22_050 / 512));
+        for frame in frames.chunks_exact(width).skip(4).take(30) {
+            let chroma = &frame[16..];
+            assert!(chroma.iter().all(|c| (0.0..=1.0).contains(c)));
+            assert_eq!(chroma[9], 1.0, "{chroma:?}");
+        }
     }
 
     #[test]
