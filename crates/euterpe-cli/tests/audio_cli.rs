@@ -344,6 +344,31 @@ fn an_audio_classifier_trains_and_classifies_recordings() {
         .unwrap()
         .ends_with("broken.mp3"));
 
+    // Audio in, music out: the emotion heard in a song conditions the piano model.
+    let song = pieces[0]["file"].as_str().unwrap();
+    let mid = dir.path().join("answer.mid");
+    let out = euterpe(&[
+        "generate",
+        "--emotion-from",
+        song,
+        "--emotion-model",
+        s(&model),
+        "--bars",
+        "2",
+        "--seed",
+        "1",
+        "--out",
+        s(&mid),
+    ]);
+    ok(&out);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let heard = pieces[0]["class"].as_str().unwrap();
+    assert!(
+        stderr.contains(&format!("heard in {song}: {heard}")),
+        "{stderr}"
+    );
+    assert!(std::fs::metadata(&mid).unwrap().len() > 0);
+
     // MIDI is refused by an audio classifier with a clear reason.
     let midi = shared_data().join("emopia/midi/Q1_0vLPYiPN7qY_0.mid");
     let refused = euterpe(&["classify", s(&midi), "--model", s(&model)]);

@@ -167,7 +167,11 @@ impl AudioDataConfig {
 
     /// The frames of one clip, frame after frame (`[frames, width]`).
     pub fn clip_frames(&self, clip: &[f32]) -> Result<Vec<f32>, euterpe_audio::AudioError> {
-        let mut parts = vec![features::compute(clip, self.sample_rate, &self.feature_config())?];
+        let mut parts = vec![features::compute(
+            clip,
+            self.sample_rate,
+            &self.feature_config(),
+        )?];
         if self.features == AudioFeatures::LogMelChroma {
             let chroma = FeatureConfig {
                 kind: FeatureKind::Chroma,

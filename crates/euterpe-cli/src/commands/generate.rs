@@ -5,15 +5,17 @@ use std::time::Instant;
 
 use anyhow::{Context, Result};
 use clap::Args;
+use euterpe_classify::Classifier;
 use euterpe_generate::score_util::{parse_pitches, primer_from_pitches};
 use euterpe_generate::{
-    GenerateError, GenerateOptions, GenerateReport, Generated, Length, LoadedGenerator,
-    PieceReport, SamplingConfig, DEFAULT_GUIDANCE,
+    EmotionRequest, GenerateError, GenerateOptions, GenerateReport, Generated, Length,
+    LoadedGenerator, PieceReport, SamplingConfig, DEFAULT_GUIDANCE,
 };
-use euterpe_models::backend::{run_inference, DeviceSpec, InferenceJob};
+use euterpe_models::backend::{run_inference, Cpu, DeviceSpec, InferenceJob};
 use euterpe_models::ModelBackend;
 use euterpe_music::midi::{read_midi_file, write_midi_file};
 use euterpe_music::score::Score;
+use euterpe_music::tokens::Emotion;
 use euterpe_prompt::{parse_key, parse_prompt, PromptControls};
 use euterpe_store::{builtin_models, ModelSource};
 
@@ -74,6 +76,13 @@ pub struct GenerateArgs {
     program: Option<u8>,
     #[command(flatten)]
     controls: ControlArgs,
+    /// Play in the emotion heard in a recording (WAV, FLAC, MP3, Ogg): it is classified with
+    /// --emotion-model and the piece is generated in the quadrant found.
+    #[arg(long, conflicts_with_all = ["emotion", "valence", "arousal"])]
+    emotion_from: Option<PathBuf>,
+    /// The audio classifier --emotion-from listens with (a built-in name or a model directory).
+    #[arg(long, default_value = "audio-emotion")]
+    emotion_model: String,
     /// How strongly to follow the emotion and style: classifier-free guidance, sampling from
     /// uncond + G × (cond − uncond) in log-probabilities (1 = plain conditioning; default 3
     /// when an emotion or style is asked and the pieces are sampled, 1 with --beam).
@@ -132,12 +141,17 @@ pub fn run(a: &GenerateArgs) -> Result<()> {
         });
     }
     let prompt = prompt(a)?;
+    let heard = a
+        .emotion_from
+        .as_deref()
+        .map(|path| heard_emotion(path, &a.emotion_model))
+        .transpose()?;
     let model = a.model.clone().or_else(|| {
-        let control = prompt.as_ref().is_some_and(PromptControls::wants_control);
+        let control = heard.is_some() || prompt.as_ref().is_some_and(PromptControls::wants_control);
         control.then(|| PROMPT_MODEL.to_string())
     });
     let source = ModelSource::resolve(model.as_deref())?;
-    let options = options(a, prompt.as_ref())?;
+    let options = options(a, prompt.as_ref(), heard)?;
     let job = GenerateRun {
         source: &source,
         options: &options,
@@ -232,7 +246,33 @@ fn prompt(a: &GenerateArgs) -> Result<Option<PromptControls>> {
 
 /// The library's options from the flags (and the prompt where no flag says); the library checks
 /// their ranges.
-fn options(a: &GenerateArgs, prompt: Option<&PromptControls>) -> Result<GenerateOptions> {
+/// The emotion an audio classifier hears in a recording; says what it heard on stderr.
+fn heard_emotion(path: &std::path::Path, model: &str) -> Result<EmotionRequest> {
+    let source = ModelSource::resolve(Some(model))?;
+    let classifier = Classifier::<Cpu>::load(&source, Default::default())?;
+    let heard = classifier
+        .classify_recording(path)
+        .with_context(|| format!("--emotion-from {}", path.display()))?;
+    let emotion = Emotion::from_name(&heard.class)?;
+    let p = heard
+        .probabilities
+        .get(&heard.class)
+        .copied()
+        .unwrap_or(0.0);
+    eprintln!(
+        "heard in {}: {} ({}, p = {p:.2})",
+        path.display(),
+        heard.class,
+        Emotion::NAMES[usize::from(emotion.quadrant() - 1)].1[0]
+    );
+    Ok(EmotionRequest::Quadrant(emotion))
+}
+
+fn options(
+    a: &GenerateArgs,
+    prompt: Option<&PromptControls>,
+    heard: Option<EmotionRequest>,
+) -> Result<GenerateOptions> {
     let length = match (a.bars, a.seconds, prompt.and_then(|p| p.length)) {
         (_, Some(s), _) => Length::Seconds(s),
         (Some(b), None, _) => Length::Bars(b),
@@ -241,7 +281,7 @@ fn options(a: &GenerateArgs, prompt: Option<&PromptControls>) -> Result<Generate
     };
     let from_prompt_emotion = prompt.and_then(|p| p.emotion);
     let from_prompt_style = prompt.and_then(|p| p.style.clone());
-    let flag_emotion = a.controls.emotion()?;
+    let flag_emotion = heard.or(a.controls.emotion()?);
     let flag_style = a.controls.style()?;
     let options = GenerateOptions {
         length,
