@@ -4,13 +4,14 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use burn::tensor::backend::Backend;
+use euterpe_audio::Audio;
 use euterpe_data::batch::ClassWindows;
 use euterpe_data::AudioBatch;
 use euterpe_data::{Corpus, CorpusOptions};
 use euterpe_models::ModelBackend;
 use euterpe_music::tokens::Token;
 use euterpe_music::Score;
-use euterpe_store::{AnyClassifier, LoadedClassifier, ModelSource};
+use euterpe_store::{AnyClassifier, LoadedAudioClassifier, LoadedClassifier, ModelSource};
 use serde::Serialize;
 
 use crate::figures::{argmax, clip_log_probs, piece_probabilities, window_log_probs};
@@ -93,6 +94,17 @@ impl<B: ModelBackend> Classifier<B> {
         matches!(self.inner, AnyClassifier::Audio(_))
     }
 
+    /// The audio classifier, or an error saying that this one judges music.
+    fn audio_classifier(&self) -> Result<&LoadedAudioClassifier<B>, ClassifyError> {
+        match &self.inner {
+            AnyClassifier::Audio(c) => Ok(c),
+            AnyClassifier::Tokens(_) => Err(ClassifyError::WrongInput(format!(
+                "{} classifies MIDI, not audio recordings",
+                self.name
+            ))),
+        }
+    }
+
     /// The token classifier, or an error saying that this one judges recordings.
     fn tokens(&self) -> Result<&LoadedClassifier<B>, ClassifyError> {
         match &self.inner {
@@ -128,18 +140,22 @@ impl<B: ModelBackend> Classifier<B> {
     /// Classifies a recording: its clips, cut and analysed as the model's training recordings
     /// were, their log-probabilities combined.
     pub fn classify_recording(&self, path: &Path) -> Result<Classification, ClassifyError> {
-        let AnyClassifier::Audio(inner) = &self.inner else {
-            return Err(ClassifyError::WrongInput(format!(
-                "{} classifies MIDI, not audio recordings",
-                self.name
-            )));
-        };
+        self.audio_classifier()?;
+        let decoded = euterpe_audio::decode(path)?;
+        self.classify_audio(&decoded.audio).map_err(|e| match e {
+            ClassifyError::Empty(why) => ClassifyError::Empty(format!("{}: {why}", path.display())),
+            other => other,
+        })
+    }
+
+    /// Classifies a decoded signal (an upload), at any sample rate.
+    pub fn classify_audio(&self, signal: &Audio) -> Result<Classification, ClassifyError> {
+        let inner = self.audio_classifier()?;
         let audio = &inner.data.audio;
-        let clips = audio.recording_clips(path)?;
+        let clips = audio.clips_of(signal)?;
         if clips.is_empty() {
             return Err(ClassifyError::Empty(format!(
-                "{}: shorter than one {} s clip",
-                path.display(),
+                "shorter than one {} s clip",
                 audio.clip_seconds
             )));
         }

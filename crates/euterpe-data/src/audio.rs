@@ -8,7 +8,7 @@ use euterpe_audio::batch::map_files;
 use euterpe_audio::clips::{cut, ClipOptions};
 use euterpe_audio::mel::MelConfig;
 use euterpe_audio::stft::StftConfig;
-use euterpe_audio::{audio_files, features, load, FeatureConfig, FeatureKind, LoadOptions};
+use euterpe_audio::{audio_files, features, load, Audio, FeatureConfig, FeatureKind, LoadOptions};
 use euterpe_base::SplitMix64;
 use serde::{Deserialize, Serialize};
 
@@ -202,7 +202,21 @@ impl AudioDataConfig {
                 sample_rate: Some(self.sample_rate),
             },
         )?;
-        cut(&audio.samples, audio.sample_rate, &self.clip_options())?
+        self.clips_of(&audio)
+    }
+
+    /// The clips of a decoded signal (resampled to `sample_rate` first), each as frames.
+    pub fn clips_of(&self, audio: &Audio) -> Result<Vec<Vec<f32>>, euterpe_audio::AudioError> {
+        let samples = if audio.sample_rate == self.sample_rate {
+            std::borrow::Cow::Borrowed(&audio.samples)
+        } else {
+            std::borrow::Cow::Owned(euterpe_audio::resample::resample(
+                &audio.samples,
+                audio.sample_rate,
+                self.sample_rate,
+            )?)
+        };
+        cut(&samples, self.sample_rate, &self.clip_options())?
             .iter()
             .map(|clip| self.clip_frames(clip))
             .collect()

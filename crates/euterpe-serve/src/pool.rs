@@ -8,7 +8,7 @@ use std::sync::mpsc::{sync_channel, Receiver, SyncSender, TrySendError};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-use euterpe_classify::{Classification, Classifier};
+use euterpe_classify::{Classification, Classifier, ClassifyError};
 use euterpe_generate::{GenerateError, LoadedGenerator};
 use euterpe_models::backend::Cpu;
 use euterpe_music::score::Score;
@@ -25,6 +25,8 @@ pub enum Job {
     Generate(Box<GenerateRequest>, PieceId),
     /// Classify a score with the named classifiers.
     Classify(Box<Score>, Vec<String>),
+    /// Classify a recording with the named audio classifiers.
+    ClassifyAudio(Box<euterpe_audio::Audio>, Vec<String>),
 }
 
 /// What a worker sends back.
@@ -153,7 +155,12 @@ impl Worker {
                     request.options.deadline = Some(envelope.deadline);
                     self.generate(&request, &id)
                 }
-                Job::Classify(score, models) => self.classify(&score, &models),
+                Job::Classify(score, models) => {
+                    self.classify(&models, |c| c.classify_score(&score))
+                }
+                Job::ClassifyAudio(audio, models) => {
+                    self.classify(&models, |c| c.classify_audio(&audio))
+                }
             };
             self.running.fetch_sub(1, Ordering::Relaxed);
             // The client may have gone (timeout, closed connection): nothing to tell then.
@@ -206,7 +213,11 @@ impl Worker {
             .ok_or_else(|| format!("no served model {name:?}"))
     }
 
-    fn classify(&mut self, score: &Score, models: &[String]) -> Outcome {
+    fn classify(
+        &mut self,
+        models: &[String],
+        judge: impl Fn(&Classifier<Cpu>) -> Result<Classification, ClassifyError>,
+    ) -> Outcome {
         let mut results = Vec::with_capacity(models.len());
         for name in models {
             if !self.classifiers.contains_key(name) {
@@ -220,7 +231,7 @@ impl Worker {
                     Err(e) => return Outcome::Failed(e),
                 }
             }
-            match self.classifiers[name].classify_score(score) {
+            match judge(&self.classifiers[name]) {
                 Ok(c) => results.push((name.clone(), c)),
                 Err(e) => return Outcome::Failed(format!("{name}: {e}")),
             }

@@ -210,32 +210,50 @@ async fn file_response(state: &AppState, id: &PieceId, ext: &str) -> Result<Resp
         .into_response())
 }
 
-/// `POST /classify`: a MIDI upload (the body, or a multipart file part) → emotion and style.
+/// `POST /classify`: a MIDI upload (the body, or a multipart file part) → emotion and style;
+/// a recording (WAV, MP3, FLAC, Ogg) → the audio classifiers' emotion.
 pub async fn classify(
     State(state): State<Arc<AppState>>,
     request: Request,
 ) -> Result<Json<Value>, ApiError> {
     let bytes = read_upload(request, state.config.max_body).await?;
-    if is_audio(&bytes) {
-        return Err(ApiError::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "audio uploads are not classified yet (no audio emotion model is built in); upload MIDI",
-        ));
-    }
-    let score = parse_midi(&bytes)
-        .map_err(|e| ApiError::field("file", format!("not a usable MIDI file: {e}")))?;
-    if score.note_count() == 0 {
-        return Err(ApiError::field("file", "the MIDI file has no notes"));
-    }
-    let notes = score.note_count();
-    let classifiers: Vec<String> = state
-        .catalog
-        .models
-        .iter()
-        .filter(|m| !m.generates)
-        .map(|m| m.info.name.clone())
-        .collect();
-    let results = match run_job(&state, Job::Classify(Box::new(score), classifiers)).await? {
+    let of_kind = |kind: &str| -> Vec<String> {
+        state
+            .catalog
+            .models
+            .iter()
+            .filter(|m| m.info.kind == kind)
+            .map(|m| m.info.name.clone())
+            .collect()
+    };
+    let (summary, job) = if is_audio(&bytes) {
+        let classifiers = of_kind("audio_classifier");
+        if classifiers.is_empty() {
+            return Err(ApiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "no audio classifier is served; upload MIDI",
+            ));
+        }
+        let decoded = euterpe_audio::decode_bytes(bytes.to_vec(), std::path::Path::new("upload"))
+            .map_err(|e| ApiError::field("file", format!("not usable audio: {e}")))?;
+        let seconds = decoded.audio.seconds();
+        (
+            ("seconds", json!(seconds)),
+            Job::ClassifyAudio(Box::new(decoded.audio), classifiers),
+        )
+    } else {
+        let score = parse_midi(&bytes)
+            .map_err(|e| ApiError::field("file", format!("not a usable MIDI file: {e}")))?;
+        if score.note_count() == 0 {
+            return Err(ApiError::field("file", "the MIDI file has no notes"));
+        }
+        let notes = score.note_count();
+        (
+            ("notes", json!(notes)),
+            Job::Classify(Box::new(score), of_kind("classifier")),
+        )
+    };
+    let results = match run_job(&state, job).await? {
         Outcome::Classified(r) => r,
         other => return Err(unexpected(other)),
     };
@@ -243,7 +261,9 @@ pub async fn classify(
         .into_iter()
         .map(|(name, c)| (name, json!(c)))
         .collect();
-    Ok(Json(json!({ "notes": notes, "classifiers": by_model })))
+    Ok(Json(
+        json!({ summary.0: summary.1, "classifiers": by_model }),
+    ))
 }
 
 /// WAV, MP3, FLAC or Ogg by their first bytes.
