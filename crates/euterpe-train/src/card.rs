@@ -19,15 +19,24 @@ pub(crate) fn write_card(
     let best = history.iter().find(|m| m.epoch == summary.best_epoch);
     let mut card = format!(
         "# Model card\n\n\
-         A {kind}, {params} parameters, trained by euterpe.\n\n\
-         * Data: `{data}` — {train} training and {valid} validation sequences\n\
+         {article} {kind}, {params} parameters, trained by euterpe.\n\n\
+         * Data: `{data}` — {train} training and {valid} validation {units}\n\
          * Command: `{command}`\n\
          * Seed: {seed}\n\
          * Device: {device}\n\
          * Epochs: {epochs} (best: {best_epoch}){early}\n\
          * Training time: {secs:.1} s\n\
          * Best validation NLL: {nll:.4} nats per {unit}\n",
+        article = if config.model.describe().starts_with(['a', 'e', 'i', 'o', 'u']) {
+            "An"
+        } else {
+            "A"
+        },
         kind = config.model.describe(),
+        units = match data {
+            TaskData::Audio(_) => "clips",
+            _ => "sequences",
+        },
         params = summary.parameters,
         data = options.data_path.display(),
         train = data.len(Split::Train),
