@@ -64,6 +64,15 @@ pub const BUILTIN: &[BuiltinModel] = &[BuiltinModel {
     weights: include_bytes!("style-lstm/weights.bin"),
     card: include_str!("style-lstm/card.md"),
     metrics: include_str!("style-lstm/metrics.jsonl"),
+}, BuiltinModel {
+    name: "audio-emotion",
+    description: "the emotion quadrant (Q1 happy, Q2 tense, Q3 sad, Q4 calm) of a recording, from 5-second clips of its log-mel spectrogram (1-D CNN classifier, mer4q)",
+    folder: "audio-emotion",
+    config: include_str!("audio-emotion/config.toml"),
+    vocab: None,
+    weights: include_bytes!("audio-emotion/weights.bin"),
+    card: include_str!("audio-emotion/card.md"),
+    metrics: include_str!("audio-emotion/metrics.jsonl"),
 }];
 
 /// The default model (the first of [`BUILTIN`]).

@@ -489,7 +489,7 @@ fn piece_ids_cannot_leave_the_store_and_old_pieces_are_evicted() {
 }
 
 #[test]
-fn classify_reads_a_midi_upload_and_refuses_audio_and_garbage() {
+fn classify_reads_a_midi_upload_or_a_recording_and_refuses_garbage() {
     let server = TestServer::start(TestServer::default_config());
     let midi = midi_from_shared();
     let reply = post(&server.url("/classify"), "audio/midi", &midi, &[]);
@@ -524,6 +524,32 @@ fn classify_reads_a_midi_upload_and_refuses_audio_and_garbage() {
         Some("file"),
         "MIDI",
     );
+    // The music classifiers judge MIDI; the audio classifier is not asked.
+    assert!(body["classifiers"].get("audio-emotion").is_none(), "{body}");
+
+    // A recording goes to the audio classifier.
+    let wav = std::fs::read(
+        euterpe_testkit::shared_data().join("audio/sonicpi_loop_amen_full_22k_mono.wav"),
+    )
+    .unwrap();
+    let heard = post(&server.url("/classify"), "audio/wav", &wav, &[]);
+    assert_eq!(
+        heard.status,
+        200,
+        "{}",
+        String::from_utf8_lossy(&heard.bytes)
+    );
+    let heard = heard.json();
+    assert!(
+        (heard["seconds"].as_f64().unwrap() - 6.857).abs() < 0.01,
+        "{heard}"
+    );
+    let class = heard["classifiers"]["audio-emotion"]["class"]
+        .as_str()
+        .unwrap();
+    assert!(["Q1", "Q2", "Q3", "Q4"].contains(&class), "{heard}");
+    assert!(heard["classifiers"].get("emotion").is_none(), "{heard}");
+
     assert_error(
         &post(
             &server.url("/classify"),
@@ -531,8 +557,8 @@ fn classify_reads_a_midi_upload_and_refuses_audio_and_garbage() {
             b"RIFF\0\0\0\0WAVE",
             &[],
         ),
-        415,
-        None,
+        400,
+        Some("file"),
         "audio",
     );
 }

@@ -27,7 +27,11 @@ pub(crate) fn write_card(
          * Epochs: {epochs} (best: {best_epoch}){early}\n\
          * Training time: {secs:.1} s\n\
          * Best validation NLL: {nll:.4} nats per {unit}\n",
-        article = if config.model.describe().starts_with(['a', 'e', 'i', 'o', 'u']) {
+        article = if config
+            .model
+            .describe()
+            .starts_with(['a', 'e', 'i', 'o', 'u'])
+        {
             "An"
         } else {
             "A"
