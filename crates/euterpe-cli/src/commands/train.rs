@@ -205,10 +205,19 @@ pub fn run_eval(a: &EvalArgs) -> Result<()> {
         } else {
             format!(" over {units}")
         };
+        // Clips are their own sequences; other units are counted over sequences.
+        let of = if r.unit == "clip" {
+            format!("{} clips", r.sequences)
+        } else {
+            format!("{} sequences", r.sequences)
+        };
         print!(
-            "{} split: NLL {:.4} nats per {}{over} of {} sequences",
-            r.split, r.nll, r.unit, r.sequences
+            "{} split: NLL {:.4} nats per {}{over} of {of}",
+            r.split, r.nll, r.unit
         );
+        if let (None, Some(acc)) = (r.perplexity, r.accuracy) {
+            print!(", accuracy {:.1}% per {}", acc * 100.0, r.unit);
+        }
         if let (Some(p), Some(acc)) = (r.perplexity, r.accuracy) {
             print!(", perplexity {p:.3}, accuracy {:.1}%", acc * 100.0);
         }
