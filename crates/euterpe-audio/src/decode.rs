@@ -22,6 +22,10 @@ use crate::AudioError;
 pub const MIN_SAMPLE_RATE: u32 = 1_000;
 /// The highest sample rate accepted (the highest that studio formats use).
 pub const MAX_SAMPLE_RATE: u32 = 768_000;
+/// The largest sample magnitude accepted. Full scale is 1; some tools write float files in the
+/// integer range (±32,768 or ±8,388,608), which passes; beyond 1e9 the spectrum's power would
+/// overflow `f32`, and such numbers are damage, not sound. (Found by fuzzing.)
+pub const MAX_SAMPLE_MAGNITUDE: f32 = 1e9;
 /// Undecodable packets tolerated (and skipped) per file before it is called damaged: real MP3s
 /// sometimes carry a broken frame or two.
 const MAX_SKIPPED_PACKETS: usize = 8;
@@ -299,6 +303,20 @@ impl MonoMixer {
                 path: self.path,
                 seconds: i as f64 / f64::from(self.rate),
                 reason: "a sample is not a finite number (NaN or infinity)".into(),
+            });
+        }
+        if let Some(i) = self
+            .samples
+            .iter()
+            .position(|s| s.abs() > MAX_SAMPLE_MAGNITUDE)
+        {
+            return Err(AudioError::Damaged {
+                path: self.path,
+                seconds: i as f64 / f64::from(self.rate),
+                reason: format!(
+                    "a sample of magnitude {:.3e} is far beyond full scale (1): not audio",
+                    self.samples[i].abs()
+                ),
             });
         }
         Ok(self.samples)

@@ -126,10 +126,9 @@ fn damaged_bytes_inside_an_mp3_never_panic() {
     }
 }
 
-#[test]
-fn non_finite_float_samples_are_refused() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("nan.wav");
+/// A float WAV holding `bad` at sample 11,025 of 22,050 (0.5 s), 0.1 elsewhere.
+fn float_wav(dir: &Path, name: &str, bad: f32) -> PathBuf {
+    let path = dir.join(name);
     let spec = hound::WavSpec {
         channels: 1,
         sample_rate: 22_050,
@@ -138,11 +137,32 @@ fn non_finite_float_samples_are_refused() {
     };
     let mut w = hound::WavWriter::create(&path, spec).unwrap();
     for i in 0..22_050 {
-        w.write_sample(if i == 11_025 { f32::NAN } else { 0.1 })
-            .unwrap();
+        w.write_sample(if i == 11_025 { bad } else { 0.1 }).unwrap();
     }
     w.finalize().unwrap();
-    let e = error_of(&path);
+    path
+}
+
+#[test]
+fn absurd_float_samples_are_refused_and_integer_scaled_floats_pass() {
+    let dir = tempfile::tempdir().unwrap();
+    // Found by fuzzing: 6e34 in a float WAV made the spectrum's power overflow to infinity.
+    let e = error_of(&float_wav(dir.path(), "huge.wav", 6.2e34));
+    assert!(e.to_string().contains("far beyond full scale"), "{e}");
+    let scaled = decode(&float_wav(dir.path(), "int-scaled.wav", 32_767.0)).unwrap();
+    let mfcc = euterpe_audio::features::compute(
+        &scaled.audio.samples,
+        22_050,
+        &euterpe_audio::FeatureConfig::new(euterpe_audio::FeatureKind::Mfcc),
+    )
+    .unwrap();
+    assert!(mfcc.data.iter().all(|v| v.is_finite()));
+}
+
+#[test]
+fn non_finite_float_samples_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let e = error_of(&float_wav(dir.path(), "nan.wav", f32::NAN));
     assert!(e.to_string().contains("at 0.500 s"), "{e}");
 }
 

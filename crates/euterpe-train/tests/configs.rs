@@ -19,5 +19,9 @@ fn every_committed_config_parses_and_validates() {
             checked += 1;
         }
     }
-    assert!(checked >= 10, "only {checked} configs found in {}", dir.display());
+    assert!(
+        checked >= 10,
+        "only {checked} configs found in {}",
+        dir.display()
+    );
 }
