@@ -106,6 +106,23 @@ impl FeatureConfig {
         }
     }
 
+    /// librosa's defaults for `kind` with another frame layout (`n_fft`, `hop_length`, centred)
+    /// and number of mel bands.
+    pub fn with_layout(kind: FeatureKind, n_fft: usize, hop_length: usize, n_mels: usize) -> Self {
+        FeatureConfig {
+            stft: StftConfig {
+                n_fft,
+                hop_length,
+                center: true,
+            },
+            mel: MelConfig {
+                n_mels,
+                ..MelConfig::default()
+            },
+            ..FeatureConfig::new(kind)
+        }
+    }
+
     /// Rows of the output.
     pub fn rows(&self) -> usize {
         match self.kind {

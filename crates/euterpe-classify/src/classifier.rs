@@ -69,6 +69,22 @@ pub struct ClassifyReport {
     pub failed: Vec<FailedFile>,
 }
 
+impl ClassifyReport {
+    /// Adds a file's classification, or its failure.
+    fn record(&mut self, file: PathBuf, result: Result<Classification, ClassifyError>) {
+        match result {
+            Ok(classification) => self.pieces.push(PieceClass {
+                file,
+                classification,
+            }),
+            Err(e) => self.failed.push(FailedFile {
+                file,
+                error: e.to_string(),
+            }),
+        }
+    }
+}
+
 impl<B: ModelBackend> Classifier<B> {
     /// Loads the classifier of `source` on `device`; a model of another kind is an error that
     /// names its kind.
@@ -199,17 +215,7 @@ impl<B: ModelBackend> Classifier<B> {
                 .collect(),
         };
         for (i, ids) in encoded {
-            let file = corpus.entries[i].path.clone();
-            match self.classify_tokens(&ids) {
-                Ok(classification) => report.pieces.push(PieceClass {
-                    file,
-                    classification,
-                }),
-                Err(e) => report.failed.push(FailedFile {
-                    file,
-                    error: e.to_string(),
-                }),
-            }
+            report.record(corpus.entries[i].path.clone(), self.classify_tokens(&ids));
         }
         report.failed.sort_by(|a, b| a.file.cmp(&b.file));
         Ok(report)
@@ -227,16 +233,8 @@ impl<B: ModelBackend> Classifier<B> {
             failed: Vec::new(),
         };
         for file in files {
-            match self.classify_recording(&file) {
-                Ok(classification) => report.pieces.push(PieceClass {
-                    file,
-                    classification,
-                }),
-                Err(e) => report.failed.push(FailedFile {
-                    file,
-                    error: e.to_string(),
-                }),
-            }
+            let result = self.classify_recording(&file);
+            report.record(file, result);
         }
         Ok(report)
     }

@@ -6,8 +6,6 @@ use std::path::{Path, PathBuf};
 
 use euterpe_audio::batch::map_files;
 use euterpe_audio::clips::{cut, ClipOptions};
-use euterpe_audio::mel::MelConfig;
-use euterpe_audio::stft::StftConfig;
 use euterpe_audio::{audio_files, features, load, Audio, FeatureConfig, FeatureKind, LoadOptions};
 use euterpe_base::SplitMix64;
 use serde::{Deserialize, Serialize};
@@ -138,21 +136,13 @@ impl AudioDataConfig {
 
     /// The feature settings of `euterpe-audio`.
     pub fn feature_config(&self) -> FeatureConfig {
+        let kind = match self.features {
+            AudioFeatures::LogMel | AudioFeatures::LogMelChroma => FeatureKind::LogMel,
+            AudioFeatures::Mfcc => FeatureKind::Mfcc,
+        };
         FeatureConfig {
-            stft: StftConfig {
-                n_fft: self.n_fft,
-                hop_length: self.hop_length,
-                center: true,
-            },
-            mel: MelConfig {
-                n_mels: self.n_mels,
-                ..MelConfig::default()
-            },
             n_mfcc: self.n_mfcc,
-            ..FeatureConfig::new(match self.features {
-                AudioFeatures::LogMel | AudioFeatures::LogMelChroma => FeatureKind::LogMel,
-                AudioFeatures::Mfcc => FeatureKind::Mfcc,
-            })
+            ..FeatureConfig::with_layout(kind, self.n_fft, self.hop_length, self.n_mels)
         }
     }
 

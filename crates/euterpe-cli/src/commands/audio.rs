@@ -9,10 +9,8 @@ use clap::{Args, Subcommand};
 use euterpe_audio::batch::{map_files, output_path, Outcome};
 use euterpe_audio::clips::{cut, ClipOptions};
 use euterpe_audio::inverse::{features_to_audio, GriffinLimOptions};
-use euterpe_audio::mel::MelConfig;
 use euterpe_audio::npy::{read_npy, write_npy};
 use euterpe_audio::stats::{file_stats, Summary};
-use euterpe_audio::stft::StftConfig;
 use euterpe_audio::wav::write_wav;
 use euterpe_audio::{audio_files, features, load, peak_normalize, FeatureConfig, LoadOptions};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -134,23 +132,14 @@ pub struct FeaturesArgs {
 
 impl FeaturesArgs {
     fn config(&self) -> FeatureConfig {
-        FeatureConfig {
-            stft: StftConfig {
-                n_fft: self.n_fft,
-                hop_length: self.hop_length,
-                center: true,
-            },
-            mel: MelConfig {
-                n_mels: self.n_mels,
-                fmin: self.fmin,
-                fmax: self.fmax,
-                ..MelConfig::default()
-            },
-            n_mfcc: self.n_mfcc,
-            top_db: Some(self.top_db),
-            tuning: self.tuning,
-            ..FeatureConfig::new(self.kind)
-        }
+        let mut config =
+            FeatureConfig::with_layout(self.kind, self.n_fft, self.hop_length, self.n_mels);
+        config.mel.fmin = self.fmin;
+        config.mel.fmax = self.fmax;
+        config.n_mfcc = self.n_mfcc;
+        config.top_db = Some(self.top_db);
+        config.tuning = self.tuning;
+        config
     }
 }
 
@@ -314,17 +303,8 @@ fn numbered_clip(stem: &Path, index: usize) -> PathBuf {
 fn run_invert(a: &InvertArgs) -> Result<()> {
     let features = read_npy(&a.input)?;
     let config = FeatureConfig {
-        stft: StftConfig {
-            n_fft: a.n_fft,
-            hop_length: a.hop_length,
-            center: true,
-        },
-        mel: MelConfig {
-            n_mels: a.n_mels,
-            ..MelConfig::default()
-        },
         n_mfcc: features.rows,
-        ..FeatureConfig::new(a.kind)
+        ..FeatureConfig::with_layout(a.kind, a.n_fft, a.hop_length, a.n_mels)
     };
     let options = GriffinLimOptions {
         iterations: a.iterations,
