@@ -103,15 +103,16 @@ pub fn document() -> Value {
             "/health": {"get": {"summary": "Liveness and load (no token needed)", "security": [], "responses": {"200": {"description": "Up.", "content": {"application/json": {}}}}}},
             "/classify": {
                 "post": {
-                    "summary": "Emotion and style of a MIDI upload",
+                    "summary": "Emotion and style of a MIDI upload; emotion of a recording (WAV, MP3, FLAC, Ogg)",
                     "requestBody": {"content": {
                         "audio/midi": {"schema": {"type": "string", "format": "binary"}},
+                        "audio/*": {"schema": {"type": "string", "format": "binary"}},
                         "multipart/form-data": {"schema": {"type": "object", "properties": {"file": {"type": "string", "format": "binary"}}}}
                     }},
                     "responses": {
                         "200": {"description": "Per classifier: the class and every class's probability.", "content": {"application/json": {}}},
-                        "400": error_response("Not a usable MIDI file."),
-                        "415": error_response("Audio uploads are not classified yet.")
+                        "400": error_response("Not a usable MIDI file or recording."),
+                        "415": error_response("A recording, but no audio classifier is served.")
                     }
                 }
             },
