@@ -185,6 +185,7 @@ impl<B: ModelBackend> Classifier<B> {
                 width,
                 values: chunk.concat(),
                 labels: vec![0; chunk.len()],
+                conditions: vec![0; chunk.len()],
                 recordings: vec![0; chunk.len()],
             })
             .collect();

@@ -29,6 +29,9 @@ enum Command {
     Eval(commands::train::EvalArgs),
     /// Write new music with a token model (default: the built-in folk model).
     Generate(Box<commands::generate::GenerateArgs>),
+    /// Write sound with a next-frame audio model (the seed's audio LSTM), optionally of an
+    /// emotion or continuing a recording.
+    GenerateAudio(commands::generate_audio::GenerateAudioArgs),
     /// Recognise the emotion (or another class) of MIDI files with a classifier.
     Classify(commands::classify::ClassifyArgs),
     /// Control accuracy of a conditioned generator: generate per emotion and style, classify.
@@ -92,6 +95,7 @@ fn main() -> ExitCode {
         Command::Train(args) => commands::train::run_train(&args),
         Command::Eval(args) => commands::train::run_eval(&args),
         Command::Generate(args) => commands::generate::run(&args),
+        Command::GenerateAudio(args) => commands::generate_audio::run(&args),
         Command::Classify(args) => commands::classify::run(&args),
         Command::EvalControl(args) => commands::control::run(&args),
         Command::Render(args) => commands::render::run_render(&args),

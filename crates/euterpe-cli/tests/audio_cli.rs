@@ -275,33 +275,10 @@ fn features_invert_back_to_sound_with_the_same_spectrum() {
     assert!(String::from_utf8_lossy(&refused.stderr).contains("cannot be turned back"));
 }
 
-/// Eight mer4q songs (two per quadrant, one training and one validation song each), with their
-/// label rows.
-fn mer4q_songs(dir: &Path) -> PathBuf {
-    let source = shared_data().join("mer4q");
-    let labels = std::fs::read_to_string(source.join("labels.csv")).unwrap();
-    let mut lines = labels.lines();
-    let mut kept = vec![lines.next().unwrap().to_string()];
-    let mut taken = std::collections::HashSet::new();
-    let corpus = dir.join("songs");
-    std::fs::create_dir_all(&corpus).unwrap();
-    for line in lines {
-        let f: Vec<&str> = line.split(',').collect();
-        if taken.insert((f[1].to_string(), f[2].to_string())) {
-            let name = format!("{}.mp3", f[0]);
-            std::fs::copy(source.join("audio").join(&name), corpus.join(&name)).unwrap();
-            kept.push(line.to_string());
-        }
-    }
-    assert_eq!(kept.len(), 9);
-    std::fs::write(corpus.join("labels.csv"), kept.join("\n") + "\n").unwrap();
-    corpus
-}
-
 #[test]
 fn an_audio_classifier_trains_and_classifies_recordings() {
     let dir = tempfile::tempdir().unwrap();
-    let songs = mer4q_songs(dir.path());
+    let songs = euterpe_testkit::mer4q_subset(dir.path(), 1);
     let config = dir.path().join("audio.toml");
     std::fs::write(
         &config,

@@ -237,6 +237,8 @@ pub struct AudioData {
     pub splits: [Vec<AudioClip>; 3],
     /// The recordings (file stems) of each split.
     pub recordings: [Vec<String>; 3],
+    /// The files of those recordings, in the same order.
+    pub sources: [Vec<PathBuf>; 3],
 }
 
 /// A batch of clips.
@@ -250,8 +252,11 @@ pub struct AudioBatch {
     pub width: usize,
     /// `batch × frames × width` values.
     pub values: Vec<f32>,
-    /// The class of each clip.
+    /// The class of each clip (0 for an unlabelled one, see `conditions`).
     pub labels: Vec<u32>,
+    /// What a conditioned model is told of each clip: 0 for nothing (an unlabelled clip, or one
+    /// whose label was dropped), class i as i + 1.
+    pub conditions: Vec<u32>,
     /// The recording of each clip (index within the split).
     pub recordings: Vec<usize>,
 }
@@ -262,6 +267,10 @@ pub struct AudioClips<'a> {
     data: &'a AudioData,
     split: usize,
     augment: Option<&'a AudioAugment>,
+    /// Whether unlabelled clips are included (models that do not need labels).
+    unlabelled: bool,
+    /// Share of clips whose condition is dropped in shuffled passes.
+    condition_dropout: f64,
 }
 
 impl AudioData {
@@ -285,6 +294,7 @@ impl AudioData {
             frames: 0,
             splits: Default::default(),
             recordings: Default::default(),
+            sources: Default::default(),
         };
         let mut failures = Vec::new();
         for outcome in outcomes {
@@ -310,6 +320,7 @@ impl AudioData {
             let s = split_index(split);
             let recording = data.recordings[s].len();
             data.recordings[s].push(stem);
+            data.sources[s].push(outcome.file.clone());
             data.frames = clips[0].len() / data.width.max(1);
             data.splits[s].extend(clips.into_iter().map(|values| AudioClip {
                 values,
@@ -337,7 +348,50 @@ impl AudioData {
             data: self,
             split: split_index(split),
             augment: None,
+            unlabelled: false,
+            condition_dropout: 0.0,
         }
+    }
+
+    /// Every clip of a split, labelled or not (models that learn from the sound alone).
+    pub fn all_clips(&self, split: Split) -> AudioClips<'_> {
+        AudioClips {
+            unlabelled: true,
+            ..self.clips(split)
+        }
+    }
+
+    /// Per-band mean and standard deviation of every frame of a split's clips (a band that
+    /// never varies gets a deviation of 1, so that standardising it is harmless).
+    pub fn band_statistics(&self, split: Split) -> (Vec<f32>, Vec<f32>) {
+        let width = self.width.max(1);
+        let mut sum = vec![0.0f64; width];
+        let mut squares = vec![0.0f64; width];
+        let mut n = 0usize;
+        for clip in &self.splits[split_index(split)] {
+            for frame in clip.values.chunks_exact(width) {
+                for ((s, q), &v) in sum.iter_mut().zip(&mut squares).zip(frame) {
+                    *s += f64::from(v);
+                    *q += f64::from(v) * f64::from(v);
+                }
+                n += 1;
+            }
+        }
+        let n = n.max(1) as f64;
+        let mean: Vec<f32> = sum.iter().map(|s| (s / n) as f32).collect();
+        let std = sum
+            .iter()
+            .zip(&squares)
+            .map(|(s, q)| {
+                let var = (q / n - (s / n).powi(2)).max(0.0);
+                if var > 1e-12 {
+                    var.sqrt() as f32
+                } else {
+                    1.0
+                }
+            })
+            .collect();
+        (mean, std)
     }
 
     /// Clips in a split.
@@ -355,12 +409,22 @@ impl<'a> AudioClips<'a> {
         }
     }
 
-    /// The batches of one pass over the labelled clips, shuffled with `seed` (`None`: in order,
-    /// never augmented).
+    /// The same clips with the condition of each dropped at random with probability `p` in
+    /// every shuffled pass (so that a conditioned model also learns to do without).
+    pub fn with_condition_dropout(self, p: f64) -> Self {
+        AudioClips {
+            condition_dropout: p,
+            ..self
+        }
+    }
+
+    /// The batches of one pass over the clips (labelled ones only, unless made by
+    /// [`AudioData::all_clips`]), shuffled with `seed` (`None`: in order, never augmented, no
+    /// condition dropped).
     pub fn batches(&self, batch_size: usize, seed: Option<u64>) -> Vec<AudioBatch> {
         let clips = &self.data.splits[self.split];
         let mut order: Vec<usize> = (0..clips.len())
-            .filter(|&i| clips[i].label.is_some())
+            .filter(|&i| self.unlabelled || clips[i].label.is_some())
             .collect();
         let mut rng = seed.map(SplitMix64::new);
         if let Some(rng) = rng.as_mut() {
@@ -371,12 +435,21 @@ impl<'a> AudioClips<'a> {
             .chunks(batch_size.max(1))
             .map(|chunk| {
                 let mut values = Vec::with_capacity(chunk.len() * clips[0].values.len());
+                let mut conditions = Vec::with_capacity(chunk.len());
                 for &i in chunk {
                     let start = values.len();
                     values.extend_from_slice(&clips[i].values);
                     if let (Some(augment), Some(rng)) = (self.augment, rng.as_mut()) {
                         augment.apply(&mut values[start..], frames, width, rng);
                     }
+                    let dropped = self.condition_dropout > 0.0
+                        && rng
+                            .as_mut()
+                            .is_some_and(|r| r.unit() < self.condition_dropout);
+                    conditions.push(match clips[i].label {
+                        Some(l) if !dropped => l + 1,
+                        _ => 0,
+                    });
                 }
                 AudioBatch {
                     batch: chunk.len(),
@@ -384,6 +457,7 @@ impl<'a> AudioClips<'a> {
                     width,
                     values,
                     labels: chunk.iter().map(|&i| clips[i].label.unwrap_or(0)).collect(),
+                    conditions,
                     recordings: chunk.iter().map(|&i| clips[i].recording).collect(),
                 }
             })

@@ -10,9 +10,13 @@
 //! A model trained with control tokens follows an emotion and a style ([`controls`]: quadrants,
 //! valence and arousal, blends of styles).
 //!
+//! [`audio`] rolls a next-frame audio model (the seed's audio LSTM) forward and turns its
+//! frames back into sound.
+//!
 //! [`LoadedGenerator`] loads a model from `euterpe-store` (a trained directory or a built-in
 //! model) on any device; this crate never links the trainer.
 
+pub mod audio;
 pub mod controls;
 mod error;
 pub mod generator;
@@ -22,6 +26,7 @@ pub mod report;
 pub mod sampling;
 pub mod score_util;
 
+pub use audio::{AudioGenerator, AudioOptions, GeneratedAudio};
 pub use controls::{ControlLayout, EmotionRequest, KeyTarget, StyleBlend, DEFAULT_GUIDANCE};
 pub use error::GenerateError;
 pub use generator::{GenerateOptions, Generated, Generator, Length};

@@ -6,7 +6,8 @@
 //!
 //! ```toml
 //! [model]
-//! kind = "token_lm"        # token_lm | frame_lm | classifier | audio_classifier
+//! kind = "token_lm"        # token_lm | frame_lm | classifier | audio_classifier | audio_lm
+//!                          # | audio_autoencoder
 //! embedding = 64
 //!
 //! [model.core]
@@ -47,6 +48,12 @@ pub enum ModelConfig {
     /// Classifier of audio clips from their log-mel or MFCC frames
     /// ([`AudioClassifier`](crate::audio_classifier::AudioClassifier)).
     AudioClassifier(crate::audio_classifier::AudioClassifierConfig),
+    /// Next-frame model of audio features, the seed's audio LSTM
+    /// ([`AudioLm`](crate::audio_lm::AudioLm)).
+    AudioLm(crate::audio_lm::AudioLmConfig),
+    /// Convolutional encoder-decoder of log-mel clips
+    /// ([`AudioAutoencoder`](crate::audio_autoencoder::AudioAutoencoder)).
+    AudioAutoencoder(crate::audio_autoencoder::AudioAutoencoderConfig),
 }
 
 impl Config for ModelConfig {}
@@ -59,6 +66,8 @@ impl ModelConfig {
             ModelConfig::FrameLm(_) => "frame_lm",
             ModelConfig::Classifier(_) => "classifier",
             ModelConfig::AudioClassifier(_) => "audio_classifier",
+            ModelConfig::AudioLm(_) => "audio_lm",
+            ModelConfig::AudioAutoencoder(_) => "audio_autoencoder",
         }
     }
 
@@ -67,7 +76,10 @@ impl ModelConfig {
         match self {
             ModelConfig::TokenLm(c) => Some(c.vocab),
             ModelConfig::Classifier(c) => Some(c.vocab),
-            ModelConfig::FrameLm(_) | ModelConfig::AudioClassifier(_) => None,
+            ModelConfig::FrameLm(_)
+            | ModelConfig::AudioClassifier(_)
+            | ModelConfig::AudioLm(_)
+            | ModelConfig::AudioAutoencoder(_) => None,
         }
     }
 
@@ -95,6 +107,20 @@ impl ModelConfig {
                 c.layers,
                 c.channels
             ),
+            ModelConfig::AudioLm(c) => format!(
+                "next-frame audio model ({}, {})",
+                c.core.describe(),
+                if c.conditioned() {
+                    format!("conditioned on {}", c.classes.join("/"))
+                } else {
+                    "unconditioned".to_string()
+                }
+            ),
+            ModelConfig::AudioAutoencoder(c) => format!(
+                "convolutional encoder-decoder of spectrograms ({} halvings, code {}× smaller)",
+                c.channels.len(),
+                c.compression()
+            ),
         }
     }
 
@@ -105,6 +131,8 @@ impl ModelConfig {
             ModelConfig::FrameLm(c) => Some(&c.core),
             ModelConfig::Classifier(c) => Some(&c.core),
             ModelConfig::AudioClassifier(_) => None,
+            ModelConfig::AudioLm(c) => Some(&c.core),
+            ModelConfig::AudioAutoencoder(_) => None,
         }
     }
 
@@ -115,6 +143,8 @@ impl ModelConfig {
             ModelConfig::FrameLm(c) => c.validate(),
             ModelConfig::Classifier(c) => c.validate(),
             ModelConfig::AudioClassifier(c) => c.validate(),
+            ModelConfig::AudioLm(c) => c.validate(),
+            ModelConfig::AudioAutoencoder(c) => c.validate(),
         }
     }
 }

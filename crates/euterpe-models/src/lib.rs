@@ -19,6 +19,10 @@
 //!   pooling;
 //! * [`audio_classifier`] — classifiers of audio clips (log-mel or MFCC frames): a 1-D
 //!   convolutional network over time;
+//! * [`audio_autoencoder`] — a convolutional encoder-decoder of log-mel clips (to a compact
+//!   code and back);
+//! * [`audio_lm`] — next-frame models of audio features (the seed's audio LSTM), trained by
+//!   mean squared error, optionally conditioned on emotion;
 //! * [`frame_lm`] — models of 88-key piano-roll frames with an independent-Bernoulli or a NADE
 //!   output (the keys of a frame modelled jointly, as in RNN-NADE);
 //! * [`backend`] — the concrete backends, [`DeviceSpec`](backend::DeviceSpec) (`cpu`, `cuda:N`)
@@ -27,7 +31,9 @@
 //! Start with [`ModelConfig`] and [`Model`]; a new kind of model is one module, one variant of
 //! each (see `docs/architecture.md`).
 
+pub mod audio_autoencoder;
 pub mod audio_classifier;
+pub mod audio_lm;
 pub mod backend;
 pub mod classifier;
 pub mod config;
@@ -43,7 +49,9 @@ pub mod step;
 pub mod token_lm;
 pub mod transformer;
 
+pub use audio_autoencoder::{AudioAutoencoder, AudioAutoencoderConfig};
 pub use audio_classifier::{AudioClassifier, AudioClassifierConfig};
+pub use audio_lm::{AudioLm, AudioLmConfig};
 pub use burn;
 pub use classifier::SequenceClassifier;
 pub use config::{

@@ -24,6 +24,10 @@ pub enum Model<B: Backend> {
     Classifier(SequenceClassifier<B>),
     /// A classifier of audio clips.
     AudioClassifier(crate::audio_classifier::AudioClassifier<B>),
+    /// A next-frame model of audio features.
+    AudioLm(crate::audio_lm::AudioLm<B>),
+    /// A convolutional encoder-decoder of spectrograms.
+    AudioAutoencoder(crate::audio_autoencoder::AudioAutoencoder<B>),
 }
 
 impl ModelConfig {
@@ -34,6 +38,8 @@ impl ModelConfig {
             ModelConfig::FrameLm(c) => Model::FrameLm(c.init(device)),
             ModelConfig::Classifier(c) => Model::Classifier(c.init(device)),
             ModelConfig::AudioClassifier(c) => Model::AudioClassifier(c.init(device)),
+            ModelConfig::AudioLm(c) => Model::AudioLm(c.init(device)),
+            ModelConfig::AudioAutoencoder(c) => Model::AudioAutoencoder(c.init(device)),
         }
     }
 }
@@ -46,6 +52,8 @@ impl<B: Backend> Model<B> {
             Model::FrameLm(_) => "frame_lm",
             Model::Classifier(_) => "classifier",
             Model::AudioClassifier(_) => "audio_classifier",
+            Model::AudioLm(_) => "audio_lm",
+            Model::AudioAutoencoder(_) => "audio_autoencoder",
         }
     }
 }
@@ -71,5 +79,17 @@ impl<B: Backend> From<SequenceClassifier<B>> for Model<B> {
 impl<B: Backend> From<crate::audio_classifier::AudioClassifier<B>> for Model<B> {
     fn from(m: crate::audio_classifier::AudioClassifier<B>) -> Self {
         Model::AudioClassifier(m)
+    }
+}
+
+impl<B: Backend> From<crate::audio_lm::AudioLm<B>> for Model<B> {
+    fn from(m: crate::audio_lm::AudioLm<B>) -> Self {
+        Model::AudioLm(m)
+    }
+}
+
+impl<B: Backend> From<crate::audio_autoencoder::AudioAutoencoder<B>> for Model<B> {
+    fn from(m: crate::audio_autoencoder::AudioAutoencoder<B>) -> Self {
+        Model::AudioAutoencoder(m)
     }
 }

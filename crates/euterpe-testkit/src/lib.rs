@@ -39,3 +39,36 @@ pub fn arg<T: std::str::FromStr>(args: &[String], name: &str, default: T) -> T {
         .and_then(|v| v.parse().ok())
         .unwrap_or(default)
 }
+
+/// A small copy of `mer4q` in `dir/songs`: the first `per_split` training and `per_split`
+/// validation songs of each quadrant (in label-file order), the MP3s in `songs/audio` and their
+/// rows in `songs/labels.csv`. Returns `dir/songs`.
+pub fn mer4q_subset(dir: &std::path::Path, per_split: usize) -> PathBuf {
+    let source = shared_data().join("mer4q");
+    let labels = std::fs::read_to_string(source.join("labels.csv")).expect("mer4q labels.csv");
+    let mut lines = labels.lines();
+    let mut kept = vec![lines.next().expect("a header").to_string()];
+    let mut taken = std::collections::HashMap::new();
+    let corpus = dir.join("songs");
+    std::fs::create_dir_all(corpus.join("audio")).expect("a folder for the songs");
+    for line in lines {
+        let fields: Vec<&str> = line.split(',').collect();
+        let count = taken
+            .entry((fields[1].to_string(), fields[2].to_string()))
+            .or_insert(0usize);
+        if *count >= per_split {
+            continue;
+        }
+        *count += 1;
+        let name = format!("{}.mp3", fields[0]);
+        std::fs::copy(
+            source.join("audio").join(&name),
+            corpus.join("audio").join(&name),
+        )
+        .expect("copying a song");
+        kept.push(line.to_string());
+    }
+    assert_eq!(kept.len(), 1 + 8 * per_split, "mer4q has too few songs");
+    std::fs::write(corpus.join("labels.csv"), kept.join("\n") + "\n").expect("writing labels");
+    corpus
+}

@@ -26,7 +26,7 @@ pub(crate) fn write_card(
          * Device: {device}\n\
          * Epochs: {epochs} (best: {best_epoch}){early}\n\
          * Training time: {secs:.1} s\n\
-         * Best validation NLL: {nll:.4} nats per {unit}\n",
+         * Best validation {loss}: {nll:.4} per {unit}\n",
         article = if config
             .model
             .describe()
@@ -57,6 +57,7 @@ pub(crate) fn write_card(
         },
         secs = summary.seconds,
         nll = summary.best_valid_nll,
+        loss = summary.loss,
         unit = summary.unit,
     );
     if let Some(m) = best {

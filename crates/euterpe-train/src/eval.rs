@@ -41,12 +41,67 @@ pub struct EvalReport {
     pub accuracy: Option<f64>,
     /// Sequences in the split.
     pub sequences: usize,
+    /// What a next-frame audio model's MSE compares with (its `nll` is the MSE per value in
+    /// standardised units).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub baselines: Option<FrameBaselines>,
+    /// A spectrogram encoder-decoder's figures on sound (its `nll` is the MSE per value in
+    /// standardised units).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reconstruction: Option<crate::reconstruction::ReconstructionReport>,
     /// Piece-level figures of a classifier (its `nll` and `accuracy` count windows).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub classification: Option<ClassReport>,
     /// Files of a MIDI folder that could not be read, and why (the figures cover the rest).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub failures: Vec<Failure>,
+}
+
+/// Recordings whose first clip an encoder-decoder's evaluation resynthesises (Griffin-Lim is
+/// the slow part: about a second per clip).
+pub const RESYNTHESIS_CLIPS: usize = 200;
+
+/// The MSE per value (standardised units, as the model's) of two predictors that learn nothing,
+/// on the same frames as the model.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct FrameBaselines {
+    /// Each frame predicted to repeat the one before it.
+    pub repeat_last: f64,
+    /// Each frame predicted to be the training split's mean frame.
+    pub training_mean: f64,
+}
+
+impl FrameBaselines {
+    /// The baselines on every predicted frame (all but the first of each clip) of `batches`,
+    /// standardised with `mean` and `std` per band.
+    pub fn of(batches: &[euterpe_data::AudioBatch], mean: &[f32], std: &[f32]) -> FrameBaselines {
+        let (mut last, mut average, mut values) = (0.0f64, 0.0f64, 0usize);
+        for b in batches {
+            for clip in b.values.chunks_exact(b.frames * b.width) {
+                let z: Vec<f64> = clip
+                    .iter()
+                    .enumerate()
+                    .map(|(i, &v)| {
+                        let k = i % b.width;
+                        f64::from((v - mean[k]) / std[k])
+                    })
+                    .collect();
+                for t in 1..b.frames {
+                    for k in 0..b.width {
+                        let target = z[t * b.width + k];
+                        last += (target - z[(t - 1) * b.width + k]).powi(2);
+                        average += target * target;
+                    }
+                    values += b.width;
+                }
+            }
+        }
+        let n = values.max(1) as f64;
+        FrameBaselines {
+            repeat_last: last / n,
+            training_mean: average / n,
+        }
+    }
 }
 
 /// Evaluates the model of `source` on a split of `data_path`, read the way the model's training
@@ -82,6 +137,8 @@ pub fn evaluate<B: ModelBackend>(
         perplexity: None,
         accuracy: None,
         sequences: data.len(split),
+        baselines: None,
+        reconstruction: None,
         classification: None,
         failures: tokenized.failures,
     };
@@ -146,6 +203,30 @@ pub fn evaluate<B: ModelBackend>(
             report.nll = t.mean();
             report.unit = "frame".into();
             report.frames = Some(t.count);
+        }
+        Paired::AudioFrames { model, data } => {
+            let batches = data.all_clips(split).batches(bs, None);
+            let t = evaluate_batches(&model, &batches, device);
+            report.nll = t.mean();
+            report.unit = "frame".into();
+            report.frames = Some(t.count);
+            if let ModelConfig::AudioLm(c) = &loaded.config {
+                report.baselines = Some(FrameBaselines::of(&batches, &c.mean, &c.std));
+            }
+        }
+        Paired::AudioCodes { model, data } => {
+            let batches = data.all_clips(split).batches(bs, None);
+            let t = evaluate_batches(&model, &batches, device);
+            report.nll = t.mean();
+            report.unit = "clip".into();
+            report.reconstruction = Some(crate::reconstruction::reconstruction_report(
+                &model,
+                data,
+                &loaded.data.audio,
+                split,
+                RESYNTHESIS_CLIPS,
+                device,
+            )?);
         }
         Paired::AudioClasses { model, data } => {
             let classes = match &loaded.config {

@@ -59,6 +59,11 @@ pub trait Learner<B: AutodiffBackend>: Sized {
     /// The unit its losses are counted in ("token", "frame", …).
     fn unit(&self) -> &'static str;
 
+    /// What its loss is ("NLL (nats)", "MSE (standardised)"), for reports and plots.
+    fn loss_name(&self) -> &'static str {
+        "NLL (nats)"
+    }
+
     /// Trainable parameters of every network.
     fn parameters(&self) -> usize;
 
@@ -139,6 +144,10 @@ where
 
     fn unit(&self) -> &'static str {
         M::UNIT
+    }
+
+    fn loss_name(&self) -> &'static str {
+        M::LOSS
     }
 
     fn parameters(&self) -> usize {

@@ -15,7 +15,10 @@
 //! * [`metrics`] — per-epoch metrics, `metrics.jsonl` and the training-curve plot;
 //! * [`finetune`] — pretraining → fine-tuning: `train.init_from` and `train.strategy` (full,
 //!   freeze-lower:N, gradual unfreezing);
-//! * [`eval`] — NLL, perplexity and accuracy of any model on any data file of its kind;
+//! * [`eval`] — NLL, perplexity and accuracy of any model on any data file of its kind (MSE
+//!   against baselines for the audio models);
+//! * [`reconstruction`] — a spectrogram encoder-decoder measured on sound, against the
+//!   Griffin-Lim ceiling;
 //!
 //! Nothing here prints: progress goes to a [`trainer::TrainObserver`]. Model directories are
 //! written and read through `euterpe-store`. Start with [`trainer::train`].
@@ -29,6 +32,7 @@ pub mod learner;
 pub mod metrics;
 pub mod objective;
 pub mod optim;
+pub mod reconstruction;
 pub mod schedule;
 pub mod task;
 pub mod trainer;

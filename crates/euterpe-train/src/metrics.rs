@@ -71,15 +71,20 @@ pub fn rewrite(path: &Path, metrics: &[EpochMetrics]) -> Result<(), TrainError> 
     Ok(())
 }
 
-/// Draws training and validation NLL per epoch as an SVG.
-pub fn plot(path: &Path, metrics: &[EpochMetrics], unit: &str) -> Result<(), TrainError> {
+/// Draws training and validation loss per epoch as an SVG; `loss` names it ("NLL (nats)").
+pub fn plot(
+    path: &Path,
+    metrics: &[EpochMetrics],
+    unit: &str,
+    loss: &str,
+) -> Result<(), TrainError> {
     if metrics.is_empty() {
         return Ok(());
     }
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (720, 420)).into_drawing_area();
-        draw(&root, metrics, unit)
+        draw(&root, metrics, unit, loss)
             .map_err(|e| TrainError::Unusable(format!("plotting failed: {e}")))?;
         root.present()
             .map_err(|e| TrainError::Unusable(format!("plotting failed: {e}")))?;
@@ -92,6 +97,7 @@ fn draw<DB: DrawingBackend>(
     root: &DrawingArea<DB, plotters::coord::Shift>,
     metrics: &[EpochMetrics],
     unit: &str,
+    loss: &str,
 ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
     root.fill(&WHITE)?;
     let values = metrics
@@ -112,7 +118,7 @@ fn draw<DB: DrawingBackend>(
     chart
         .configure_mesh()
         .x_desc("epoch")
-        .y_desc(format!("NLL (nats per {unit})"))
+        .y_desc(format!("{loss} per {unit}"))
         .draw()?;
     let series = |f: fn(&EpochMetrics) -> f64| {
         metrics

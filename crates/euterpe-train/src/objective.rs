@@ -7,7 +7,9 @@ use burn::tensor::backend::Backend;
 use burn::tensor::{Int, Tensor, TensorData};
 use euterpe_data::batch::{ClassBatch, FrameBatch, TokenBatch};
 use euterpe_data::AudioBatch;
-use euterpe_models::{AudioClassifier, FrameLm, ModelBackend, SequenceClassifier, TokenLm};
+use euterpe_models::{
+    AudioAutoencoder, AudioClassifier, AudioLm, FrameLm, ModelBackend, SequenceClassifier, TokenLm,
+};
 
 /// The summed negative log-likelihood of a batch and what it was summed over.
 pub struct BatchLoss<B: Backend> {
@@ -25,6 +27,8 @@ pub trait Likelihood<B: Backend> {
     type Batch;
     /// The unit it predicts ("token", "frame"), for reports.
     const UNIT: &'static str;
+    /// What its loss is, for reports and plots.
+    const LOSS: &'static str = "NLL (nats)";
     /// The loss on one batch.
     fn batch_loss(&self, batch: &Self::Batch, device: &B::Device) -> BatchLoss<B>;
 }
@@ -118,6 +122,39 @@ impl<B: ModelBackend> Likelihood<B> for AudioClassifier<B> {
             sum,
             count: b.batch,
             correct: Some(correct),
+        }
+    }
+}
+
+impl<B: ModelBackend> Likelihood<B> for AudioLm<B> {
+    type Batch = AudioBatch;
+    const UNIT: &'static str = "frame";
+    const LOSS: &'static str = "MSE (standardised)";
+
+    fn batch_loss(&self, b: &AudioBatch, device: &B::Device) -> BatchLoss<B> {
+        let conditions: Vec<i64> = b.conditions.iter().map(|&c| c as i64).collect();
+        let (sum, count) = self.squared_error(
+            floats(&b.values, [b.batch, b.frames, b.width], device),
+            Tensor::from_data(TensorData::new(conditions, [b.batch]), device),
+        );
+        BatchLoss {
+            sum,
+            count,
+            correct: None,
+        }
+    }
+}
+
+impl<B: ModelBackend> Likelihood<B> for AudioAutoencoder<B> {
+    type Batch = AudioBatch;
+    const UNIT: &'static str = "clip";
+    const LOSS: &'static str = "MSE (standardised)";
+
+    fn batch_loss(&self, b: &AudioBatch, device: &B::Device) -> BatchLoss<B> {
+        BatchLoss {
+            sum: self.squared_error(floats(&b.values, [b.batch, b.frames, b.width], device)),
+            count: b.batch,
+            correct: None,
         }
     }
 }

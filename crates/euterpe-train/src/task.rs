@@ -4,8 +4,12 @@
 use std::path::Path;
 
 use burn::tensor::backend::Backend;
+use euterpe_data::Split;
 use euterpe_data::{AudioData, FrameData, TaskData, TokenData};
-use euterpe_models::{AudioClassifier, FrameLm, Model, ModelConfig, SequenceClassifier, TokenLm};
+use euterpe_models::{
+    AudioAutoencoder, AudioClassifier, AudioLm, FrameLm, Model, ModelConfig, SequenceClassifier,
+    TokenLm,
+};
 
 use crate::TrainError;
 
@@ -41,6 +45,20 @@ pub enum Paired<'d, B: Backend> {
         /// The data.
         data: &'d AudioData,
     },
+    /// A spectrogram encoder-decoder and clips of recordings (labels unused).
+    AudioCodes {
+        /// The model.
+        model: AudioAutoencoder<B>,
+        /// The data.
+        data: &'d AudioData,
+    },
+    /// A next-frame audio model and clips of recordings (labels optional).
+    AudioFrames {
+        /// The model.
+        model: AudioLm<B>,
+        /// The data.
+        data: &'d AudioData,
+    },
 }
 
 /// The data a kind learns from, in words.
@@ -53,6 +71,9 @@ fn wanted(model: &ModelConfig) -> &'static str {
         }
         ModelConfig::AudioClassifier(_) => {
             "labelled recordings (a folder of audio files with a labels.csv of emotion quadrants)"
+        }
+        ModelConfig::AudioLm(_) | ModelConfig::AudioAutoencoder(_) => {
+            "recordings (an audio file or a folder of them)"
         }
     }
 }
@@ -144,6 +165,41 @@ pub fn resolve(
             c.classes = a.classes.clone();
             Ok(ModelConfig::AudioClassifier(c))
         }
+        (ModelConfig::AudioLm(c), TaskData::Audio(a)) => {
+            if c.features != 0 && c.features != a.width {
+                return Err(TrainError::Unusable(format!(
+                    "{}: the data give model.features = {}, the config {}",
+                    path.display(),
+                    a.width,
+                    c.features
+                )));
+            }
+            let mut c = c.clone();
+            c.features = a.width;
+            if c.mean.is_empty() || c.std.is_empty() {
+                (c.mean, c.std) = a.band_statistics(Split::Train);
+            }
+            if c.embedding > 0 && c.classes.is_empty() {
+                c.classes = a.classes.clone();
+            }
+            Ok(ModelConfig::AudioLm(c))
+        }
+        (ModelConfig::AudioAutoencoder(c), TaskData::Audio(a)) => {
+            if c.features != 0 && c.features != a.width {
+                return Err(TrainError::Unusable(format!(
+                    "{}: the data give model.features = {}, the config {}",
+                    path.display(),
+                    a.width,
+                    c.features
+                )));
+            }
+            let mut c = c.clone();
+            c.features = a.width;
+            if c.mean.is_empty() || c.std.is_empty() {
+                (c.mean, c.std) = a.band_statistics(Split::Train);
+            }
+            Ok(ModelConfig::AudioAutoencoder(c))
+        }
         _ => Err(mismatch(model, data, path)),
     }
 }
@@ -161,6 +217,10 @@ pub fn pair<'d, B: Backend>(
         (Model::Classifier(model), TaskData::Tokens(data)) => Ok(Paired::Classes { model, data }),
         (Model::AudioClassifier(model), TaskData::Audio(data)) => {
             Ok(Paired::AudioClasses { model, data })
+        }
+        (Model::AudioLm(model), TaskData::Audio(data)) => Ok(Paired::AudioFrames { model, data }),
+        (Model::AudioAutoencoder(model), TaskData::Audio(data)) => {
+            Ok(Paired::AudioCodes { model, data })
         }
         _ => Err(mismatch(config, data, path)),
     }

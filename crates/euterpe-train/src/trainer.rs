@@ -68,6 +68,8 @@ pub struct TrainSummary {
     pub best_valid_nll: f64,
     /// What the NLL is counted per ("token", "frame").
     pub unit: String,
+    /// What the loss is: "NLL (nats)", or "MSE (standardised)" for next-frame audio models.
+    pub loss: String,
     /// Whether early stopping ended the run.
     pub stopped_early: bool,
     /// Training seconds (including those before a resume).
@@ -227,6 +229,33 @@ pub fn train<B: TrainingBackend>(
                 device,
             )
         }
+        Paired::AudioFrames { model, data } => {
+            let dropout = match &config.model {
+                euterpe_models::ModelConfig::AudioLm(c) => c.condition_dropout,
+                _ => 0.0,
+            };
+            let valid = valid_batches(&data.all_clips(Split::Valid), t);
+            run.run(
+                LikelihoodLearner::new(model, &config.optim),
+                &data
+                    .all_clips(Split::Train)
+                    .with_augmentation(&config.data.audio.augment)
+                    .with_condition_dropout(dropout),
+                &valid,
+                device,
+            )
+        }
+        Paired::AudioCodes { model, data } => {
+            let valid = valid_batches(&data.all_clips(Split::Valid), t);
+            run.run(
+                LikelihoodLearner::new(model, &config.optim),
+                &data
+                    .all_clips(Split::Train)
+                    .with_augmentation(&config.data.audio.augment),
+                &valid,
+                device,
+            )
+        }
         Paired::AudioClasses { model, data } => {
             let valid = valid_batches(&data.clips(Split::Valid), t);
             run.run(
@@ -316,6 +345,7 @@ impl Run<'_> {
         let total_steps = steps_per_epoch * t.epochs;
         let parameters = learner.parameters();
         let unit = learner.unit();
+        let loss_name = learner.loss_name();
 
         let mut state = LoopState::default();
         let mut history = Vec::new();
@@ -419,7 +449,7 @@ impl Run<'_> {
             commit_checkpoint(&checkpoints, &state)?;
             metrics::append(&metrics_path, &m)?;
             history.push(m.clone());
-            metrics::plot(&out.join(files::CURVES), &history, unit)?;
+            metrics::plot(&out.join(files::CURVES), &history, unit, loss_name)?;
             observer.epoch_done(&m);
         }
         let summary = TrainSummary {
@@ -429,6 +459,7 @@ impl Run<'_> {
             best_epoch: state.best_epoch,
             best_valid_nll: state.best_valid.unwrap_or(f64::NAN),
             unit: unit.to_string(),
+            loss: loss_name.to_string(),
             stopped_early,
             seconds: state.seconds,
             parameters,

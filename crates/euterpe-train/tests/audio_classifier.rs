@@ -3,49 +3,15 @@
 //! lowers the loss, ends far below the class prior's, and evaluation reports per-recording
 //! figures.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use euterpe_data::{AudioDataConfig, Split, TaskData};
 use euterpe_models::backend::{Cpu, CpuAutodiff};
 use euterpe_models::{AudioClassifierConfig, ModelConfig};
 use euterpe_store::ModelSource;
-use euterpe_testkit::shared_data;
 use euterpe_train::eval::evaluate;
 use euterpe_train::trainer::{train, Silent, TrainOptions};
 use euterpe_train::TrainConfig;
-
-/// The first six songs of each quadrant in mer4q's label file, copied with their label rows.
-fn mer4q_subset(dir: &Path) -> PathBuf {
-    let source = shared_data().join("mer4q");
-    let labels = std::fs::read_to_string(source.join("labels.csv")).unwrap();
-    let mut lines = labels.lines();
-    let header = lines.next().unwrap();
-    let mut kept = vec![header.to_string()];
-    let mut per_quadrant = [0usize; 4];
-    let corpus = dir.join("songs");
-    std::fs::create_dir_all(corpus.join("audio")).unwrap();
-    for line in lines {
-        let fields: Vec<&str> = line.split(',').collect();
-        let q: usize = fields[1].parse().unwrap();
-        // Three training and three validation songs per quadrant.
-        let slot = per_quadrant[q - 1];
-        let wanted_split = if slot < 3 { "train" } else { "valid" };
-        if slot >= 6 || fields[2] != wanted_split {
-            continue;
-        }
-        per_quadrant[q - 1] += 1;
-        let name = format!("{}.mp3", fields[0]);
-        std::fs::copy(
-            source.join("audio").join(&name),
-            corpus.join("audio").join(&name),
-        )
-        .unwrap();
-        kept.push(line.to_string());
-    }
-    assert_eq!(per_quadrant, [6; 4]);
-    std::fs::write(corpus.join("labels.csv"), kept.join("\n") + "\n").unwrap();
-    corpus
-}
 
 fn metrics(out: &Path) -> Vec<serde_json::Value> {
     std::fs::read_to_string(out.join("metrics.jsonl"))
@@ -58,7 +24,7 @@ fn metrics(out: &Path) -> Vec<serde_json::Value> {
 #[test]
 fn training_on_recordings_lowers_the_loss_below_the_prior() {
     let dir = tempfile::tempdir().unwrap();
-    let corpus = mer4q_subset(dir.path());
+    let corpus = euterpe_testkit::mer4q_subset(dir.path(), 3);
     let mut config = TrainConfig {
         model: ModelConfig::AudioClassifier(AudioClassifierConfig {
             channels: 16,

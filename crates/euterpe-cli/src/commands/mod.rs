@@ -7,6 +7,7 @@ pub mod control;
 pub mod controls;
 pub mod data;
 pub mod generate;
+pub mod generate_audio;
 pub mod live;
 pub mod metrics;
 pub mod output;

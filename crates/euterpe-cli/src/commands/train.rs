@@ -154,8 +154,9 @@ pub fn run_train(a: &TrainArgs) -> Result<()> {
     let summary = run_training(config.train.device, job)??;
     print_report(&summary, a.json, |s| {
         println!(
-            "{}: best valid NLL {:.4} per {} at epoch {} of {} ({:.0} s on {}, {} parameters)",
+            "{}: best valid {} {:.4} per {} at epoch {} of {} ({:.0} s on {}, {} parameters)",
             s.out.display(),
+            s.loss,
             s.best_valid_nll,
             s.unit,
             s.best_epoch,
@@ -211,6 +212,38 @@ pub fn run_eval(a: &EvalArgs) -> Result<()> {
         } else {
             format!("{} sequences", r.sequences)
         };
+        if let Some(x) = &r.reconstruction {
+            println!(
+                "{} split: MSE {:.4} per value (standardised) over {of}\n\
+                 resynthesis of {} clips (Griffin-Lim, 32 iterations):\n\
+                 {:<28} {:>12} {:>10}\n\
+                 {:<28} {:>12.4} {:>7.2} dB\n\
+                 {:<28} {:>12.4} {:>7.2} dB\n\
+                 log-mel RMSE of the reconstruction: {:.2} dB",
+                r.split,
+                r.nll,
+                x.clips,
+                "",
+                "spec. conv.",
+                "LSD",
+                "true mel (ceiling)",
+                x.ceiling.spectral_convergence,
+                x.ceiling.log_spectral_distance,
+                "autoencoder",
+                x.autoencoder.spectral_convergence,
+                x.autoencoder.log_spectral_distance,
+                x.mel_rmse_db
+            );
+            return;
+        }
+        if let Some(b) = &r.baselines {
+            println!(
+                "{} split: MSE {:.4} per value (standardised){over} of {of}\n\
+                 baselines: repeat the last frame {:.4}, the training mean {:.4}",
+                r.split, r.nll, b.repeat_last, b.training_mean
+            );
+            return;
+        }
         print!(
             "{} split: NLL {:.4} nats per {}{over} of {of}",
             r.split, r.nll, r.unit
