@@ -73,6 +73,15 @@ pub const BUILTIN: &[BuiltinModel] = &[BuiltinModel {
     weights: include_bytes!("audio-emotion/weights.bin"),
     card: include_str!("audio-emotion/card.md"),
     metrics: include_str!("audio-emotion/metrics.jsonl"),
+}, BuiltinModel {
+    name: "audio-lstm",
+    description: "sound (20 MFCCs per 23 ms frame) rolled forward frame by frame, optionally of an emotion or continuing a recording; for `generate-audio` (the seed's audio LSTM, 2 × 256, mer4q)",
+    folder: "audio-lstm",
+    config: include_str!("audio-lstm/config.toml"),
+    vocab: None,
+    weights: include_bytes!("audio-lstm/weights.bin"),
+    card: include_str!("audio-lstm/card.md"),
+    metrics: include_str!("audio-lstm/metrics.jsonl"),
 }];
 
 /// The default model (the first of [`BUILTIN`]).

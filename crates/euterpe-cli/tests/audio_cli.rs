@@ -390,3 +390,68 @@ fn the_shipped_audio_emotion_model_beats_the_majority_class_on_mer4q_valid() {
         largest / songs
     );
 }
+
+#[test]
+fn generate_audio_writes_sound_of_an_emotion_and_continues_a_primer() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("sad.wav");
+    let report: serde_json::Value = serde_json::from_str(&ok(&euterpe(&[
+        "generate-audio",
+        "--emotion",
+        "sad",
+        "--seconds",
+        "2",
+        "--seed",
+        "3",
+        "--out",
+        s(&out),
+        "--json",
+    ])))
+    .unwrap();
+    assert_eq!(report["class"], "Q3");
+    assert_eq!(report["seed"], 3);
+    assert_eq!(report["model"], "audio-lstm");
+    let sound = euterpe_audio::load(&out, &euterpe_audio::LoadOptions::default()).unwrap();
+    assert_eq!(sound.sample_rate, 22_050);
+    assert!((sound.seconds() - 2.0).abs() < 0.1, "{} s", sound.seconds());
+    let rms = (sound.samples.iter().map(|x| x * x).sum::<f32>() / sound.samples.len() as f32).sqrt();
+    assert!(rms > 0.01, "silent (RMS {rms})");
+
+    let continued = dir.path().join("continued.wav");
+    let report: serde_json::Value = serde_json::from_str(&ok(&euterpe(&[
+        "generate-audio",
+        "--primer",
+        s(&audio("sonicpi_ambi_piano_22k_mono.wav")),
+        "--seconds",
+        "1",
+        "--out",
+        s(&continued),
+        "--json",
+    ])))
+    .unwrap();
+    assert!(report["primer_frames"].as_u64().unwrap() > 100, "{report}");
+    assert!(report["seconds"].as_f64().unwrap() > 2.0, "{report}");
+}
+
+#[test]
+fn generate_audio_refuses_bad_requests_clearly() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("x.wav");
+    let not_audio = dir.path().join("notes.mp3");
+    std::fs::write(&not_audio, b"these are not samples").unwrap();
+    for (args, expected) in [
+        (vec!["--model", "folk"], "audio_lm"),
+        (vec!["--emotion", "ecstatic"], "happy"),
+        (vec!["--seconds", "0"], "seconds"),
+        (vec!["--primer", s(&not_audio)], "notes.mp3"),
+    ] {
+        let mut all = vec!["generate-audio", "--out", s(&out)];
+        all.extend(args.iter().copied());
+        let run = euterpe(&all);
+        let stderr = String::from_utf8_lossy(&run.stderr);
+        assert!(!run.status.success(), "{args:?} was accepted");
+        assert!(stderr.contains(expected), "{args:?}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{stderr}");
+    }
+    assert!(!out.exists());
+}

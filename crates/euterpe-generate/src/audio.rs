@@ -141,6 +141,11 @@ impl<B: ModelBackend> AudioGenerator<B> {
             },
         )
         .map_err(|e| GenerateError::Unsupported(format!("turning frames into sound: {e}")))?;
+        if samples.iter().any(|s| !s.is_finite()) {
+            return Err(GenerateError::Unsupported(
+                "the frames turned into a signal that is not finite".into(),
+            ));
+        }
         let peak = samples.iter().fold(0.0f32, |m, s| m.max(s.abs()));
         if peak > 0.0 {
             samples.iter_mut().for_each(|s| *s *= 0.9 / peak);
@@ -254,7 +259,9 @@ impl<B: ModelBackend> AudioGenerator<B> {
                 ));
             }
             for v in &mut next {
-                *v += options.temperature * gaussian(&mut rng);
+                // Held within the range of real frames: a rollout fed its own noisy predictions
+                // can drift, and a runaway dB value would overflow when turned into power.
+                *v = (*v + options.temperature * gaussian(&mut rng)).clamp(-LIMIT, LIMIT);
             }
             out.extend_from_slice(&next);
             current = next;
@@ -287,6 +294,10 @@ impl<B: ModelBackend> AudioGenerator<B> {
         m
     }
 }
+
+/// The largest standardised value a generated frame may take (training frames lie within a few
+/// deviations of the mean).
+const LIMIT: f32 = 4.0;
 
 /// A standard normal draw (Box-Muller).
 fn gaussian(rng: &mut SplitMix64) -> f32 {

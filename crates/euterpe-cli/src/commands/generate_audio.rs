@@ -33,8 +33,9 @@ pub struct GenerateAudioArgs {
     /// Seconds of new sound after the primer.
     #[arg(long, default_value_t = 5.0)]
     seconds: f64,
-    /// Noise added to each predicted frame, in standardised units (0: deterministic).
-    #[arg(long, default_value_t = 0.3)]
+    /// Noise added to each predicted frame, in standardised units (0: deterministic; above
+    /// about 0.3 the rollout wanders into bursts and silences).
+    #[arg(long, default_value_t = 0.1)]
     temperature: f32,
     /// Random seed (default: a fresh one, printed so that the sound can be made again).
     #[arg(long)]
