@@ -74,6 +74,15 @@ pub fn piece_scores<B: ModelBackend>(
     let meta = batches
         .iter()
         .flat_map(|b| b.pieces.iter().copied().zip(b.labels.iter().copied()));
+    sum_by_piece(meta, rows, classes)
+}
+
+/// The log-probability rows summed per piece: `meta` gives each row's piece and label.
+fn sum_by_piece(
+    meta: impl Iterator<Item = (usize, u32)>,
+    rows: Vec<Vec<f32>>,
+    classes: usize,
+) -> PieceScores {
     let mut scores = PieceScores::new();
     for ((piece, label), logp) in meta.zip(rows) {
         let entry = scores
@@ -121,17 +130,7 @@ pub fn recording_scores<B: Backend>(
     let meta = batches
         .iter()
         .flat_map(|b| b.recordings.iter().copied().zip(b.labels.iter().copied()));
-    let mut scores = PieceScores::new();
-    for ((recording, label), logp) in meta.zip(rows) {
-        let entry = scores
-            .entry(recording)
-            .or_insert((label, vec![0.0; classes], 0));
-        for (sum, lp) in entry.1.iter_mut().zip(logp) {
-            *sum += lp as f64;
-        }
-        entry.2 += 1;
-    }
-    scores
+    sum_by_piece(meta, rows, classes)
 }
 
 /// The distribution over classes of a piece whose windows' log-probabilities sum to `sums` over

@@ -2,30 +2,12 @@
 //! user can open, folders that skip and report a bad file, clear errors.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
 use euterpe_audio::npy::read_npy;
 use euterpe_testkit::shared_data;
 
-fn euterpe(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_euterpe"))
-        .args(args)
-        .output()
-        .expect("the binary runs")
-}
-
-fn ok(out: &Output) -> String {
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().expect("utf-8 path")
-}
+mod common;
+use common::{euterpe, ok, s};
 
 fn audio(name: &str) -> PathBuf {
     shared_data().join("audio").join(name)
@@ -414,7 +396,8 @@ fn generate_audio_writes_sound_of_an_emotion_and_continues_a_primer() {
     let sound = euterpe_audio::load(&out, &euterpe_audio::LoadOptions::default()).unwrap();
     assert_eq!(sound.sample_rate, 22_050);
     assert!((sound.seconds() - 2.0).abs() < 0.1, "{} s", sound.seconds());
-    let rms = (sound.samples.iter().map(|x| x * x).sum::<f32>() / sound.samples.len() as f32).sqrt();
+    let rms =
+        (sound.samples.iter().map(|x| x * x).sum::<f32>() / sound.samples.len() as f32).sqrt();
     assert!(rms > 0.01, "silent (RMS {rms})");
 
     let continued = dir.path().join("continued.wav");

@@ -2,16 +2,12 @@
 //! `euterpe classify` on what it learnt, as a user runs them.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 use euterpe_testkit::shared_data;
 
-fn run(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_euterpe"))
-        .args(args)
-        .output()
-        .expect("the binary runs")
-}
+mod common;
+use common::euterpe;
 
 /// The first `n` clips of a quadrant and split, from EMOPIA's labels, in name order.
 fn clips(rows: &[Vec<String>], quadrant: &str, split: &str, n: usize) -> Vec<Vec<String>> {
@@ -81,7 +77,7 @@ fn an_emotion_classifier_learns_and_classifies_folders() {
         config.to_str().unwrap(),
         model.to_str().unwrap(),
     );
-    let out = run(&["train", "--config", c, "--data", d, "--out", m, "--json"]);
+    let out = euterpe(&["train", "--config", c, "--data", d, "--out", m, "--json"]);
     json(&out);
 
     // Training lowers the loss.
@@ -97,7 +93,7 @@ fn an_emotion_classifier_learns_and_classifies_folders() {
     );
 
     // It beats the majority class on the pieces it learnt from (half are happy, half sad).
-    let eval = json(&run(&[
+    let eval = json(&euterpe(&[
         "eval", "--model", m, "--data", d, "--split", "train", "--json",
     ]));
     let figures = &eval["classification"];
@@ -107,7 +103,7 @@ fn an_emotion_classifier_learns_and_classifies_folders() {
 
     // classify: every file under the folder, a broken one reported, not fatal.
     std::fs::write(data.join("midi/broken.mid"), b"MThd\0\0\0\x06\0").unwrap();
-    let report = json(&run(&["classify", d, "--model", m, "--json"]));
+    let report = json(&euterpe(&["classify", d, "--model", m, "--json"]));
     assert_eq!(report["model"], m);
     assert_eq!(
         report["classes"],
@@ -142,7 +138,7 @@ fn an_emotion_classifier_learns_and_classifies_folders() {
             .next()
             .unwrap(),
     );
-    let out = run(&["classify", one.to_str().unwrap(), "--model", m]);
+    let out = euterpe(&["classify", one.to_str().unwrap(), "--model", m]);
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(
         out.status.success() && text.contains(pieces[0]["class"].as_str().unwrap()),
@@ -150,11 +146,11 @@ fn an_emotion_classifier_learns_and_classifies_folders() {
     );
 
     // A generator is not a classifier; a missing path is an error naming it.
-    let out = run(&["classify", d, "--model", "folk"]);
+    let out = euterpe(&["classify", d, "--model", "folk"]);
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success() && err.contains("classifier"), "{err}");
     let missing = dir.path().join("nowhere");
-    let out = run(&["classify", missing.to_str().unwrap(), "--model", m]);
+    let out = euterpe(&["classify", missing.to_str().unwrap(), "--model", m]);
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success() && err.contains("nowhere"), "{err}");
 }

@@ -1,15 +1,11 @@
 //! The command line as a user meets it: real data in, exit codes and messages out.
 
-use std::process::{Command, Output};
+use std::process::Output;
 
 use euterpe_testkit::shared_data;
 
-fn euterpe(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_euterpe"))
-        .args(args)
-        .output()
-        .expect("the binary runs")
-}
+mod common;
+use common::euterpe;
 
 fn json(out: &Output) -> serde_json::Value {
     assert!(

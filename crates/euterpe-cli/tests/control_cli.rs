@@ -3,26 +3,11 @@
 //! --style` (blends too), and `eval-control` judged by the built-in classifiers.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
 use euterpe_testkit::shared_data;
 
-fn run(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_euterpe"))
-        .current_dir(dir)
-        .args(args)
-        .output()
-        .expect("the binary runs")
-}
-
-fn ok(out: &Output) -> String {
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
+mod common;
+use common::{euterpe_in, ok};
 
 /// A folder of two corpora: `clips/` (12 EMOPIA clips, 3 per quadrant, with their labels) and
 /// `songs/` (12 Essen songs).
@@ -89,7 +74,7 @@ fn a_conditioned_generator_follows_requests_and_is_judged_by_the_classifiers() {
     let data = corpora(dir.path());
     std::fs::write(dir.path().join("cond.toml"), CONFIG).unwrap();
     let cache = format!("data.cache=\"{}\"", dir.path().join("c.etok").display());
-    ok(&run(
+    ok(&euterpe_in(
         dir.path(),
         &[
             "train",
@@ -117,7 +102,8 @@ fn a_conditioned_generator_follows_requests_and_is_judged_by_the_classifiers() {
         let mut args = vec!["generate", "--model", "cond", "--bars", "2", "--seed", "3"];
         args.extend_from_slice(extra);
         args.extend_from_slice(&["--out", "x.mid", "--json"]);
-        let report: serde_json::Value = serde_json::from_str(&ok(&run(dir.path(), &args))).unwrap();
+        let report: serde_json::Value =
+            serde_json::from_str(&ok(&euterpe_in(dir.path(), &args))).unwrap();
         assert!(
             report["pieces"][0]["notes"].as_u64().unwrap() > 0,
             "{extra:?}"
@@ -134,7 +120,7 @@ fn a_conditioned_generator_follows_requests_and_is_judged_by_the_classifiers() {
     ] {
         let mut all = vec!["generate", "--model", "cond", "--out", "y.mid"];
         all.extend_from_slice(args);
-        let out = run(dir.path(), &all);
+        let out = euterpe_in(dir.path(), &all);
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(
             !out.status.success() && err.contains(says),
@@ -143,7 +129,7 @@ fn a_conditioned_generator_follows_requests_and_is_judged_by_the_classifiers() {
         assert!(!dir.path().join("y.mid").exists());
     }
     // The default model follows no style: the error says which models do.
-    let out = run(
+    let out = euterpe_in(
         dir.path(),
         &["generate", "--style", "pop", "--out", "y.mid"],
     );
@@ -154,7 +140,7 @@ fn a_conditioned_generator_follows_requests_and_is_judged_by_the_classifiers() {
     );
 
     // eval-control: every quadrant and style asked for, judged by the built-in classifiers.
-    let report: serde_json::Value = serde_json::from_str(&ok(&run(
+    let report: serde_json::Value = serde_json::from_str(&ok(&euterpe_in(
         dir.path(),
         &[
             "eval-control",

@@ -1,33 +1,13 @@
 //! `euterpe render`, `euterpe plot` and `euterpe metrics` on real files: outputs a user can open,
 //! figures that follow the music, and clear errors.
 
-use std::path::Path;
-use std::process::{Command, Output};
-
 use euterpe_testkit::shared_data;
 
-fn euterpe(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_euterpe"))
-        .args(args)
-        .output()
-        .expect("the binary runs")
-}
-
-fn ok(out: &Output) -> String {
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
+mod common;
+use common::{euterpe, ok, s};
 
 fn emopia_clip() -> std::path::PathBuf {
     shared_data().join("emopia/midi/Q1_0vLPYiPN7qY_0.mid")
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().expect("utf-8 temp path")
 }
 
 #[test]

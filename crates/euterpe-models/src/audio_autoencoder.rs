@@ -11,8 +11,10 @@ use burn::nn::conv::{Conv2d, Conv2dConfig, ConvTranspose2d, ConvTranspose2dConfi
 use burn::nn::PaddingConfig2d;
 use burn::tensor::activation::leaky_relu;
 use burn::tensor::backend::Backend;
-use burn::tensor::{Tensor, TensorData};
+use burn::tensor::Tensor;
 use serde::{Deserialize, Serialize};
+
+use crate::standardise::{validate_statistics, BandStandardiser};
 
 /// The architecture of an [`AudioAutoencoder`], with the standardisation of its frames.
 ///
@@ -79,21 +81,7 @@ impl AudioAutoencoderConfig {
                 self.features
             ));
         }
-        for (name, v) in [("model.mean", &self.mean), ("model.std", &self.std)] {
-            if !v.is_empty() && v.len() != self.features {
-                return Err(format!(
-                    "{name} has {} values for {} features",
-                    v.len(),
-                    self.features
-                ));
-            }
-            if v.iter().any(|x| !x.is_finite()) {
-                return Err(format!("{name} holds a value that is not finite"));
-            }
-        }
-        if self.std.iter().any(|&s| s <= 0.0) {
-            return Err("model.std: every deviation must be above 0".into());
-        }
+        validate_statistics(self.features, &self.mean, &self.std)?;
         Ok(())
     }
 
@@ -105,14 +93,6 @@ impl AudioAutoencoderConfig {
     /// A freshly initialised model (features must be set).
     pub fn init<B: Backend>(&self, device: &B::Device) -> AudioAutoencoder<B> {
         let width = self.features.max(1);
-        let stat = |v: &[f32], fill: f32| {
-            let values = if v.len() == width {
-                v.to_vec()
-            } else {
-                vec![fill; width]
-            };
-            Tensor::<B, 1>::from_data(TensorData::new(values, [width]), device)
-        };
         let mut encoder = Vec::new();
         let mut channels_in = 1;
         for &c in &self.channels {
@@ -139,8 +119,7 @@ impl AudioAutoencoderConfig {
             );
         }
         AudioAutoencoder {
-            mean: stat(&self.mean, 0.0),
-            std: stat(&self.std, 1.0),
+            bands: BandStandardiser::new(width, &self.mean, &self.std, device),
             encoder,
             to_code,
             from_code,
@@ -153,10 +132,7 @@ impl AudioAutoencoderConfig {
 /// An encoder-decoder of spectrogram clips `[batch, frames, bands]`.
 #[derive(Module, Debug)]
 pub struct AudioAutoencoder<B: Backend> {
-    /// Per-band mean (a constant from the config).
-    mean: Tensor<B, 1>,
-    /// Per-band deviation (a constant from the config).
-    std: Tensor<B, 1>,
+    bands: BandStandardiser<B>,
     encoder: Vec<Conv2d<B>>,
     to_code: Conv2d<B>,
     from_code: Conv2d<B>,
@@ -177,14 +153,12 @@ impl<B: Backend> AudioAutoencoder<B> {
 
     /// Clips `[batch, frames, bands]` in standardised units.
     pub fn standardise(&self, raw: Tensor<B, 3>) -> Tensor<B, 3> {
-        let shape = [1, 1, self.width];
-        (raw - self.mean.clone().reshape(shape)) / self.std.clone().reshape(shape)
+        self.bands.standardise(raw)
     }
 
     /// Standardised clips back in the features' own units.
     pub fn destandardise(&self, z: Tensor<B, 3>) -> Tensor<B, 3> {
-        let shape = [1, 1, self.width];
-        z * self.std.clone().reshape(shape) + self.mean.clone().reshape(shape)
+        self.bands.destandardise(z)
     }
 
     /// The code `[batch, code, bands/2^L, frames/2^L]` of standardised clips

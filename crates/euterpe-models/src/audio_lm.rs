@@ -12,12 +12,13 @@ use burn::config::Config;
 use burn::module::Module;
 use burn::nn::{Dropout, DropoutConfig, Embedding, EmbeddingConfig, Linear, LinearConfig};
 use burn::tensor::backend::Backend;
-use burn::tensor::{Int, Tensor, TensorData};
+use burn::tensor::{Int, Tensor};
 use serde::{Deserialize, Serialize};
 
 use crate::config::CoreConfig;
 use crate::core::{CoreState, SequenceCore};
 use crate::ops::ModelBackend;
+use crate::standardise::{validate_statistics, BandStandardiser};
 use crate::step::Stepwise;
 
 /// The architecture of an [`AudioLm`], with the standardisation of its frames.
@@ -96,21 +97,7 @@ impl AudioLmConfig {
                 self.condition_dropout
             ));
         }
-        for (name, v) in [("model.mean", &self.mean), ("model.std", &self.std)] {
-            if !v.is_empty() && v.len() != self.features {
-                return Err(format!(
-                    "{name} has {} values for {} features",
-                    v.len(),
-                    self.features
-                ));
-            }
-            if v.iter().any(|x| !x.is_finite()) {
-                return Err(format!("{name} holds a value that is not finite"));
-            }
-        }
-        if self.std.iter().any(|&s| s <= 0.0) {
-            return Err("model.std: every deviation must be above 0".into());
-        }
+        validate_statistics(self.features, &self.mean, &self.std)?;
         Ok(())
     }
 
@@ -123,14 +110,6 @@ impl AudioLmConfig {
     /// nothing).
     pub fn init<B: Backend>(&self, device: &B::Device) -> AudioLm<B> {
         let width = self.features.max(1);
-        let stat = |v: &[f32], fill: f32| {
-            let values = if v.len() == width {
-                v.to_vec()
-            } else {
-                vec![fill; width]
-            };
-            Tensor::<B, 1>::from_data(TensorData::new(values, [width]), device)
-        };
         let embedding = if self.conditioned() {
             self.embedding
         } else {
@@ -139,8 +118,7 @@ impl AudioLmConfig {
         let input = width + embedding;
         let core_input = self.core.input_width(input);
         AudioLm {
-            mean: stat(&self.mean, 0.0),
-            std: stat(&self.std, 1.0),
+            bands: BandStandardiser::new(width, &self.mean, &self.std, device),
             condition: (embedding > 0)
                 .then(|| EmbeddingConfig::new(self.classes.len() + 1, embedding).init(device)),
             project: (core_input != input)
@@ -157,10 +135,7 @@ impl AudioLmConfig {
 /// A next-frame model of feature frames `[batch, frames, width]`.
 #[derive(Module, Debug)]
 pub struct AudioLm<B: Backend> {
-    /// Per-band mean (a constant from the config).
-    mean: Tensor<B, 1>,
-    /// Per-band deviation (a constant from the config).
-    std: Tensor<B, 1>,
+    bands: BandStandardiser<B>,
     condition: Option<Embedding<B>>,
     project: Option<Linear<B>>,
     core: SequenceCore<B>,
@@ -183,20 +158,12 @@ impl<B: ModelBackend> AudioLm<B> {
 
     /// Frames `[…, width]` in standardised units.
     pub fn standardise<const D: usize>(&self, raw: Tensor<B, D>) -> Tensor<B, D> {
-        let shape = self.broadcast_shape::<D>();
-        (raw - self.mean.clone().reshape(shape)) / self.std.clone().reshape(shape)
+        self.bands.standardise(raw)
     }
 
     /// Standardised frames `[…, width]` back in the features' own units.
     pub fn destandardise<const D: usize>(&self, z: Tensor<B, D>) -> Tensor<B, D> {
-        let shape = self.broadcast_shape::<D>();
-        z * self.std.clone().reshape(shape) + self.mean.clone().reshape(shape)
-    }
-
-    fn broadcast_shape<const D: usize>(&self) -> [usize; D] {
-        let mut shape = [1; D];
-        shape[D - 1] = self.width;
-        shape
+        self.bands.destandardise(z)
     }
 
     /// The inputs of the core: frames joined with the class embedding of each row
@@ -283,6 +250,7 @@ impl<B: ModelBackend> AudioLm<B> {
 mod tests {
     use super::*;
     use crate::backend::Cpu;
+    use burn::tensor::TensorData;
 
     fn config() -> AudioLmConfig {
         AudioLmConfig {

@@ -25,6 +25,7 @@
 //!   mean squared error, optionally conditioned on emotion;
 //! * [`frame_lm`] — models of 88-key piano-roll frames with an independent-Bernoulli or a NADE
 //!   output (the keys of a frame modelled jointly, as in RNN-NADE);
+//! * [`standardise`] — per-band standardisation of audio frames, shared by the audio models;
 //! * [`backend`] — the concrete backends, [`DeviceSpec`](backend::DeviceSpec) (`cpu`, `cuda:N`)
 //!   and running generic code on the device a user chose.
 //!
@@ -45,6 +46,7 @@ pub mod nade;
 pub mod ops;
 pub mod recurrence;
 pub mod recurrent;
+pub mod standardise;
 pub mod step;
 pub mod token_lm;
 pub mod transformer;

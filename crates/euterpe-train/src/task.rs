@@ -166,42 +166,43 @@ pub fn resolve(
             Ok(ModelConfig::AudioClassifier(c))
         }
         (ModelConfig::AudioLm(c), TaskData::Audio(a)) => {
-            if c.features != 0 && c.features != a.width {
-                return Err(TrainError::Unusable(format!(
-                    "{}: the data give model.features = {}, the config {}",
-                    path.display(),
-                    a.width,
-                    c.features
-                )));
-            }
             let mut c = c.clone();
-            c.features = a.width;
-            if c.mean.is_empty() || c.std.is_empty() {
-                (c.mean, c.std) = a.band_statistics(Split::Train);
-            }
+            fill_frames(&mut c.features, &mut c.mean, &mut c.std, a, path)?;
             if c.embedding > 0 && c.classes.is_empty() {
                 c.classes = a.classes.clone();
             }
             Ok(ModelConfig::AudioLm(c))
         }
         (ModelConfig::AudioAutoencoder(c), TaskData::Audio(a)) => {
-            if c.features != 0 && c.features != a.width {
-                return Err(TrainError::Unusable(format!(
-                    "{}: the data give model.features = {}, the config {}",
-                    path.display(),
-                    a.width,
-                    c.features
-                )));
-            }
             let mut c = c.clone();
-            c.features = a.width;
-            if c.mean.is_empty() || c.std.is_empty() {
-                (c.mean, c.std) = a.band_statistics(Split::Train);
-            }
+            fill_frames(&mut c.features, &mut c.mean, &mut c.std, a, path)?;
             Ok(ModelConfig::AudioAutoencoder(c))
         }
         _ => Err(mismatch(model, data, path)),
     }
+}
+
+/// An audio model's bands per frame, from the data (an error if the config says otherwise), and
+/// its standardisation, measured on the training split unless the config holds it.
+fn fill_frames(
+    features: &mut usize,
+    mean: &mut Vec<f32>,
+    std: &mut Vec<f32>,
+    data: &AudioData,
+    path: &Path,
+) -> Result<(), TrainError> {
+    if *features != 0 && *features != data.width {
+        return Err(TrainError::Unusable(format!(
+            "{}: the data give model.features = {}, the config {features}",
+            path.display(),
+            data.width,
+        )));
+    }
+    *features = data.width;
+    if mean.is_empty() || std.is_empty() {
+        (*mean, *std) = data.band_statistics(Split::Train);
+    }
+    Ok(())
 }
 
 /// Pairs a built model with data of its kind, or says why they do not go together.
