@@ -25,6 +25,8 @@ enum Command {
     Data(commands::data::DataCommand),
     /// Train a sequence model from a TOML config (RNN, LSTM, GRU or Transformer).
     Train(commands::train::TrainArgs),
+    /// Search hyperparameters: grid, random or TPE trials with pruning, in a study store.
+    Tune(Box<commands::tune::TuneArgs>),
     /// Score a model on a data split: NLL, perplexity, accuracy.
     Eval(commands::train::EvalArgs),
     /// Write new music with a token model (default: the built-in folk model).
@@ -93,6 +95,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Data(cmd) => commands::data::run(cmd),
         Command::Train(args) => commands::train::run_train(&args),
+        Command::Tune(args) => commands::tune::run(&args),
         Command::Eval(args) => commands::train::run_eval(&args),
         Command::Generate(args) => commands::generate::run(&args),
         Command::GenerateAudio(args) => commands::generate_audio::run(&args),

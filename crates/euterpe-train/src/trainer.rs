@@ -34,6 +34,11 @@ pub trait TrainObserver {
     fn epoch_done(&mut self, _metrics: &EpochMetrics) {}
     /// Something worth telling the user.
     fn note(&mut self, _message: &str) {}
+    /// Asked after every epoch: whether the run should end now (a tuner pruning a hopeless
+    /// trial). The model directory is finished as after early stopping.
+    fn should_stop(&mut self) -> bool {
+        false
+    }
 }
 
 /// An observer that ignores everything.
@@ -451,6 +456,13 @@ impl Run<'_> {
             history.push(m.clone());
             metrics::plot(&out.join(files::CURVES), &history, unit, loss_name)?;
             observer.epoch_done(&m);
+            if observer.should_stop() {
+                stopped_early = true;
+                observer.note(&format!(
+                    "stopped after epoch {epoch} at the observer's request"
+                ));
+                break;
+            }
         }
         let summary = TrainSummary {
             out: out.clone(),

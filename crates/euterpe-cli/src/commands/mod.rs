@@ -15,6 +15,7 @@ pub mod progress;
 pub mod render;
 pub mod serve;
 pub mod train;
+pub mod tune;
 
 /// Prints a value as pretty JSON on stdout.
 pub fn print_json<T: serde::Serialize>(value: &T) -> anyhow::Result<()> {

@@ -1,0 +1,150 @@
+//! `euterpe tune` as a user runs it: a study killed with SIGKILL in the middle of a trial
+//! continues when run again, and `--report --json` gives the best trial and every trial.
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use euterpe_testkit::shared_data;
+
+mod common;
+use common::{euterpe, ok, s};
+
+const BASE: &str = r#"
+[model]
+kind = "frame_lm"
+head = { kind = "bernoulli" }
+
+[model.core]
+cell = "gru"
+hidden = 8
+layers = 1
+
+[optim]
+lr = 3e-3
+
+[train]
+epochs = 25
+batch_size = 16
+"#;
+
+#[test]
+fn a_killed_study_continues_and_reports_its_best_trial() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("base.toml");
+    std::fs::write(&config, BASE).unwrap();
+    let space = dir.path().join("space.toml");
+    std::fs::write(&space, "optim.lr = { log_uniform = [1e-3, 1e-2] }\n").unwrap();
+    let data = shared_data().join("polyphonic/jsb_chorales.json");
+    let study_dir = dir.path().join("study");
+    let storage = format!("sqlite:{}", dir.path().join("study.db").display());
+    let args = [
+        "tune",
+        "--config",
+        s(&config),
+        "--space",
+        s(&space),
+        "--data",
+        s(&data),
+        "--study",
+        "killed",
+        "--storage",
+        &storage,
+        "--dir",
+        s(&study_dir),
+        "--method",
+        "random",
+        "--trials",
+        "3",
+        "--no-prune",
+    ];
+    let mut child = Command::new(env!("CARGO_BIN_EXE_euterpe"))
+        .args(args)
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // Killed (SIGKILL) once the first trial has trained an epoch.
+    let started = Instant::now();
+    let first = study_dir.join("trial-000/metrics.jsonl");
+    while !first.is_file() {
+        assert!(
+            started.elapsed() < Duration::from_secs(300),
+            "no trial started"
+        );
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the study ended before it was killed"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+
+    let out = ok(&euterpe(&args));
+    assert!(out.contains("study killed"), "{out}");
+    let report: serde_json::Value = serde_json::from_str(&ok(&euterpe(&[
+        "tune",
+        "--report",
+        "--study",
+        "killed",
+        "--storage",
+        &storage,
+        "--json",
+    ])))
+    .unwrap();
+    let trials = report["trials"].as_array().unwrap();
+    let lost: Vec<_> = trials
+        .iter()
+        .filter(|t| {
+            t["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("interrupted"))
+        })
+        .collect();
+    assert_eq!(lost.len(), 1, "{report}");
+    assert_eq!(lost[0]["number"], 0);
+    assert_eq!(report["complete"], 3, "{report}");
+    let best = &report["best"];
+    assert!(best["value"].as_f64().unwrap() < 30.0, "{best}");
+    assert!(best["params"]["optim.lr"].as_f64().is_some());
+    let model = std::path::PathBuf::from(best["model"].as_str().unwrap());
+    assert!(model.join("weights.bin").is_file());
+    // The best trial is a model directory `eval` takes as it is.
+    let eval = ok(&euterpe(&[
+        "eval",
+        "--model",
+        s(&model),
+        "--data",
+        s(&data),
+        "--split",
+        "valid",
+    ]));
+    assert!(eval.contains("NLL"), "{eval}");
+}
+
+#[test]
+fn tune_refuses_a_bad_space_with_its_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("base.toml");
+    std::fs::write(&config, BASE).unwrap();
+    let space = dir.path().join("space.toml");
+    std::fs::write(&space, "model.core.hiden = { choice = [8, 16] }\n").unwrap();
+    let out = euterpe(&[
+        "tune",
+        "--config",
+        s(&config),
+        "--space",
+        s(&space),
+        "--data",
+        s(&shared_data().join("polyphonic/jsb_chorales.json")),
+        "--study",
+        "bad",
+        "--dir",
+        s(&dir.path().join("bad")),
+    ]);
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("model.core.hiden") && stderr.contains("space.toml"),
+        "{stderr}"
+    );
+}
