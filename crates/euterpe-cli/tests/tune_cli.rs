@@ -148,3 +148,95 @@ fn tune_refuses_a_bad_space_with_its_key() {
         "{stderr}"
     );
 }
+
+/// Two `euterpe tune` processes share one study on a real PostgreSQL server, as workers on two
+/// machines would. Without PostgreSQL installed the test says so and passes, unless
+/// `EUTERPE_REQUIRE_POSTGRES=1` (set by `.ci/run`) makes its absence a failure.
+#[test]
+fn two_workers_share_a_study_on_postgresql() {
+    let required = std::env::var("EUTERPE_REQUIRE_POSTGRES").is_ok_and(|v| v == "1");
+    let Some(server) = euterpe_testkit::PostgresServer::start() else {
+        assert!(
+            !required,
+            "EUTERPE_REQUIRE_POSTGRES=1 but PostgreSQL is not installed"
+        );
+        eprintln!("skipped: no PostgreSQL (apt-get install postgresql)");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("base.toml");
+    std::fs::write(&config, BASE.replace("epochs = 25", "epochs = 4")).unwrap();
+    let space = dir.path().join("space.toml");
+    std::fs::write(
+        &space,
+        "optim.lr = { log_uniform = [1e-3, 1e-2] }\nmodel.core.hidden = { choice = [8, 12] }\n",
+    )
+    .unwrap();
+    let data = shared_data().join("polyphonic/jsb_chorales.json");
+    let study_dir = dir.path().join("shared");
+    let args = [
+        "tune",
+        "--config",
+        s(&config),
+        "--space",
+        s(&space),
+        "--data",
+        s(&data),
+        "--study",
+        "shared",
+        "--storage",
+        &server.url,
+        "--dir",
+        s(&study_dir),
+        "--method",
+        "tpe",
+        "--trials",
+        "6",
+    ];
+    // Started together, not one after the other.
+    let children: Vec<_> = (0..2)
+        .map(|_| {
+            Command::new(env!("CARGO_BIN_EXE_euterpe"))
+                .args(args)
+                .args(["--json"])
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    let mut ran = 0;
+    for child in children {
+        let out = child.wait_with_output().unwrap();
+        let summary: serde_json::Value = serde_json::from_str(&ok(&out)).unwrap();
+        ran += summary["ran"].as_u64().unwrap();
+        assert_eq!(summary["trials"], 6, "{summary}");
+    }
+    assert_eq!(ran, 6, "the two workers trained six trials between them");
+    let report: serde_json::Value = serde_json::from_str(&ok(&euterpe(&[
+        "tune",
+        "--report",
+        "--study",
+        "shared",
+        "--storage",
+        &server.url,
+        "--json",
+    ])))
+    .unwrap();
+    let trials = report["trials"].as_array().unwrap();
+    let numbers: Vec<u64> = trials
+        .iter()
+        .map(|t| t["number"].as_u64().unwrap())
+        .collect();
+    assert_eq!(numbers, [0, 1, 2, 3, 4, 5]);
+    let workers: std::collections::BTreeSet<&str> = trials
+        .iter()
+        .map(|t| t["worker"].as_str().unwrap())
+        .collect();
+    assert_eq!(workers.len(), 2, "both workers trained trials: {workers:?}");
+    assert_eq!(
+        report["complete"].as_u64().unwrap() + report["pruned"].as_u64().unwrap(),
+        6
+    );
+    assert!(report["best"]["value"].as_f64().unwrap().is_finite());
+}

@@ -2,6 +2,9 @@
 
 use std::path::PathBuf;
 
+mod postgres;
+pub use postgres::PostgresServer;
+
 /// The shared datasets: `$EUTERPE_SHARED_DATA`, or `shared/data` beside the workspace root.
 ///
 /// Panics with a clear message when they are missing: a test that needs real data must not pass

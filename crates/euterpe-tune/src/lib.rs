@@ -6,12 +6,13 @@
 //! * [`space`] — [`SearchSpace`](space::SearchSpace): the TOML search space;
 //! * [`sampler`] — grid, random and the method dispatch; [`tpe`] — the Parzen estimators;
 //! * [`pruner`] — the median pruner;
-//! * [`store`] — studies and trials in SQLite;
+//! * [`store`] — studies and trials in SQLite or PostgreSQL;
 //! * [`study`] — [`run_study`](study::run_study): workers claim, train and record trials;
 //! * [`report`] — the best trial, every trial, parameter importance and plots.
 //!
 //! Start with [`study::run_study`] and [`report::report`].
 
+mod db;
 mod error;
 pub mod pruner;
 pub mod report;

@@ -1,7 +1,8 @@
-//! The study store: studies, trials and their per-epoch values in an SQLite database (compiled
-//! in), so that a killed study resumes where it stopped and several workers — threads of one
-//! process or several processes — share one study. Trials are claimed in `BEGIN IMMEDIATE`
-//! transactions, so two workers never get the same trial number or grid point.
+//! The study store: studies, trials and their per-epoch values in a database — an SQLite file
+//! (compiled in) or a PostgreSQL server — so that a killed study resumes where it stopped and
+//! several workers (threads of one process, processes, machines) share one study. Trials are
+//! claimed in exclusive transactions, so two workers never get the same trial number or grid
+//! point.
 //!
 //! A trial whose worker died stays `running` until a worker notices: one on the same host whose
 //! process is gone, or any whose last sign of life (its heartbeat, renewed every epoch) is older
@@ -12,8 +13,7 @@ use std::path::PathBuf;
 use std::sync::Mutex;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
-
+use crate::db::{Column, Db, Sql};
 use crate::space::{Params, SearchSpace};
 use crate::trial::{Direction, Trial, TrialState};
 use crate::TuneError;
@@ -51,73 +51,24 @@ pub struct StoredStudy {
 /// An open store.
 pub struct Store {
     url: String,
-    conn: Mutex<Connection>,
+    db: Mutex<Db>,
 }
 
-const SCHEMA: &str = "
-CREATE TABLE IF NOT EXISTS studies (
-    id INTEGER PRIMARY KEY,
-    name TEXT NOT NULL UNIQUE,
-    space TEXT NOT NULL,
-    config TEXT NOT NULL,
-    direction TEXT NOT NULL,
-    dir TEXT NOT NULL,
-    created REAL NOT NULL
-);
-CREATE TABLE IF NOT EXISTS trials (
-    study INTEGER NOT NULL REFERENCES studies(id),
-    number INTEGER NOT NULL,
-    state TEXT NOT NULL,
-    params TEXT NOT NULL,
-    value REAL,
-    seconds REAL NOT NULL DEFAULT 0,
-    message TEXT,
-    worker TEXT NOT NULL,
-    started REAL NOT NULL,
-    heartbeat REAL NOT NULL,
-    PRIMARY KEY (study, number)
-);
-CREATE TABLE IF NOT EXISTS trial_values (
-    study INTEGER NOT NULL,
-    number INTEGER NOT NULL,
-    epoch INTEGER NOT NULL,
-    value REAL NOT NULL,
-    PRIMARY KEY (study, number, epoch)
-);
-";
+fn text(s: impl Into<String>) -> Sql {
+    Sql::Text(Some(s.into()))
+}
 
 impl Store {
-    /// Opens (creating if needed) the store of `url`: `sqlite:PATH` or a plain path.
+    /// Opens (creating the tables if needed) the store of `url`: `sqlite:PATH` (or a plain
+    /// path), or `postgres://USER@HOST[:PORT]/DB`.
     pub fn open(url: &str) -> Result<Store, TuneError> {
-        let path = url.strip_prefix("sqlite:").unwrap_or(url);
-        if url.contains("://") && !url.starts_with("sqlite:") {
-            return Err(TuneError::Store {
-                url: url.to_string(),
-                reason: "unsupported storage; give sqlite:PATH (PostgreSQL is not built in yet)"
-                    .into(),
-            });
-        }
-        let fail = |e: rusqlite::Error| TuneError::Store {
+        let db = Db::open(url).map_err(|reason| TuneError::Store {
             url: url.to_string(),
-            reason: euterpe_base::one_line(&e.to_string()),
-        };
-        if let Some(parent) = std::path::Path::new(path).parent() {
-            if !parent.as_os_str().is_empty() {
-                std::fs::create_dir_all(parent).map_err(|e| TuneError::Store {
-                    url: url.to_string(),
-                    reason: e.to_string(),
-                })?;
-            }
-        }
-        let conn = Connection::open(path).map_err(fail)?;
-        conn.busy_timeout(std::time::Duration::from_secs(60))
-            .map_err(fail)?;
-        conn.pragma_update(None, "journal_mode", "WAL")
-            .map_err(fail)?;
-        conn.execute_batch(SCHEMA).map_err(fail)?;
+            reason: euterpe_base::one_line(&reason),
+        })?;
         Ok(Store {
             url: url.to_string(),
-            conn: Mutex::new(conn),
+            db: Mutex::new(db),
         })
     }
 
@@ -133,29 +84,29 @@ impl Store {
         }
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, Connection> {
-        // A worker that panicked holding the lock left a connection SQLite keeps consistent.
-        self.conn.lock().unwrap_or_else(|p| p.into_inner())
+    fn lock(&self) -> std::sync::MutexGuard<'_, Db> {
+        // A worker that panicked holding the lock left a connection the database keeps
+        // consistent.
+        self.db.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// The study of `spec.name`, created if new; an error if the name holds another search.
     pub fn study(&self, spec: &StudySpec) -> Result<StoredStudy, TuneError> {
         let space = serde_json::to_string(&spec.space).map_err(|e| self.fail(e))?;
-        let conn = self.lock();
-        conn.execute(
-            "INSERT OR IGNORE INTO studies (name, space, config, direction, dir, created)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![
-                spec.name,
-                space,
-                spec.config,
-                spec.direction.name(),
-                spec.dir.to_string_lossy(),
-                now()
-            ],
-        )
-        .map_err(|e| self.fail(e))?;
-        drop(conn);
+        self.lock()
+            .execute(
+                "INSERT INTO studies (name, space, config, direction, dir, created)
+                 VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (name) DO NOTHING",
+                &[
+                    text(&spec.name),
+                    text(space),
+                    text(&spec.config),
+                    text(spec.direction.name()),
+                    text(spec.dir.to_string_lossy()),
+                    Sql::Real(Some(now())),
+                ],
+            )
+            .map_err(|e| self.fail(e))?;
         let stored = self.load_study(&spec.name)?;
         let mismatch = |reason: &str| TuneError::StudyMismatch {
             study: spec.name.clone(),
@@ -176,43 +127,41 @@ impl Store {
 
     /// The stored study of a name.
     pub fn load_study(&self, name: &str) -> Result<StoredStudy, TuneError> {
-        let conn = self.lock();
-        let row = conn
-            .query_row(
-                "SELECT id, space, config, direction, dir FROM studies WHERE name = ?1",
-                params![name],
-                |r| {
-                    Ok((
-                        r.get::<_, i64>(0)?,
-                        r.get::<_, String>(1)?,
-                        r.get::<_, String>(2)?,
-                        r.get::<_, String>(3)?,
-                        r.get::<_, String>(4)?,
-                    ))
-                },
+        let rows = self
+            .lock()
+            .query(
+                "SELECT id, space, config, direction, dir FROM studies WHERE name = $1",
+                &[text(name)],
+                &[
+                    Column::Int,
+                    Column::Text,
+                    Column::Text,
+                    Column::Text,
+                    Column::Text,
+                ],
             )
-            .optional()
             .map_err(|e| self.fail(e))?;
-        let Some((id, space, config, direction, dir)) = row else {
+        let Some(row) = rows.into_iter().next() else {
             return Err(TuneError::NoStudy {
                 study: name.to_string(),
                 url: self.url.clone(),
             });
         };
-        let space: SearchSpace = serde_json::from_str(&space).map_err(|e| self.fail(e))?;
-        let direction = if direction == "maximize" {
+        let space: SearchSpace =
+            serde_json::from_str(&row[1].text().unwrap_or_default()).map_err(|e| self.fail(e))?;
+        let direction = if row[3].text().as_deref() == Some("maximize") {
             Direction::Maximize
         } else {
             Direction::Minimize
         };
         Ok(StoredStudy {
-            id,
+            id: row[0].int(),
             spec: StudySpec {
                 name: name.to_string(),
                 space,
-                config,
+                config: row[2].text().unwrap_or_default(),
                 direction,
-                dir: PathBuf::from(dir),
+                dir: PathBuf::from(row[4].text().unwrap_or_default()),
             },
         })
     }
@@ -226,33 +175,14 @@ impl Store {
         target: usize,
         choose: impl FnOnce(&[Trial], usize) -> Option<Params>,
     ) -> Result<Option<(usize, Params)>, TuneError> {
-        let mut conn = self.lock();
-        let tx = conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(|e| self.fail(e))?;
-        mark_lost(&tx, study).map_err(|e| self.fail(e))?;
-        let trials = read_trials(&tx, study).map_err(|e| self.fail(e))?;
-        let counted = trials
-            .iter()
-            .filter(|t| t.message.as_deref() != Some(LOST))
-            .count();
-        if counted >= target {
-            return Ok(None);
-        }
-        let number = trials.iter().map(|t| t.number + 1).max().unwrap_or(0);
-        let Some(params) = choose(&trials, number) else {
-            return Ok(None);
-        };
-        let json = serde_json::to_string(&params).map_err(|e| self.fail(e))?;
-        let t = now();
-        tx.execute(
-            "INSERT INTO trials (study, number, state, params, worker, started, heartbeat)
-             VALUES (?1, ?2, 'running', ?3, ?4, ?5, ?5)",
-            params![study, number as i64, json, worker_id(), t],
-        )
-        .map_err(|e| self.fail(e))?;
-        tx.commit().map_err(|e| self.fail(e))?;
-        Ok(Some((number, params)))
+        let mut db = self.lock();
+        db.begin_exclusive(study).map_err(|e| self.fail(e))?;
+        let claimed = claim_in(&mut db, study, target, choose);
+        let commit = matches!(claimed, Ok(Some(_)));
+        let ended = db.finish_transaction(commit);
+        let claimed = claimed.map_err(|e| self.fail(e))?;
+        ended.map_err(|e| self.fail(e))?;
+        Ok(claimed)
     }
 
     /// Records a trial's validation value after an epoch (and that it is alive).
@@ -263,15 +193,25 @@ impl Store {
         epoch: usize,
         value: f64,
     ) -> Result<(), TuneError> {
-        let conn = self.lock();
-        conn.execute(
-            "INSERT OR REPLACE INTO trial_values (study, number, epoch, value) VALUES (?1, ?2, ?3, ?4)",
-            params![study, number as i64, epoch as i64, value],
+        let mut db = self.lock();
+        db.execute(
+            "INSERT INTO trial_values (study, number, epoch, value) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (study, number, epoch) DO UPDATE SET value = excluded.value",
+            &[
+                Sql::Int(study),
+                Sql::Int(number as i64),
+                Sql::Int(epoch as i64),
+                Sql::Real(Some(value)),
+            ],
         )
         .map_err(|e| self.fail(e))?;
-        conn.execute(
-            "UPDATE trials SET heartbeat = ?3 WHERE study = ?1 AND number = ?2",
-            params![study, number as i64, now()],
+        db.execute(
+            "UPDATE trials SET heartbeat = $1 WHERE study = $2 AND number = $3",
+            &[
+                Sql::Real(Some(now())),
+                Sql::Int(study),
+                Sql::Int(number as i64),
+            ],
         )
         .map_err(|e| self.fail(e))?;
         Ok(())
@@ -287,87 +227,124 @@ impl Store {
         seconds: f64,
         message: Option<&str>,
     ) -> Result<(), TuneError> {
-        let conn = self.lock();
-        conn.execute(
-            "UPDATE trials SET state = ?3, value = ?4, seconds = ?5, message = ?6, heartbeat = ?7
-             WHERE study = ?1 AND number = ?2",
-            params![
-                study,
-                number as i64,
-                state.name(),
-                value,
-                seconds,
-                message,
-                now()
-            ],
-        )
-        .map_err(|e| self.fail(e))?;
+        self.lock()
+            .execute(
+                "UPDATE trials SET state = $1, value = $2, seconds = $3, message = $4, heartbeat = $5
+                 WHERE study = $6 AND number = $7",
+                &[
+                    text(state.name()),
+                    Sql::Real(value.filter(|v| v.is_finite())),
+                    Sql::Real(Some(seconds)),
+                    Sql::Text(message.map(str::to_string)),
+                    Sql::Real(Some(now())),
+                    Sql::Int(study),
+                    Sql::Int(number as i64),
+                ],
+            )
+            .map_err(|e| self.fail(e))?;
         Ok(())
     }
 
     /// Every trial of a study, by number, with its curve.
     pub fn trials(&self, study: i64) -> Result<Vec<Trial>, TuneError> {
-        let conn = self.lock();
-        read_trials(&conn, study).map_err(|e| self.fail(e))
+        read_trials(&mut self.lock(), study).map_err(|e| self.fail(e))
     }
 }
 
-fn read_trials(conn: &Connection, study: i64) -> rusqlite::Result<Vec<Trial>> {
-    let mut stmt = conn.prepare(
-        "SELECT number, state, params, value, seconds, message, worker FROM trials
-         WHERE study = ?1 ORDER BY number",
+/// The claim inside its transaction.
+fn claim_in(
+    db: &mut Db,
+    study: i64,
+    target: usize,
+    choose: impl FnOnce(&[Trial], usize) -> Option<Params>,
+) -> Result<Option<(usize, Params)>, String> {
+    mark_lost(db, study)?;
+    let trials = read_trials(db, study)?;
+    let counted = trials
+        .iter()
+        .filter(|t| t.message.as_deref() != Some(LOST))
+        .count();
+    if counted >= target {
+        return Ok(None);
+    }
+    let number = trials.iter().map(|t| t.number + 1).max().unwrap_or(0);
+    let Some(params) = choose(&trials, number) else {
+        return Ok(None);
+    };
+    let json = serde_json::to_string(&params).map_err(|e| e.to_string())?;
+    let t = now();
+    db.execute(
+        "INSERT INTO trials (study, number, state, params, worker, started, heartbeat)
+         VALUES ($1, $2, 'running', $3, $4, $5, $6)",
+        &[
+            Sql::Int(study),
+            Sql::Int(number as i64),
+            text(json),
+            text(worker_id()),
+            Sql::Real(Some(t)),
+            Sql::Real(Some(t)),
+        ],
     )?;
-    let rows = stmt.query_map(params![study], |r| {
-        Ok(Trial {
-            number: r.get::<_, i64>(0)? as usize,
-            state: TrialState::from_name(&r.get::<_, String>(1)?).unwrap_or(TrialState::Failed),
-            params: serde_json::from_str(&r.get::<_, String>(2)?).unwrap_or_default(),
-            value: r.get(3)?,
-            seconds: r.get(4)?,
-            message: r.get(5)?,
-            worker: r.get(6)?,
+    Ok(Some((number, params)))
+}
+
+fn read_trials(db: &mut Db, study: i64) -> Result<Vec<Trial>, String> {
+    use Column::{Int, Real, Text};
+    let rows = db.query(
+        "SELECT number, state, params, value, seconds, message, worker FROM trials
+         WHERE study = $1 ORDER BY number",
+        &[Sql::Int(study)],
+        &[Int, Text, Text, Real, Real, Text, Text],
+    )?;
+    let mut trials: Vec<Trial> = rows
+        .into_iter()
+        .map(|r| Trial {
+            number: r[0].int() as usize,
+            state: TrialState::from_name(&r[1].text().unwrap_or_default())
+                .unwrap_or(TrialState::Failed),
+            params: serde_json::from_str(&r[2].text().unwrap_or_default()).unwrap_or_default(),
+            value: r[3].real(),
+            seconds: r[4].real().unwrap_or(0.0),
+            message: r[5].text(),
+            worker: r[6].text().unwrap_or_default(),
             curve: Vec::new(),
         })
-    })?;
-    let mut trials: Vec<Trial> = rows.collect::<rusqlite::Result<_>>()?;
-    let mut stmt = conn.prepare(
-        "SELECT number, epoch, value FROM trial_values WHERE study = ?1 ORDER BY number, epoch",
+        .collect();
+    let values = db.query(
+        "SELECT number, epoch, value FROM trial_values WHERE study = $1 ORDER BY number, epoch",
+        &[Sql::Int(study)],
+        &[Int, Int, Real],
     )?;
-    let values = stmt.query_map(params![study], |r| {
-        Ok((
-            r.get::<_, i64>(0)? as usize,
-            r.get::<_, i64>(1)? as usize,
-            r.get::<_, f64>(2)?,
-        ))
-    })?;
     for v in values {
-        let (number, epoch, value) = v?;
+        let number = v[0].int() as usize;
         if let Some(t) = trials.iter_mut().find(|t| t.number == number) {
-            t.curve.push((epoch, value));
+            t.curve
+                .push((v[1].int() as usize, v[2].real().unwrap_or(f64::NAN)));
         }
     }
     Ok(trials)
 }
 
 /// Marks the running trials whose worker is gone as lost.
-fn mark_lost(conn: &Connection, study: i64) -> rusqlite::Result<()> {
-    let mut stmt = conn.prepare(
-        "SELECT number, worker, heartbeat FROM trials WHERE study = ?1 AND state = 'running'",
+fn mark_lost(db: &mut Db, study: i64) -> Result<(), String> {
+    let running = db.query(
+        "SELECT number, worker, heartbeat FROM trials WHERE study = $1 AND state = 'running'",
+        &[Sql::Int(study)],
+        &[Column::Int, Column::Text, Column::Real],
     )?;
-    let running: Vec<(i64, String, f64)> = stmt
-        .query_map(params![study], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
-        .collect::<rusqlite::Result<_>>()?;
     let host = hostname();
-    for (number, worker, heartbeat) in running {
+    for row in running {
+        let worker = row[1].text().unwrap_or_default();
+        let heartbeat = row[2].real().unwrap_or(0.0);
         let (w_host, pid) = worker.rsplit_once(':').unwrap_or((worker.as_str(), ""));
         let gone_here = w_host == host
             && pid.parse::<u32>().is_ok_and(|pid| {
                 pid != std::process::id() && !PathBuf::from(format!("/proc/{pid}")).exists()
             });
         if gone_here || now() - heartbeat > STALE_SECONDS {
-            conn.execute(
-                "UPDATE trials SET state = 'failed', message = ?3 WHERE study = ?1 AND number = ?2",
-                params![study, number, LOST],
+            db.execute(
+                "UPDATE trials SET state = 'failed', message = $1 WHERE study = $2 AND number = $3",
+                &[text(LOST), Sql::Int(study), Sql::Int(row[0].int())],
             )?;
         }
     }
@@ -466,8 +443,8 @@ mod tests {
         store
             .lock()
             .execute(
-                "UPDATE trials SET worker = ?1",
-                params![format!("{}:{}", hostname(), u32::MAX)],
+                "UPDATE trials SET worker = $1",
+                &[text(format!("{}:{}", hostname(), u32::MAX))],
             )
             .unwrap();
         let (n, _) = store
