@@ -123,7 +123,12 @@ fn decode_guarded(source: Box<dyn MediaSource>, path: &Path) -> Result<Decoded, 
     })
 }
 
-fn decode_source(source: Box<dyn MediaSource>, path: &Path) -> Result<Decoded, AudioError> {
+fn decode_source(mut source: Box<dyn MediaSource>, path: &Path) -> Result<Decoded, AudioError> {
+    crate::precheck::check_comments(&mut source).map_err(|reason| AudioError::Damaged {
+        path: path.to_path_buf(),
+        seconds: 0.0,
+        reason,
+    })?;
     let stream = MediaSourceStream::new(source, Default::default());
     let mut hint = Hint::new();
     if let Some(ext) = path.extension().and_then(|e| e.to_str()) {

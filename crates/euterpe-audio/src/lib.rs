@@ -5,6 +5,8 @@
 //!
 //! * [`decode`] — WAV, FLAC, MP3 and Ogg Vorbis files to mono `f32` samples ([`load`]), with
 //!   errors that name the file and the reason;
+//! * [`precheck`] — faults refused before symphonia sees a file (tag lengths that would make
+//!   it allocate gigabytes);
 //! * [`resample`] — a signal moved to another sample rate (22,050 Hz by default, as librosa);
 //! * [`clips`] — fixed-length clips with a hop and zero padding, and peak normalisation;
 //! * [`stft`], [`mel`], [`db`], [`mfcc`], [`chroma`] — the short-time Fourier transform, the
@@ -42,6 +44,7 @@ pub mod inverse;
 pub mod mel;
 pub mod mfcc;
 pub mod npy;
+pub mod precheck;
 pub mod resample;
 pub mod stats;
 pub mod stft;

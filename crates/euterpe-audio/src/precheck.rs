@@ -1,0 +1,212 @@
+//! Checks made before a file reaches symphonia, for faults it would turn into a crash.
+//!
+//! symphonia 0.5 reads a Vorbis comment (the tags of FLAC, Ogg Vorbis and Opus files) by
+//! allocating each comment's stated length before reading it: a 40-byte file that states a
+//! 3 GB comment makes it ask for 3 GB (found by fuzzing), which aborts the process where memory
+//! is short — a server's, on an upload. Here every stated length of the comment block must fit
+//! in the bytes that follow it; a file whose lengths do not is damaged, and is refused.
+
+use std::io::{Read, Seek, SeekFrom};
+
+/// Most bytes of Ogg pages read looking for the comment header.
+const OGG_SCAN_BYTES: u64 = 16 << 20;
+
+/// Checks the Vorbis comments of a FLAC or Ogg stream (others pass); leaves the reader at the
+/// start. The error says what is wrong.
+pub fn check_comments<R: Read + Seek>(r: &mut R) -> Result<(), String> {
+    let mut magic = [0u8; 4];
+    let n = read_up_to(r, &mut magic).map_err(|e| e.to_string())?;
+    let result = match &magic[..n] {
+        b"fLaC" => check_flac(r),
+        b"OggS" => {
+            r.seek(SeekFrom::Start(0)).map_err(|e| e.to_string())?;
+            check_ogg(r)
+        }
+        _ => Ok(()),
+    };
+    r.seek(SeekFrom::Start(0)).map_err(|e| e.to_string())?;
+    result
+}
+
+fn read_up_to<R: Read>(r: &mut R, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut n = 0;
+    while n < buf.len() {
+        match r.read(&mut buf[n..])? {
+            0 => break,
+            k => n += k,
+        }
+    }
+    Ok(n)
+}
+
+/// Walks the FLAC metadata blocks; checks the VORBIS_COMMENT block (type 4).
+fn check_flac<R: Read + Seek>(r: &mut R) -> Result<(), String> {
+    loop {
+        let mut header = [0u8; 4];
+        if read_up_to(r, &mut header).map_err(|e| e.to_string())? < 4 {
+            return Ok(());
+        }
+        let last = header[0] & 0x80 != 0;
+        let kind = header[0] & 0x7f;
+        let length = u32::from_be_bytes([0, header[1], header[2], header[3]]) as usize;
+        if kind == 4 {
+            let mut block = vec![0u8; length];
+            let got = read_up_to(r, &mut block).map_err(|e| e.to_string())?;
+            return comment_lengths_fit(&block[..got]).map_err(|e| format!("FLAC tags: {e}"));
+        }
+        if last || kind == 127 {
+            return Ok(());
+        }
+        r.seek(SeekFrom::Current(length as i64))
+            .map_err(|e| e.to_string())?;
+    }
+}
+
+/// Reassembles the first two packets of the first logical stream of an Ogg file (the
+/// identification and comment headers) and checks the comment packet.
+fn check_ogg<R: Read>(r: &mut R) -> Result<(), String> {
+    let mut serial = None;
+    let mut packets: Vec<Vec<u8>> = vec![Vec::new()];
+    let mut scanned = 0u64;
+    while scanned < OGG_SCAN_BYTES {
+        let mut header = [0u8; 27];
+        if read_up_to(r, &mut header).map_err(|e| e.to_string())? < 27 || &header[..4] != b"OggS" {
+            break;
+        }
+        let page_serial = u32::from_le_bytes([header[14], header[15], header[16], header[17]]);
+        let mut lacing = vec![0u8; header[26] as usize];
+        if read_up_to(r, &mut lacing).map_err(|e| e.to_string())? < lacing.len() {
+            break;
+        }
+        let mut body = vec![0u8; lacing.iter().map(|&l| l as usize).sum()];
+        let got = read_up_to(r, &mut body).map_err(|e| e.to_string())?;
+        scanned += (27 + lacing.len() + got) as u64;
+        if *serial.get_or_insert(page_serial) != page_serial {
+            continue;
+        }
+        let mut at = 0;
+        for &l in &lacing {
+            let end = (at + l as usize).min(got);
+            if let Some(p) = packets.last_mut() {
+                p.extend_from_slice(&body[at.min(end)..end]);
+            }
+            at += l as usize;
+            if l < 255 {
+                if packets.len() == 2 {
+                    return check_comment_packet(&packets[1]);
+                }
+                packets.push(Vec::new());
+            }
+        }
+        if got < body.len() {
+            break;
+        }
+    }
+    // The comment packet ended with the file: check what there is of it.
+    match packets.get(1) {
+        Some(p) if !p.is_empty() => check_comment_packet(p),
+        _ => Ok(()),
+    }
+}
+
+/// A Vorbis (`\x03vorbis`) or Opus (`OpusTags`) comment header packet.
+fn check_comment_packet(packet: &[u8]) -> Result<(), String> {
+    let body = if let Some(rest) = packet.strip_prefix(b"\x03vorbis") {
+        rest
+    } else if let Some(rest) = packet.strip_prefix(b"OpusTags") {
+        rest
+    } else {
+        return Ok(());
+    };
+    comment_lengths_fit(body).map_err(|e| format!("Ogg tags: {e}"))
+}
+
+/// Every stated length of a Vorbis comment block (vendor, count, each comment) fits in the
+/// bytes that follow it.
+fn comment_lengths_fit(block: &[u8]) -> Result<(), String> {
+    let mut at = 0usize;
+    let mut read_u32 = |at: &mut usize| -> Option<usize> {
+        let b = block.get(*at..*at + 4)?;
+        *at += 4;
+        Some(u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize)
+    };
+    let Some(vendor) = read_u32(&mut at) else {
+        return Ok(());
+    };
+    if vendor > block.len() - at {
+        return Err(format!(
+            "a vendor string of {vendor} bytes in a block of {}",
+            block.len()
+        ));
+    }
+    at += vendor;
+    let Some(count) = read_u32(&mut at) else {
+        return Ok(());
+    };
+    for i in 0..count {
+        let Some(length) = read_u32(&mut at) else {
+            return Ok(());
+        };
+        if length > block.len() - at {
+            return Err(format!(
+                "comment {} states {length} bytes, but {} follow",
+                i + 1,
+                block.len() - at
+            ));
+        }
+        at += length;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Cursor;
+
+    /// The fuzzer's find: a FLAC file whose tag block states a 3 GB comment.
+    const HUGE_COMMENT: [u8; 37] = [
+        102, 76, 97, 67, 132, 2, 255, 1, 0, 0, 0, 0, 0, 0, 5, 255, 99, 94, 183, 181, 123, 131, 122,
+        227, 188, 1, 0, 0, 2, 12, 70, 254, 223, 255, 255, 125, 208,
+    ];
+
+    #[test]
+    fn a_comment_longer_than_its_block_is_refused() {
+        let e = check_comments(&mut Cursor::new(HUGE_COMMENT.to_vec())).unwrap_err();
+        assert!(e.contains("FLAC tags"), "{e}");
+    }
+
+    #[test]
+    fn sound_comment_blocks_pass() {
+        let mut block = Vec::new();
+        block.extend(3u32.to_le_bytes());
+        block.extend(b"abc");
+        block.extend(1u32.to_le_bytes());
+        block.extend(9u32.to_le_bytes());
+        block.extend(b"TITLE=Foo");
+        assert!(comment_lengths_fit(&block).is_ok());
+        let mut bad = block.clone();
+        bad[11..15].copy_from_slice(&10u32.to_le_bytes());
+        assert!(comment_lengths_fit(&bad).is_err());
+        // Other files pass untouched, and the reader is rewound.
+        let mut wav = Cursor::new(b"RIFF....WAVE".to_vec());
+        assert!(check_comments(&mut wav).is_ok());
+        assert_eq!(wav.position(), 0);
+    }
+
+    #[test]
+    fn an_ogg_comment_packet_is_reassembled_and_checked() {
+        // One page: the identification packet (30 bytes) and a comment packet stating a
+        // 1 MB vendor string.
+        let mut comment = b"\x03vorbis".to_vec();
+        comment.extend(1_000_000u32.to_le_bytes());
+        let mut page = b"OggS".to_vec();
+        page.extend([0u8; 22]);
+        page.push(2);
+        page.extend([30u8, comment.len() as u8]);
+        page.extend([1u8; 30]);
+        page.extend(&comment);
+        let e = check_comments(&mut Cursor::new(page)).unwrap_err();
+        assert!(e.contains("Ogg tags"), "{e}");
+    }
+}
