@@ -125,7 +125,7 @@ fn check_comment_packet(packet: &[u8]) -> Result<(), String> {
 /// bytes that follow it.
 fn comment_lengths_fit(block: &[u8]) -> Result<(), String> {
     let mut at = 0usize;
-    let mut read_u32 = |at: &mut usize| -> Option<usize> {
+    let read_u32 = |at: &mut usize| -> Option<usize> {
         let b = block.get(*at..*at + 4)?;
         *at += 4;
         Some(u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize)
