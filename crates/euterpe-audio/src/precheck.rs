@@ -1,10 +1,11 @@
 //! Checks made before a file reaches symphonia, for faults it would turn into a crash.
 //!
-//! symphonia 0.5 reads a Vorbis comment (the tags of FLAC, Ogg Vorbis and Opus files) by
-//! allocating each comment's stated length before reading it: a 40-byte file that states a
-//! 3 GB comment makes it ask for 3 GB (found by fuzzing), which aborts the process where memory
-//! is short — a server's, on an upload. Here every stated length of the comment block must fit
-//! in the bytes that follow it; a file whose lengths do not is damaged, and is refused.
+//! symphonia 0.5 reads a Vorbis comment (the tags of FLAC, Ogg Vorbis and Opus files) and a
+//! FLAC picture (cover art, also carried base64-encoded in a `METADATA_BLOCK_PICTURE` comment)
+//! by allocating each stated length before reading it: a 40-byte file that states a 3 GB
+//! comment or picture type makes it ask for 3 GB (found by fuzzing), which aborts the process
+//! where memory is short — a server's, on an upload. Here every stated length of those blocks
+//! must fit in the bytes that follow it; a file whose lengths do not is damaged, and is refused.
 
 use std::io::{Read, Seek, SeekFrom};
 
@@ -49,16 +50,24 @@ fn check_flac<R: Read + Seek>(r: &mut R) -> Result<(), String> {
         let last = header[0] & 0x80 != 0;
         let kind = header[0] & 0x7f;
         let length = u32::from_be_bytes([0, header[1], header[2], header[3]]) as usize;
-        if kind == 4 {
+        if kind == 4 || kind == 6 {
             let mut block = vec![0u8; length];
             let got = read_up_to(r, &mut block).map_err(|e| e.to_string())?;
-            return comment_lengths_fit(&block[..got]).map_err(|e| format!("FLAC tags: {e}"));
+            if kind == 4 {
+                comment_lengths_fit(&block[..got]).map_err(|e| format!("FLAC tags: {e}"))?;
+            } else {
+                picture_lengths_fit(&block[..got]).map_err(|e| format!("FLAC picture: {e}"))?;
+            }
+            if got < length {
+                return Ok(());
+            }
+        } else {
+            r.seek(SeekFrom::Current(length as i64))
+                .map_err(|e| e.to_string())?;
         }
         if last || kind == 127 {
             return Ok(());
         }
-        r.seek(SeekFrom::Current(length as i64))
-            .map_err(|e| e.to_string())?;
     }
 }
 
@@ -154,7 +163,43 @@ fn comment_lengths_fit(block: &[u8]) -> Result<(), String> {
                 block.len() - at
             ));
         }
+        let comment = &block[at..at + length];
+        const PICTURE: &[u8] = b"METADATA_BLOCK_PICTURE=";
+        if comment.len() > PICTURE.len() && comment[..PICTURE.len()].eq_ignore_ascii_case(PICTURE) {
+            use base64::Engine;
+            // symphonia skips a picture that does not decode; one that does is read as FLAC's.
+            if let Ok(picture) =
+                base64::engine::general_purpose::STANDARD.decode(&comment[PICTURE.len()..])
+            {
+                picture_lengths_fit(&picture).map_err(|e| format!("cover picture: {e}"))?;
+            }
+        }
         at += length;
+    }
+    Ok(())
+}
+
+/// Every stated length of a FLAC picture block (media type, description, data) fits in the
+/// bytes that follow it.
+fn picture_lengths_fit(block: &[u8]) -> Result<(), String> {
+    let read_u32 = |at: usize| -> Option<usize> {
+        let b = block.get(at..at + 4)?;
+        Some(u32::from_be_bytes([b[0], b[1], b[2], b[3]]) as usize)
+    };
+    // Picture type, then the media type's length.
+    let mut at = 4;
+    for (what, skip_after) in [("media type", 0), ("description", 16), ("picture data", 0)] {
+        let Some(length) = read_u32(at) else {
+            return Ok(());
+        };
+        at += 4;
+        if length > block.len() - at.min(block.len()) {
+            return Err(format!(
+                "a {what} of {length} bytes in a block of {}",
+                block.len()
+            ));
+        }
+        at += length + skip_after;
     }
     Ok(())
 }
@@ -192,6 +237,31 @@ mod tests {
         let mut wav = Cursor::new(b"RIFF....WAVE".to_vec());
         assert!(check_comments(&mut wav).is_ok());
         assert_eq!(wav.position(), 0);
+    }
+
+    #[test]
+    fn a_picture_longer_than_its_block_is_refused() {
+        let mut block = Vec::new();
+        block.extend(3u32.to_be_bytes());
+        block.extend(9u32.to_be_bytes());
+        block.extend(b"image/png");
+        block.extend(0u32.to_be_bytes());
+        block.extend([0u8; 16]);
+        block.extend(4u32.to_be_bytes());
+        block.extend([1, 2, 3, 4]);
+        assert!(picture_lengths_fit(&block).is_ok());
+        let mut bad = block.clone();
+        bad[4..8].copy_from_slice(&3_000_000_000u32.to_be_bytes());
+        assert!(picture_lengths_fit(&bad)
+            .unwrap_err()
+            .contains("media type"));
+        // The same inside a FLAC file.
+        let mut flac = b"fLaC".to_vec();
+        flac.push(0x86);
+        flac.extend(&(bad.len() as u32).to_be_bytes()[1..]);
+        flac.extend(&bad);
+        let e = check_comments(&mut Cursor::new(flac)).unwrap_err();
+        assert!(e.contains("FLAC picture"), "{e}");
     }
 
     #[test]
