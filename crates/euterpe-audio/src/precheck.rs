@@ -15,18 +15,87 @@ const OGG_SCAN_BYTES: u64 = 16 << 20;
 /// Checks the Vorbis comments of a FLAC or Ogg stream (others pass); leaves the reader at the
 /// start. The error says what is wrong.
 pub fn check_comments<R: Read + Seek>(r: &mut R) -> Result<(), String> {
-    let mut magic = [0u8; 4];
-    let n = read_up_to(r, &mut magic).map_err(|e| e.to_string())?;
-    let result = match &magic[..n] {
-        b"fLaC" => check_flac(r),
-        b"OggS" => {
-            r.seek(SeekFrom::Start(0)).map_err(|e| e.to_string())?;
-            check_ogg(r)
-        }
-        _ => Ok(()),
-    };
+    let result = check_from_start(r);
     r.seek(SeekFrom::Start(0)).map_err(|e| e.to_string())?;
     result
+}
+
+fn check_from_start<R: Read + Seek>(r: &mut R) -> Result<(), String> {
+    // ID3v2 tags come first (MP3, and some FLAC files); then the stream's own marker.
+    let mut start = 0u64;
+    loop {
+        let mut magic = [0u8; 4];
+        let n = read_up_to(r, &mut magic).map_err(|e| e.to_string())?;
+        match &magic[..n] {
+            [b'I', b'D', b'3', _] => {
+                r.seek(SeekFrom::Start(start)).map_err(|e| e.to_string())?;
+                start += check_id3v2(r)?;
+                r.seek(SeekFrom::Start(start)).map_err(|e| e.to_string())?;
+            }
+            b"fLaC" => return check_flac(r),
+            b"OggS" => {
+                r.seek(SeekFrom::Start(start)).map_err(|e| e.to_string())?;
+                return check_ogg(r);
+            }
+            _ => return Ok(()),
+        }
+    }
+}
+
+/// Checks that every frame of the ID3v2 tag at the reader fits in the tag (symphonia allocates a
+/// frame's stated size, up to 4 GB, before reading it); returns the tag's length in bytes.
+fn check_id3v2<R: Read>(r: &mut R) -> Result<u64, String> {
+    let mut header = [0u8; 10];
+    if read_up_to(r, &mut header).map_err(|e| e.to_string())? < 10 {
+        return Err("an ID3v2 tag shorter than its header".into());
+    }
+    let major = header[3];
+    let flags = header[5];
+    let syncsafe = |b: &[u8]| -> usize {
+        b.iter()
+            .fold(0usize, |acc, &x| (acc << 7) | (x & 0x7f) as usize)
+    };
+    let size = syncsafe(&header[6..10]);
+    let footer = if major >= 4 && flags & 0x10 != 0 {
+        10
+    } else {
+        0
+    };
+    let mut body = vec![0u8; size];
+    let got = read_up_to(r, &mut body).map_err(|e| e.to_string())?;
+    let body = &body[..got];
+    let mut at = 0usize;
+    // An extended header is skipped by its own size.
+    if flags & 0x40 != 0 && major >= 3 && body.len() >= 4 {
+        let ext = if major == 3 {
+            u32::from_be_bytes([body[0], body[1], body[2], body[3]]) as usize + 4
+        } else {
+            syncsafe(&body[..4])
+        };
+        at = ext.min(body.len());
+    }
+    let (header_len, id_len) = if major == 2 { (6, 3) } else { (10, 4) };
+    while at + header_len <= body.len() {
+        let h = &body[at..at + header_len];
+        if h[0] == 0 {
+            break; // padding
+        }
+        let frame = match major {
+            2 => u32::from_be_bytes([0, h[3], h[4], h[5]]) as usize,
+            3 => u32::from_be_bytes([h[4], h[5], h[6], h[7]]) as usize,
+            _ => syncsafe(&h[4..8]),
+        };
+        at += header_len;
+        if frame > body.len() - at {
+            let id = String::from_utf8_lossy(&h[..id_len]).into_owned();
+            return Err(format!(
+                "ID3v2 frame {id:?} states {frame} bytes, but {} remain in its tag",
+                body.len() - at
+            ));
+        }
+        at += frame;
+    }
+    Ok(10 + size as u64 + footer)
 }
 
 fn read_up_to<R: Read>(r: &mut R, buf: &mut [u8]) -> std::io::Result<usize> {
@@ -262,6 +331,23 @@ mod tests {
         flac.extend(&bad);
         let e = check_comments(&mut Cursor::new(flac)).unwrap_err();
         assert!(e.contains("FLAC picture"), "{e}");
+    }
+
+    #[test]
+    fn an_id3_frame_longer_than_its_tag_is_refused() {
+        let tag = |frame_size: u32| {
+            let mut t = b"ID3\x03\x00\x00".to_vec();
+            t.extend([0, 0, 0, 30]); // 30 bytes of frames
+            t.extend(b"TIT2");
+            t.extend(frame_size.to_be_bytes());
+            t.extend([0, 0]);
+            t.extend([b'a'; 20]);
+            t.extend(b"\xff\xfb\x90\x00");
+            t
+        };
+        assert!(check_comments(&mut Cursor::new(tag(20))).is_ok());
+        let e = check_comments(&mut Cursor::new(tag(2_936_012_800))).unwrap_err();
+        assert!(e.contains("TIT2"), "{e}");
     }
 
     #[test]
