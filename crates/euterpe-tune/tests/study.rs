@@ -173,3 +173,23 @@ fn bad_spaces_are_refused_before_any_trial() {
     let e = run_study(&o, &Quiet).unwrap_err().to_string();
     assert!(e.contains("postgres://nowhere/db"), "{e}");
 }
+
+#[test]
+fn the_committed_space_fits_its_base_config() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../configs/tune");
+    let base = std::fs::read_to_string(root.join("jsb-base.toml")).unwrap();
+    let space_path = root.join("jsb-space.toml");
+    let space = euterpe_tune::space::SearchSpace::parse(
+        &std::fs::read_to_string(&space_path).unwrap(),
+        "jsb-space.toml",
+    )
+    .unwrap();
+    assert_eq!(space.parameters.len(), 6);
+    let dir = tempfile::tempdir().unwrap();
+    let o = TuneOptions {
+        config: root.join("jsb-base.toml"),
+        space: space_path,
+        ..options(dir.path(), "a = { choice = [1] }", "x", Method::Tpe, 1)
+    };
+    euterpe_tune::study::check_space(&space, &base, &o).unwrap();
+}
