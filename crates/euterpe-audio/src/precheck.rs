@@ -20,24 +20,62 @@ pub fn check_comments<R: Read + Seek>(r: &mut R) -> Result<(), String> {
     result
 }
 
+/// How far symphonia's probe searches for a format or metadata marker (its
+/// `PROBE_SEARCH_LIMIT`).
+const PROBE_SEARCH_LIMIT: usize = 1 << 20;
+
+/// The markers symphonia's probe knows with the features euterpe builds (wav, flac, mp3, ogg;
+/// ID3v2 metadata), at the offset where it would find the first.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Marker {
+    Id3,
+    Flac,
+    Ogg,
+    /// WAV or MP3: no hazard checked here.
+    Other,
+}
+
+fn marker_at(bytes: &[u8]) -> Option<Marker> {
+    const MP3: [u8; 6] = [0xfa, 0xfb, 0xf2, 0xf3, 0xe2, 0xe3];
+    if bytes.starts_with(b"ID3") {
+        Some(Marker::Id3)
+    } else if bytes.starts_with(b"fLaC") {
+        Some(Marker::Flac)
+    } else if bytes.starts_with(b"OggS") {
+        Some(Marker::Ogg)
+    } else if bytes.starts_with(b"RIFF")
+        || (bytes.len() >= 2 && bytes[0] == 0xff && MP3.contains(&bytes[1]))
+    {
+        Some(Marker::Other)
+    } else {
+        None
+    }
+}
+
+/// Follows symphonia's probe: from the start, the first marker within the search limit decides
+/// what is read; an ID3v2 tag is read and the search goes on after it.
 fn check_from_start<R: Read + Seek>(r: &mut R) -> Result<(), String> {
-    // ID3v2 tags come first (MP3, and some FLAC files); then the stream's own marker.
     let mut start = 0u64;
     loop {
-        let mut magic = [0u8; 4];
-        let n = read_up_to(r, &mut magic).map_err(|e| e.to_string())?;
-        match &magic[..n] {
-            [b'I', b'D', b'3', _] => {
-                r.seek(SeekFrom::Start(start)).map_err(|e| e.to_string())?;
-                start += check_id3v2(r)?;
-                r.seek(SeekFrom::Start(start)).map_err(|e| e.to_string())?;
+        r.seek(SeekFrom::Start(start)).map_err(|e| e.to_string())?;
+        let mut window = vec![0u8; PROBE_SEARCH_LIMIT + 16];
+        let got = read_up_to(r, &mut window).map_err(|e| e.to_string())?;
+        window.truncate(got);
+        let found = (0..got.min(PROBE_SEARCH_LIMIT + 1))
+            .find_map(|i| marker_at(&window[i..]).map(|m| (i as u64, m)));
+        let Some((offset, marker)) = found else {
+            return Ok(());
+        };
+        r.seek(SeekFrom::Start(start + offset))
+            .map_err(|e| e.to_string())?;
+        match marker {
+            Marker::Id3 => start += offset + check_id3v2(r)?,
+            Marker::Flac => {
+                r.seek(SeekFrom::Current(4)).map_err(|e| e.to_string())?;
+                return check_flac(r);
             }
-            b"fLaC" => return check_flac(r),
-            b"OggS" => {
-                r.seek(SeekFrom::Start(start)).map_err(|e| e.to_string())?;
-                return check_ogg(r);
-            }
-            _ => return Ok(()),
+            Marker::Ogg => return check_ogg(r),
+            Marker::Other => return Ok(()),
         }
     }
 }
@@ -348,6 +386,19 @@ mod tests {
         assert!(check_comments(&mut Cursor::new(tag(20))).is_ok());
         let e = check_comments(&mut Cursor::new(tag(2_936_012_800))).unwrap_err();
         assert!(e.contains("TIT2"), "{e}");
+    }
+
+    #[test]
+    fn a_marker_after_junk_is_found_as_symphonia_finds_it() {
+        // The fuzzer's third find: "fLfLaC…", the FLAC marker two bytes in.
+        let mut file = b"fL".to_vec();
+        file.extend(HUGE_COMMENT);
+        let e = check_comments(&mut Cursor::new(file)).unwrap_err();
+        assert!(e.contains("FLAC tags"), "{e}");
+        // An MP3 frame before it: symphonia reads the MP3, so the FLAC bytes do not matter.
+        let mut mp3 = vec![0xff, 0xfb, 0x90, 0x00];
+        mp3.extend(HUGE_COMMENT);
+        assert!(check_comments(&mut Cursor::new(mp3)).is_ok());
     }
 
     #[test]
