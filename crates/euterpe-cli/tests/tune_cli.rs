@@ -27,44 +27,62 @@ epochs = 25
 batch_size = 16
 "#;
 
-#[test]
-fn a_killed_study_continues_and_reports_its_best_trial() {
-    let dir = tempfile::tempdir().unwrap();
-    let config = dir.path().join("base.toml");
-    std::fs::write(&config, BASE).unwrap();
-    let space = dir.path().join("space.toml");
-    std::fs::write(&space, "optim.lr = { log_uniform = [1e-3, 1e-2] }\n").unwrap();
+/// Writes a base config and a space into `dir` and returns the `tune` arguments that search
+/// them on JSB into `dir/study`, followed by `more`.
+fn study_args(dir: &std::path::Path, base: &str, space: &str, more: &[&str]) -> Vec<String> {
+    let config = dir.join("base.toml");
+    std::fs::write(&config, base).unwrap();
+    let space_file = dir.join("space.toml");
+    std::fs::write(&space_file, space).unwrap();
     let data = shared_data().join("polyphonic/jsb_chorales.json");
-    let study_dir = dir.path().join("study");
-    let storage = format!("sqlite:{}", dir.path().join("study.db").display());
-    let args = [
+    let mut args: Vec<String> = [
         "tune",
         "--config",
         s(&config),
         "--space",
-        s(&space),
+        s(&space_file),
         "--data",
         s(&data),
-        "--study",
-        "killed",
-        "--storage",
-        &storage,
         "--dir",
-        s(&study_dir),
-        "--method",
-        "random",
-        "--trials",
-        "3",
-        "--no-prune",
-    ];
+        s(&dir.join("study")),
+    ]
+    .iter()
+    .map(|a| a.to_string())
+    .collect();
+    args.extend(more.iter().map(|a| a.to_string()));
+    args
+}
+
+#[test]
+fn a_killed_study_continues_and_reports_its_best_trial() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = shared_data().join("polyphonic/jsb_chorales.json");
+    let storage = format!("sqlite:{}", dir.path().join("study.db").display());
+    let owned = study_args(
+        dir.path(),
+        BASE,
+        "optim.lr = { log_uniform = [1e-3, 1e-2] }\n",
+        &[
+            "--study",
+            "killed",
+            "--storage",
+            &storage,
+            "--method",
+            "random",
+            "--trials",
+            "3",
+            "--no-prune",
+        ],
+    );
+    let args: Vec<&str> = owned.iter().map(String::as_str).collect();
     let mut child = Command::new(env!("CARGO_BIN_EXE_euterpe"))
-        .args(args)
+        .args(&args)
         .stderr(std::process::Stdio::null())
         .spawn()
         .unwrap();
     // Killed (SIGKILL) once the first trial has trained an epoch.
     let started = Instant::now();
-    let first = study_dir.join("trial-000/metrics.jsonl");
+    let first = dir.path().join("study/trial-000/metrics.jsonl");
     while !first.is_file() {
         assert!(
             started.elapsed() < Duration::from_secs(300),
@@ -164,40 +182,27 @@ fn two_workers_share_a_study_on_postgresql() {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
-    let config = dir.path().join("base.toml");
-    std::fs::write(&config, BASE.replace("epochs = 25", "epochs = 4")).unwrap();
-    let space = dir.path().join("space.toml");
-    std::fs::write(
-        &space,
+    let owned = study_args(
+        dir.path(),
+        &BASE.replace("epochs = 25", "epochs = 4"),
         "optim.lr = { log_uniform = [1e-3, 1e-2] }\nmodel.core.hidden = { choice = [8, 12] }\n",
-    )
-    .unwrap();
-    let data = shared_data().join("polyphonic/jsb_chorales.json");
-    let study_dir = dir.path().join("shared");
-    let args = [
-        "tune",
-        "--config",
-        s(&config),
-        "--space",
-        s(&space),
-        "--data",
-        s(&data),
-        "--study",
-        "shared",
-        "--storage",
-        &server.url,
-        "--dir",
-        s(&study_dir),
-        "--method",
-        "tpe",
-        "--trials",
-        "6",
-    ];
+        &[
+            "--study",
+            "shared",
+            "--storage",
+            &server.url,
+            "--method",
+            "tpe",
+            "--trials",
+            "6",
+        ],
+    );
+    let args: Vec<&str> = owned.iter().map(String::as_str).collect();
     // Started together, not one after the other.
     let children: Vec<_> = (0..2)
         .map(|_| {
             Command::new(env!("CARGO_BIN_EXE_euterpe"))
-                .args(args)
+                .args(&args)
                 .args(["--json"])
                 .stdout(std::process::Stdio::piped())
                 .stderr(std::process::Stdio::piped())
