@@ -394,6 +394,11 @@ impl AudioData {
         (mean, std)
     }
 
+    /// The files of a split's recordings, in the order of [`AudioData::recordings`].
+    pub fn sources(&self, split: Split) -> &[PathBuf] {
+        &self.sources[split_index(split)]
+    }
+
     /// Clips in a split.
     pub fn len(&self, split: Split) -> usize {
         self.splits[split_index(split)].len()

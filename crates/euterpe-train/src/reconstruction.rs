@@ -63,14 +63,9 @@ pub fn reconstruction_report<B: ModelBackend>(
             "resynthesis figures need log-mel frames (data.audio.features = \"log-mel\")".into(),
         ));
     }
-    let index = match split {
-        Split::Train => 0,
-        Split::Valid => 1,
-        Split::Test => 2,
-    };
     let mut clips = Vec::new();
     let mut failures = Vec::new();
-    for path in data.sources[index].iter().take(max_clips) {
+    for path in data.sources(split).iter().take(max_clips) {
         match first_clip(audio, path) {
             Ok(Some(c)) => clips.push(c),
             Ok(None) => {}
