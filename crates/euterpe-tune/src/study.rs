@@ -22,6 +22,15 @@ use crate::store::{Store, StoredStudy, StudySpec};
 use crate::trial::{Direction, Trial, TrialState};
 use crate::TuneError;
 
+/// Most trials trained at once by one process.
+pub const MAX_JOBS: usize = 64;
+
+/// Most values per continuous range of a grid.
+pub const MAX_GRID_POINTS: usize = 1000;
+
+/// Most points a grid may have.
+pub const MAX_GRID_SIZE: usize = 1_000_000;
+
 /// What to search and how.
 #[derive(Debug, Clone)]
 pub struct TuneOptions {
@@ -160,6 +169,19 @@ pub fn run_study(
             "--trials and --jobs must be at least 1".into(),
         ));
     }
+    if options.jobs > MAX_JOBS {
+        return Err(TuneError::Options(format!(
+            "--jobs {}: give at most {MAX_JOBS} (each job trains a model at once)",
+            options.jobs
+        )));
+    }
+    if let Method::Grid { points } = options.method {
+        if !(1..=MAX_GRID_POINTS).contains(&points) {
+            return Err(TuneError::Options(format!(
+                "--grid-points {points}: give 1 to {MAX_GRID_POINTS}"
+            )));
+        }
+    }
     let config_text =
         std::fs::read_to_string(&options.config).map_err(|e| FileError::new(&options.config, e))?;
     let space_text =
@@ -170,6 +192,17 @@ pub fn run_study(
         reason,
     })?;
     check_space(&space, &config_text, options)?;
+    if let Method::Grid { points } = options.method {
+        // An upper bound (conditions only remove points), counted without building the grid.
+        let size = space.parameters.iter().fold(1usize, |n, p| {
+            n.saturating_mul(p.distribution.grid(points).len())
+        });
+        if size > MAX_GRID_SIZE {
+            return Err(TuneError::Options(format!(
+                "the grid has up to {size} points; give fewer --grid-points or choices (at most {MAX_GRID_SIZE})"
+            )));
+        }
+    }
     let direction = direction_of(&base.model);
     let dir = options.study_dir();
     let store = Store::open(&options.storage_url())?;

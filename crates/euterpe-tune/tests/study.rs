@@ -162,6 +162,43 @@ fn bad_spaces_are_refused_before_any_trial() {
         assert!(e.contains(expected), "{space}: {e}");
         assert!(trial_dirs(&dir.path().join("bad")).is_empty());
     }
+    let huge = options(
+        dir.path(),
+        "optim.lr = { uniform = [1e-3, 2e-3] }\n",
+        "x",
+        Method::Random,
+        2,
+    );
+    let e = run_study(
+        &TuneOptions {
+            jobs: 100_000,
+            ..huge.clone()
+        },
+        &Quiet,
+    )
+    .unwrap_err();
+    assert!(e.to_string().contains("--jobs 100000"), "{e}");
+    let many = options(
+        dir.path(),
+        "optim.lr = { uniform = [1e-3, 2e-3] }\noptim.weight_decay = { uniform = [0.0, 0.1] }\nmodel.core.dropout = { uniform = [0.0, 0.5] }\n",
+        "grid",
+        Method::Grid { points: 200 },
+        2,
+    );
+    let e = run_study(&many, &Quiet).unwrap_err();
+    assert!(e.to_string().contains("8000000 points"), "{e}");
+    let e = run_study(
+        &TuneOptions {
+            method: Method::Grid {
+                points: 1_000_000_000,
+            },
+            ..huge
+        },
+        &Quiet,
+    )
+    .unwrap_err();
+    assert!(e.to_string().contains("--grid-points"), "{e}");
+    assert!(!dir.path().join("grid").exists() && !dir.path().join("x").exists());
     let mut o = options(
         dir.path(),
         "optim.lr = { uniform = [1e-3, 2e-3] }\n",
