@@ -65,6 +65,10 @@ pub struct DataConfig {
     /// fixed cost); 0 = every window once (default).
     #[serde(skip_serializing_if = "is_zero")]
     pub windows_per_class: usize,
+    /// Read MIDI as lead sheets, melody bars over chords, for the melody GAN
+    /// (`[data.lead_sheet]`; default: not set, MIDI becomes tokens).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lead_sheet: Option<crate::lead_sheet::LeadSheetConfig>,
     /// How recordings become clips of features, for audio data (`[data.audio]`).
     #[serde(skip_serializing_if = "crate::audio::AudioDataConfig::is_default")]
     pub audio: crate::audio::AudioDataConfig,
@@ -162,6 +166,7 @@ impl Default for DataConfig {
             folder_names: BTreeMap::new(),
             folder_repeats: BTreeMap::new(),
             windows_per_class: 0,
+            lead_sheet: None,
             audio: crate::audio::AudioDataConfig::default(),
         }
     }

@@ -27,6 +27,8 @@ pub enum TaskData {
     Frames(FrameData),
     /// Clips of audio features (from recordings).
     Audio(crate::audio::AudioData),
+    /// Melody bars over chords (from MIDI, with `data.lead_sheet` set).
+    LeadSheets(crate::lead_sheet::LeadSheetData),
 }
 
 /// Token sequences per split, with their vocabulary and, for classification, their classes.
@@ -90,7 +92,24 @@ impl TaskData {
                 )?),
                 TokenizeReport::default(),
             )),
-            DataKind::MidiFile | DataKind::MidiFolder => load_midi(path, config, progress),
+            DataKind::MidiFile | DataKind::MidiFolder => match &config.lead_sheet {
+                Some(sheet) => {
+                    let options = CorpusOptions {
+                        labels: config.labels.clone(),
+                        folders: config.folders.clone(),
+                        seed: config.split_seed,
+                        ..CorpusOptions::default()
+                    };
+                    let (data, failures) =
+                        crate::lead_sheet::LeadSheetData::load(path, sheet, options, progress)?;
+                    let report = TokenizeReport {
+                        failures,
+                        ..TokenizeReport::default()
+                    };
+                    Ok((TaskData::LeadSheets(data), report))
+                }
+                None => load_midi(path, config, progress),
+            },
             DataKind::AudioFile | DataKind::AudioFolder => {
                 let (data, failures) = crate::audio::AudioData::load(path, config)?;
                 let report = TokenizeReport {
@@ -108,6 +127,7 @@ impl TaskData {
             TaskData::Tokens(_) => "event tokens",
             TaskData::Frames(_) => "piano-roll frames",
             TaskData::Audio(_) => "audio clips",
+            TaskData::LeadSheets(_) => "lead sheets (melody bars over chords)",
         }
     }
 
@@ -117,6 +137,7 @@ impl TaskData {
             TaskData::Tokens(t) => t.splits[split_index(split)].len(),
             TaskData::Frames(f) => f.splits[split_index(split)].len(),
             TaskData::Audio(a) => a.len(split),
+            TaskData::LeadSheets(l) => l.len(split),
         }
     }
 

@@ -13,6 +13,8 @@
 //! [`audio`] rolls a next-frame audio model (the seed's audio LSTM) forward and turns its
 //! frames back into sound.
 //!
+//! [`melody`] writes melodies over a chord progression with a melody GAN, bar after bar.
+//!
 //! [`LoadedGenerator`] loads a model from `euterpe-store` (a trained directory or a built-in
 //! model) on any device; this crate never links the trainer.
 
@@ -22,6 +24,7 @@ mod error;
 pub mod generator;
 pub mod live;
 mod loaded;
+pub mod melody;
 pub mod report;
 pub mod sampling;
 pub mod score_util;
@@ -32,5 +35,6 @@ pub use error::GenerateError;
 pub use generator::{GenerateOptions, Generated, Generator, Length};
 pub use live::{LiveBar, LiveEvent, LiveNote, LiveSession, LiveSettings};
 pub use loaded::LoadedGenerator;
+pub use melody::{MelodyOptions, MelodyWriter};
 pub use report::{GenerateReport, PieceReport};
 pub use sampling::SamplingConfig;

@@ -7,7 +7,7 @@
 //! ```toml
 //! [model]
 //! kind = "token_lm"        # token_lm | frame_lm | classifier | audio_classifier | audio_lm
-//!                          # | audio_autoencoder
+//!                          # | audio_autoencoder | melody_gan
 //! embedding = 64
 //!
 //! [model.core]
@@ -54,6 +54,9 @@ pub enum ModelConfig {
     /// Convolutional encoder-decoder of log-mel clips
     /// ([`AudioAutoencoder`](crate::audio_autoencoder::AudioAutoencoder)).
     AudioAutoencoder(crate::audio_autoencoder::AudioAutoencoderConfig),
+    /// Generator of melody bars over chords, trained against a critic
+    /// ([`MelodyGenerator`](crate::melody_gan::MelodyGenerator)).
+    MelodyGan(crate::melody_gan::MelodyGanConfig),
 }
 
 impl Config for ModelConfig {}
@@ -68,6 +71,7 @@ impl ModelConfig {
             ModelConfig::AudioClassifier(_) => "audio_classifier",
             ModelConfig::AudioLm(_) => "audio_lm",
             ModelConfig::AudioAutoencoder(_) => "audio_autoencoder",
+            ModelConfig::MelodyGan(_) => "melody_gan",
         }
     }
 
@@ -79,7 +83,8 @@ impl ModelConfig {
             ModelConfig::FrameLm(_)
             | ModelConfig::AudioClassifier(_)
             | ModelConfig::AudioLm(_)
-            | ModelConfig::AudioAutoencoder(_) => None,
+            | ModelConfig::AudioAutoencoder(_)
+            | ModelConfig::MelodyGan(_) => None,
         }
     }
 
@@ -121,6 +126,10 @@ impl ModelConfig {
                 c.channels.len(),
                 c.compression()
             ),
+            ModelConfig::MelodyGan(c) => format!(
+                "melody GAN (convolutional generator and spectrally normalised critic, {} channels)",
+                c.channels
+            ),
         }
     }
 
@@ -132,7 +141,7 @@ impl ModelConfig {
             ModelConfig::Classifier(c) => Some(&c.core),
             ModelConfig::AudioClassifier(_) => None,
             ModelConfig::AudioLm(c) => Some(&c.core),
-            ModelConfig::AudioAutoencoder(_) => None,
+            ModelConfig::AudioAutoencoder(_) | ModelConfig::MelodyGan(_) => None,
         }
     }
 
@@ -145,6 +154,7 @@ impl ModelConfig {
             ModelConfig::AudioClassifier(c) => c.validate(),
             ModelConfig::AudioLm(c) => c.validate(),
             ModelConfig::AudioAutoencoder(c) => c.validate(),
+            ModelConfig::MelodyGan(c) => c.validate(),
         }
     }
 }

@@ -41,6 +41,7 @@ pub mod config;
 pub mod core;
 mod cpu;
 pub mod frame_lm;
+pub mod melody_gan;
 pub mod model;
 pub mod nade;
 pub mod ops;
@@ -60,6 +61,7 @@ pub use config::{
     ClassifierConfig, CoreConfig, FrameHeadConfig, FrameLmConfig, ModelConfig, TokenLmConfig,
 };
 pub use frame_lm::FrameLm;
+pub use melody_gan::{MelodyCritic, MelodyGanConfig, MelodyGenerator};
 pub use model::Model;
 pub use ops::{ModelBackend, TrainingBackend};
 pub use step::Stepwise;

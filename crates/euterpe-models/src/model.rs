@@ -28,6 +28,8 @@ pub enum Model<B: Backend> {
     AudioLm(crate::audio_lm::AudioLm<B>),
     /// A convolutional encoder-decoder of spectrograms.
     AudioAutoencoder(crate::audio_autoencoder::AudioAutoencoder<B>),
+    /// The generator of a melody GAN (its critic is needed only for training).
+    MelodyGan(crate::melody_gan::MelodyGenerator<B>),
 }
 
 impl ModelConfig {
@@ -40,6 +42,7 @@ impl ModelConfig {
             ModelConfig::AudioClassifier(c) => Model::AudioClassifier(c.init(device)),
             ModelConfig::AudioLm(c) => Model::AudioLm(c.init(device)),
             ModelConfig::AudioAutoencoder(c) => Model::AudioAutoencoder(c.init(device)),
+            ModelConfig::MelodyGan(c) => Model::MelodyGan(c.init(device)),
         }
     }
 }
@@ -54,6 +57,7 @@ impl<B: Backend> Model<B> {
             Model::AudioClassifier(_) => "audio_classifier",
             Model::AudioLm(_) => "audio_lm",
             Model::AudioAutoencoder(_) => "audio_autoencoder",
+            Model::MelodyGan(_) => "melody_gan",
         }
     }
 }
@@ -91,5 +95,11 @@ impl<B: Backend> From<crate::audio_lm::AudioLm<B>> for Model<B> {
 impl<B: Backend> From<crate::audio_autoencoder::AudioAutoencoder<B>> for Model<B> {
     fn from(m: crate::audio_autoencoder::AudioAutoencoder<B>) -> Self {
         Model::AudioAutoencoder(m)
+    }
+}
+
+impl<B: Backend> From<crate::melody_gan::MelodyGenerator<B>> for Model<B> {
+    fn from(m: crate::melody_gan::MelodyGenerator<B>) -> Self {
+        Model::MelodyGan(m)
     }
 }

@@ -10,14 +10,17 @@
 //!
 //! Collections of pieces (corpora, splits, caches) live in `euterpe-data`.
 
+pub mod chord;
 pub mod error;
 pub mod key;
+pub mod melody;
 pub mod midi;
 pub mod pianoroll;
 pub mod quantize;
 pub mod score;
 pub mod tokens;
 
+pub use chord::Chord;
 pub use error::MusicError;
 pub use quantize::QuantizeConfig;
 pub use score::{

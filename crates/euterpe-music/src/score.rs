@@ -301,6 +301,19 @@ impl TempoMap {
         secs + (tick - start) as f64 * spt
     }
 
+    /// The tick at `seconds` from the start (the inverse of [`seconds_at`](Self::seconds_at),
+    /// rounded to the nearest tick; negative times give tick 0).
+    pub fn tick_at(&self, seconds: f64) -> u64 {
+        let idx = self.segments.partition_point(|s| s.1 <= seconds);
+        let (start, secs, spt) = self.segments[idx.saturating_sub(1)];
+        let ticks = ((seconds - secs) / spt).round();
+        if ticks.is_finite() && ticks > 0.0 {
+            start + ticks as u64
+        } else {
+            start
+        }
+    }
+
     /// A note's onset and offset in seconds.
     pub fn note_seconds(&self, note: &Note) -> (f64, f64) {
         (self.seconds_at(note.onset), self.seconds_at(note.offset()))
@@ -328,6 +341,10 @@ mod tests {
         assert!((map.seconds_at(480) - 0.5).abs() < 1e-9);
         assert!((map.seconds_at(960) - 1.5).abs() < 1e-9);
         assert!((map.seconds_at(240) - 0.25).abs() < 1e-9);
+        for tick in [0, 240, 480, 700, 960] {
+            assert_eq!(map.tick_at(map.seconds_at(tick)), tick);
+        }
+        assert_eq!(map.tick_at(-1.0), 0);
     }
 
     #[test]

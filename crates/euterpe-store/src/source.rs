@@ -49,6 +49,25 @@ impl ModelSource {
         }
     }
 
+    /// The model's kind (`token_lm`, `melody_gan`, …), read from its config without loading
+    /// weights.
+    pub fn kind(&self) -> Result<&'static str, StoreError> {
+        let (text, path) = match self {
+            ModelSource::Dir(dir) => {
+                let path = dir.join(crate::files::CONFIG);
+                let text = std::fs::read_to_string(&path).map_err(|e| {
+                    StoreError::dir(dir, format!("cannot read {}: {e}", crate::files::CONFIG))
+                })?;
+                (text, path)
+            }
+            ModelSource::Builtin(m) => (
+                m.config.to_string(),
+                PathBuf::from(format!("<built-in model {}>/config.toml", m.name)),
+            ),
+        };
+        Ok(StoredConfig::parse(&text, &path)?.model.kind_name())
+    }
+
     /// Loads the model on `device`.
     pub fn load<B: ModelBackend>(&self, device: &B::Device) -> Result<LoadedModel<B>, StoreError> {
         let mut loaded = match self {

@@ -75,3 +75,24 @@ pub fn mer4q_subset(dir: &std::path::Path, per_split: usize) -> PathBuf {
     std::fs::write(corpus.join("labels.csv"), kept.join("\n") + "\n").expect("writing labels");
     corpus
 }
+
+/// A copy of the first `songs` songs of POP909 in `dir/pop909` (each song's folder with its
+/// MIDI file and annotations; with `annotations` false, the MIDI files only). Returns
+/// `dir/pop909`.
+pub fn pop909_subset(dir: &std::path::Path, songs: usize, annotations: bool) -> PathBuf {
+    let source = shared_data().join("pop909");
+    let corpus = dir.join("pop909");
+    for i in 1..=songs {
+        let song = format!("{i:03}");
+        let to = corpus.join(&song);
+        std::fs::create_dir_all(&to).expect("a folder for the song");
+        let mut names = vec![format!("{song}.mid")];
+        if annotations {
+            names.extend(["beat_midi.txt", "chord_midi.txt"].map(String::from));
+        }
+        for name in names {
+            std::fs::copy(source.join(&song).join(&name), to.join(&name)).expect("copying a song");
+        }
+    }
+    corpus
+}

@@ -57,7 +57,7 @@ pub(crate) fn write_card(
         },
         secs = summary.seconds,
         nll = summary.best_valid_nll,
-        loss = summary.loss,
+        loss = summary.valid,
         unit = summary.unit,
     );
     if let Some(m) = best {

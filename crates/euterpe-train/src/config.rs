@@ -286,6 +286,12 @@ impl TrainConfig {
         }
         self.data.validate()?;
         if t.strategy != Strategy::Full {
+            if matches!(self.model, ModelConfig::MelodyGan(_)) {
+                return Err(
+                    "train.strategy: a GAN trains all its layers (freezing is for likelihood models)"
+                        .into(),
+                );
+            }
             if t.init_from.is_none() {
                 return Err(format!(
                     "train.strategy = {} needs train.init_from (--init-from DIR): there is nothing pretrained to keep",

@@ -52,6 +52,9 @@ pub struct EvalReport {
     /// Piece-level figures of a classifier (its `nll` and `accuracy` count windows).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub classification: Option<ClassReport>,
+    /// A melody GAN's bars against the real ones of the split (its `nll` is their distance).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub melody: Option<crate::adversarial::MelodyReport>,
     /// Files of a MIDI folder that could not be read, and why (the figures cover the rest).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub failures: Vec<Failure>,
@@ -140,6 +143,7 @@ pub fn evaluate<B: ModelBackend>(
         baselines: None,
         reconstruction: None,
         classification: None,
+        melody: None,
         failures: tokenized.failures,
     };
     match pair(loaded.model, &loaded.config, &data, data_path)? {
@@ -227,6 +231,14 @@ pub fn evaluate<B: ModelBackend>(
                 RESYNTHESIS_CLIPS,
                 device,
             )?);
+        }
+        Paired::LeadSheets { model, data } => {
+            let batches = data.pairs(split).batches(bs, None);
+            let (written, real) = crate::adversarial::write_bars(&model, &batches, device);
+            let m = crate::adversarial::MelodyReport::of(&written, &real);
+            report.nll = m.distance;
+            report.unit = "bar".into();
+            report.melody = Some(m);
         }
         Paired::AudioClasses { model, data } => {
             let classes = match &loaded.config {

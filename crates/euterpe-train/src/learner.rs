@@ -28,6 +28,15 @@ pub struct StepLoss {
     pub count: usize,
 }
 
+/// What a kind reports of an epoch beyond its losses.
+#[derive(Debug, Clone, Default)]
+pub struct EpochExtras {
+    /// Named figures, written to `metrics.jsonl`.
+    pub values: std::collections::BTreeMap<String, f64>,
+    /// Warnings for the user.
+    pub notes: Vec<String>,
+}
+
 /// Totals of an evaluation pass.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct EvalTotals {
@@ -62,6 +71,23 @@ pub trait Learner<B: AutodiffBackend>: Sized {
     /// What its loss is ("NLL (nats)", "MSE (standardised)"), for reports and plots.
     fn loss_name(&self) -> &'static str {
         "NLL (nats)"
+    }
+
+    /// What its validation figure is, for reports and cards (by default its loss).
+    fn valid_name(&self) -> &'static str {
+        self.loss_name()
+    }
+
+    /// Called after each epoch's validation with the model directory: the kind's own figures
+    /// of the epoch, for `metrics.jsonl`, and warnings for the user; it may write files there
+    /// (a GAN's grid of sampled bars). By default nothing.
+    fn epoch_end(
+        &mut self,
+        _out: &Path,
+        _valid: &[Self::Batch],
+        _device: &B::Device,
+    ) -> Result<EpochExtras, TrainError> {
+        Ok(EpochExtras::default())
     }
 
     /// Trainable parameters of every network.

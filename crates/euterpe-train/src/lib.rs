@@ -23,6 +23,7 @@
 //! Nothing here prints: progress goes to a [`trainer::TrainObserver`]. Model directories are
 //! written and read through `euterpe-store`. Start with [`trainer::train`].
 
+pub mod adversarial;
 mod card;
 pub mod config;
 pub mod error;

@@ -32,6 +32,9 @@ pub struct EpochMetrics {
     /// Trainable parameter values this epoch, when fine-tuning froze some of them.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trainable: Option<usize>,
+    /// A kind's own figures of the epoch (a GAN's generator and critic losses and scores).
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub extra: std::collections::BTreeMap<String, f64>,
 }
 
 /// Appends one line to `metrics.jsonl`.

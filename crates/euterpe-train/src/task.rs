@@ -5,7 +5,7 @@ use std::path::Path;
 
 use burn::tensor::backend::Backend;
 use euterpe_data::Split;
-use euterpe_data::{AudioData, FrameData, TaskData, TokenData};
+use euterpe_data::{AudioData, FrameData, LeadSheetData, TaskData, TokenData};
 use euterpe_models::{
     AudioAutoencoder, AudioClassifier, AudioLm, FrameLm, Model, ModelConfig, SequenceClassifier,
     TokenLm,
@@ -59,6 +59,13 @@ pub enum Paired<'d, B: Backend> {
         /// The data.
         data: &'d AudioData,
     },
+    /// A melody GAN's generator and lead sheets.
+    LeadSheets {
+        /// The generator.
+        model: euterpe_models::MelodyGenerator<B>,
+        /// The data.
+        data: &'d LeadSheetData,
+    },
 }
 
 /// The data a kind learns from, in words.
@@ -74,6 +81,9 @@ fn wanted(model: &ModelConfig) -> &'static str {
         }
         ModelConfig::AudioLm(_) | ModelConfig::AudioAutoencoder(_) => {
             "recordings (an audio file or a folder of them)"
+        }
+        ModelConfig::MelodyGan(_) => {
+            "lead sheets (MIDI with a melody track, read with [data.lead_sheet] set)"
         }
     }
 }
@@ -178,6 +188,7 @@ pub fn resolve(
             fill_frames(&mut c.features, &mut c.mean, &mut c.std, a, path)?;
             Ok(ModelConfig::AudioAutoencoder(c))
         }
+        (ModelConfig::MelodyGan(_), TaskData::LeadSheets(_)) => Ok(model.clone()),
         _ => Err(mismatch(model, data, path)),
     }
 }
@@ -222,6 +233,9 @@ pub fn pair<'d, B: Backend>(
         (Model::AudioLm(model), TaskData::Audio(data)) => Ok(Paired::AudioFrames { model, data }),
         (Model::AudioAutoencoder(model), TaskData::Audio(data)) => {
             Ok(Paired::AudioCodes { model, data })
+        }
+        (Model::MelodyGan(model), TaskData::LeadSheets(data)) => {
+            Ok(Paired::LeadSheets { model, data })
         }
         _ => Err(mismatch(config, data, path)),
     }

@@ -75,6 +75,8 @@ pub struct TrainSummary {
     pub unit: String,
     /// What the loss is: "NLL (nats)", or "MSE (standardised)" for next-frame audio models.
     pub loss: String,
+    /// What the validation figure is (the loss, or a GAN's bar-statistics distance).
+    pub valid: String,
     /// Whether early stopping ended the run.
     pub stopped_early: bool,
     /// Training seconds (including those before a resume).
@@ -122,6 +124,13 @@ impl BatchSource for AudioClips<'_> {
     type Batch = AudioBatch;
     fn batches(&self, batch_size: usize, seed: Option<u64>) -> Vec<AudioBatch> {
         AudioClips::batches(self, batch_size, seed)
+    }
+}
+
+impl BatchSource for euterpe_data::BarPairs {
+    type Batch = euterpe_data::BarBatch;
+    fn batches(&self, batch_size: usize, seed: Option<u64>) -> Vec<euterpe_data::BarBatch> {
+        euterpe_data::BarPairs::batches(self, batch_size, seed)
     }
 }
 
@@ -257,6 +266,18 @@ pub fn train<B: TrainingBackend>(
                 &data
                     .all_clips(Split::Train)
                     .with_augmentation(&config.data.audio.augment),
+                &valid,
+                device,
+            )
+        }
+        Paired::LeadSheets { model, data } => {
+            let euterpe_models::ModelConfig::MelodyGan(gan) = &config.model else {
+                unreachable!("pair() gives lead sheets to melody GANs only")
+            };
+            let valid = valid_batches(&data.pairs(Split::Valid), t);
+            run.run(
+                crate::adversarial::GanLearner::new(model, gan, &config.optim, device),
+                &data.pairs(Split::Train),
                 &valid,
                 device,
             )
@@ -435,6 +456,10 @@ impl Run<'_> {
             } else {
                 state.bad_epochs += 1;
             }
+            let extras = learner.epoch_end(out, valid_batches, device)?;
+            for note in &extras.notes {
+                observer.note(note);
+            }
             state.epoch = epoch;
             state.seconds += started.elapsed().as_secs_f64();
             let m = EpochMetrics {
@@ -449,6 +474,7 @@ impl Run<'_> {
                 seconds: started.elapsed().as_secs_f64(),
                 best: is_best,
                 trainable,
+                extra: extras.values,
             };
             learner.save_checkpoint(&checkpoints, epoch)?;
             commit_checkpoint(&checkpoints, &state)?;
@@ -472,6 +498,7 @@ impl Run<'_> {
             best_valid_nll: state.best_valid.unwrap_or(f64::NAN),
             unit: unit.to_string(),
             loss: loss_name.to_string(),
+            valid: learner.valid_name().to_string(),
             stopped_early,
             seconds: state.seconds,
             parameters,

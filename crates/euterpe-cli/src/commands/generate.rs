@@ -9,13 +9,14 @@ use euterpe_classify::Classifier;
 use euterpe_generate::score_util::{parse_pitches, primer_from_pitches};
 use euterpe_generate::{
     EmotionRequest, GenerateError, GenerateOptions, GenerateReport, Generated, Length,
-    LoadedGenerator, PieceReport, SamplingConfig, DEFAULT_GUIDANCE,
+    LoadedGenerator, MelodyOptions, MelodyWriter, PieceReport, SamplingConfig, DEFAULT_GUIDANCE,
 };
 use euterpe_models::backend::{run_inference, Cpu, DeviceSpec, InferenceJob};
 use euterpe_models::ModelBackend;
 use euterpe_music::midi::{read_midi_file, write_midi_file};
 use euterpe_music::score::Score;
 use euterpe_music::tokens::Emotion;
+use euterpe_music::Chord;
 use euterpe_prompt::{parse_key, parse_prompt, PromptControls};
 use euterpe_store::{builtin_models, ModelSource};
 
@@ -97,6 +98,13 @@ pub struct GenerateArgs {
     /// (what was understood is printed); a meter is read but not yet followed.
     #[arg(long)]
     prompt: Option<String>,
+    /// A chord progression for a melody GAN (`--model melody-gan`), one chord per bar, repeated
+    /// to the length: "C G Am F", "Dm7 | G7 | Cmaj7". Default for such a model: "C G Am F".
+    #[arg(long)]
+    chords: Option<String>,
+    /// With a melody GAN: write the melody alone, without the chords under it.
+    #[arg(long)]
+    melody_only: bool,
     /// Where the model runs: cpu, cuda or cuda:N.
     #[arg(long, default_value = "cpu")]
     device: DeviceSpec,
@@ -151,6 +159,9 @@ pub fn run(a: &GenerateArgs) -> Result<()> {
         control.then(|| PROMPT_MODEL.to_string())
     });
     let source = ModelSource::resolve(model.as_deref())?;
+    if a.chords.is_some() || source.kind()? == "melody_gan" {
+        return melody_run(a, &source);
+    }
     let options = options(a, prompt.as_ref(), heard)?;
     let job = GenerateRun {
         source: &source,
@@ -344,4 +355,129 @@ fn primer(a: &GenerateArgs) -> Result<Option<Score>> {
         }
         None => Ok(None),
     }
+}
+
+/// Loading a melody GAN and writing melodies on whichever backend the device needs.
+struct MelodyRun<'a> {
+    source: &'a ModelSource,
+    options: &'a MelodyOptions,
+    count: usize,
+}
+
+impl InferenceJob for MelodyRun<'_> {
+    type Output = Result<(Vec<Score>, String), GenerateError>;
+
+    fn run<B: ModelBackend>(self, device: B::Device) -> Self::Output {
+        let writer = MelodyWriter::<B>::load(self.source, device)?;
+        let mut scores = Vec::with_capacity(self.count);
+        for i in 0..self.count {
+            let options = MelodyOptions {
+                seed: self.options.seed.wrapping_add(i as u64),
+                ..self.options.clone()
+            };
+            scores.push(writer.write(&options)?.0);
+        }
+        Ok((scores, writer.name))
+    }
+}
+
+/// What `generate` with a melody GAN reports.
+#[derive(serde::Serialize)]
+struct MelodyReport {
+    model: String,
+    seed: u64,
+    chords: Vec<String>,
+    bars: usize,
+    seconds: f64,
+    pieces: Vec<MelodyPiece>,
+}
+
+#[derive(serde::Serialize)]
+struct MelodyPiece {
+    midi: PathBuf,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    wav: Option<PathBuf>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    png: Option<PathBuf>,
+    notes: usize,
+    seconds: f64,
+}
+
+/// `generate` with a melody GAN: a melody over `--chords`, bar after bar.
+fn melody_run(a: &GenerateArgs, source: &ModelSource) -> Result<()> {
+    let text = a.chords.as_deref().unwrap_or("C G Am F");
+    let chords = Chord::parse_progression(text).map_err(|e| anyhow::anyhow!("--chords: {e}"))?;
+    let bars = match (a.bars, a.seconds) {
+        (Some(b), _) => b,
+        (None, Some(s)) => {
+            let tempo = a.tempo.unwrap_or(100.0);
+            (s * tempo / 240.0).ceil().max(1.0) as usize
+        }
+        (None, None) => chords.len().max(8),
+    };
+    let options = MelodyOptions {
+        chords: chords.clone(),
+        bars,
+        seed: a.seed.unwrap_or_else(euterpe_base::fresh_seed),
+        temperature: a.temperature,
+        tempo: a.tempo.unwrap_or(100.0),
+        program: a.program.unwrap_or(0),
+        accompany: !a.melody_only,
+    };
+    options.validate()?;
+    let started = Instant::now();
+    let job = MelodyRun {
+        source,
+        options: &options,
+        count: a.num_outputs.max(1),
+    };
+    let (scores, model) = run_inference(a.device, job)?.context("generation failed")?;
+    let mut report = MelodyReport {
+        model,
+        seed: options.seed,
+        chords: chords
+            .iter()
+            .map(|c| c.map_or("N".to_string(), |c| c.to_string()))
+            .collect(),
+        bars,
+        seconds: started.elapsed().as_secs_f64(),
+        pieces: Vec::new(),
+    };
+    if !a.json {
+        eprintln!(
+            "{}: {} melod{} of {bars} bars over {} in {:.2} s, seed {}",
+            report.model,
+            scores.len(),
+            if scores.len() == 1 { "y" } else { "ies" },
+            report.chords.join(" "),
+            report.seconds,
+            report.seed
+        );
+    }
+    for (i, score) in scores.iter().enumerate() {
+        let index = (scores.len() > 1).then_some(i + 1);
+        let midi = numbered(&a.out, index);
+        write_midi_file(score, &midi)?;
+        let (wav, png) = write_extras(score, &a.extras, index)?;
+        let piece = MelodyPiece {
+            midi,
+            wav,
+            png,
+            notes: score.tracks.first().map_or(0, |t| t.notes.len()),
+            seconds: score.duration_seconds(),
+        };
+        if !a.json {
+            println!(
+                "{}: {} melody notes, {:.1} s",
+                piece.midi.display(),
+                piece.notes,
+                piece.seconds
+            );
+        }
+        report.pieces.push(piece);
+    }
+    if a.json {
+        super::print_json(&report)?;
+    }
+    Ok(())
 }

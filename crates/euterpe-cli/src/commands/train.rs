@@ -156,7 +156,7 @@ pub fn run_train(a: &TrainArgs) -> Result<()> {
         println!(
             "{}: best valid {} {:.4} per {} at epoch {} of {} ({:.0} s on {}, {} parameters)",
             s.out.display(),
-            s.loss,
+            s.valid,
             s.best_valid_nll,
             s.unit,
             s.best_epoch,
@@ -233,6 +233,32 @@ pub fn run_eval(a: &EvalArgs) -> Result<()> {
                 x.autoencoder.spectral_convergence,
                 x.autoencoder.log_spectral_distance,
                 x.mel_rmse_db
+            );
+            return;
+        }
+        if let Some(m) = &r.melody {
+            println!(
+                "{} split: a bar written for each of {} contexts (chord and previous bar) of {of}\n\
+                 {:<30} {:>9} {:>9}\n\
+                 {:<30} {:>9.3} {:>9.3}\n\
+                 {:<30} {:>9.2} {:>9.2}\n\
+                 {:<30} {:>9.3} {:>9.3}\n\
+                 bar-statistics distance to the real bars: {:.4} (0 = same, 1 = disjoint)",
+                r.split,
+                m.bars,
+                "",
+                "written",
+                "real",
+                "onsets on chord tones",
+                m.chord_tones[0],
+                m.chord_tones[1],
+                "onsets per bar",
+                m.onsets_per_bar[0],
+                m.onsets_per_bar[1],
+                "distinct bars",
+                m.distinct[0],
+                m.distinct[1],
+                m.distance
             );
             return;
         }

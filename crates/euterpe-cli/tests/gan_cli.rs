@@ -1,0 +1,126 @@
+//! The melody GAN from the command line: `train` on real POP909 songs (a song with a broken
+//! chord file is skipped and named), `generate --chords`, `eval` with the bar statistics, and
+//! clear errors for a bad progression or a model of another kind.
+
+mod common;
+
+use common::{euterpe, ok, s};
+use euterpe_testkit::pop909_subset;
+
+#[test]
+fn a_melody_gan_trains_writes_over_chords_and_evaluates() {
+    let dir = tempfile::tempdir().unwrap();
+    let corpus = pop909_subset(dir.path(), 12, true);
+    std::fs::write(
+        corpus.join("003/chord_midi.txt"),
+        "0.5\t1.0\tC:maj\n1.0\tlater\tG:maj\n",
+    )
+    .unwrap();
+    let model = dir.path().join("gan");
+    let out = euterpe(&[
+        "train",
+        "--config",
+        "../../configs/melody-gan.toml",
+        "--data",
+        s(&corpus),
+        "--out",
+        s(&model),
+        "--set",
+        "model.channels=16",
+        "--set",
+        "model.noise=8",
+        "--set",
+        "train.epochs=2",
+        "--set",
+        "train.max_batches_per_epoch=10",
+        "--set",
+        "train.valid_batches=0",
+    ]);
+    ok(&out);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("003.mid") && err.contains("line 2") && err.contains("later"),
+        "{err}"
+    );
+    assert!(model.join("weights.bin").is_file() && model.join("card.md").is_file());
+    // The monitor: both networks' losses per epoch, and a grid of sampled bars.
+    let metrics = std::fs::read_to_string(model.join("metrics.jsonl")).unwrap();
+    let last: serde_json::Value = serde_json::from_str(metrics.lines().last().unwrap()).unwrap();
+    for key in [
+        "critic_loss",
+        "generator_loss",
+        "critic_real",
+        "critic_fake",
+        "distinct_bars",
+    ] {
+        assert!(
+            last["extra"][key].as_f64().unwrap().is_finite(),
+            "{key}: {last}"
+        );
+    }
+    let png = std::fs::read(model.join("samples.png")).unwrap();
+    assert_eq!(&png[1..4], b"PNG");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("bar-statistics distance"));
+
+    let midi = dir.path().join("m.mid");
+    let out = euterpe(&[
+        "generate",
+        "--model",
+        s(&model),
+        "--chords",
+        "C G Am F",
+        "--bars",
+        "8",
+        "--seed",
+        "3",
+        "--out",
+        s(&midi),
+        "--json",
+    ]);
+    let report: serde_json::Value = serde_json::from_str(&ok(&out)).unwrap();
+    assert_eq!(report["bars"], 8);
+    assert_eq!(report["chords"], serde_json::json!(["C", "G", "Am", "F"]));
+    let score = euterpe_music::midi::read_midi_file(&midi).unwrap();
+    assert_eq!(score.tracks.len(), 2);
+    assert_eq!(score.tracks[0].name, "MELODY");
+    assert!(!score.tracks[0].notes.is_empty());
+    assert_eq!(score.tracks[1].notes.len(), 24);
+    // Four 4/4 bars at 100 BPM take 2.4 s each: the piece ends within the eighth bar.
+    let seconds = score.duration_seconds();
+    assert!(seconds > 16.0 && seconds <= 19.2 + 1e-6, "{seconds}");
+
+    let out = euterpe(&[
+        "eval",
+        "--model",
+        s(&model),
+        "--data",
+        s(&corpus),
+        "--split",
+        "train",
+        "--json",
+    ]);
+    let eval: serde_json::Value = serde_json::from_str(&ok(&out)).unwrap();
+    assert_eq!(eval["kind"], "melody_gan");
+    assert_eq!(eval["unit"], "bar");
+    let melody = &eval["melody"];
+    assert!(melody["bars"].as_u64().unwrap() > 100);
+    let d = melody["distance"].as_f64().unwrap();
+    assert!((0.0..=1.0).contains(&d) && d == eval["nll"].as_f64().unwrap());
+
+    // A progression that cannot be read, and chords asked of a token model.
+    let out = euterpe(&["generate", "--model", s(&model), "--chords", "C H7 Am"]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("chord 2") && err.contains("H7"), "{err}");
+    let out = euterpe(&[
+        "generate",
+        "--model",
+        "folk",
+        "--chords",
+        "C G",
+        "--out",
+        s(&midi),
+    ]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("melody_gan"));
+}
