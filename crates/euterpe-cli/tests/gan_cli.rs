@@ -124,3 +124,35 @@ fn a_melody_gan_trains_writes_over_chords_and_evaluates() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("melody_gan"));
 }
+
+#[test]
+fn musegan_metrics_describe_pop909_tracks() {
+    let dir = tempfile::tempdir().unwrap();
+    let corpus = pop909_subset(dir.path(), 10, false);
+    std::fs::write(corpus.join("broken.mid"), b"MThd\0\0\0\x06\0\x01").unwrap();
+    let out = euterpe(&["metrics", "--gan", s(&corpus), "--json"]);
+    let r: serde_json::Value = serde_json::from_str(&ok(&out)).unwrap();
+    assert!(String::from_utf8_lossy(&out.stderr).contains("broken.mid"));
+    assert_eq!(r["pieces"], 10);
+    let tracks = r["tracks"].as_array().unwrap();
+    let names: Vec<&str> = tracks
+        .iter()
+        .map(|t| t["track"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["MELODY", "BRIDGE", "PIANO"]);
+    let get = |name: &str, key: &str| {
+        tracks.iter().find(|t| t["track"] == name).unwrap()[key]
+            .as_f64()
+            .unwrap()
+    };
+    // The piano accompanies throughout and in chords; the sung melody pauses and is one line.
+    assert!(get("PIANO", "empty_bars") < get("MELODY", "empty_bars"));
+    assert!(get("PIANO", "polyphony") > 2.0 && get("MELODY", "polyphony") < 1.2);
+    assert!(get("PIANO", "pitch_classes_per_bar") > get("MELODY", "pitch_classes_per_bar"));
+    assert!(get("MELODY", "qualified_notes") > 0.9);
+    let td = r["tonal_distances"].as_array().unwrap();
+    assert_eq!(td.len(), 3);
+    assert!(td
+        .iter()
+        .all(|d| (0.0..2.0).contains(&d["distance"].as_f64().unwrap())));
+}

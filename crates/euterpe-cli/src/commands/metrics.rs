@@ -25,10 +25,24 @@ pub struct MetricsArgs {
     /// With --json, also list every piece's metrics.
     #[arg(long)]
     per_piece: bool,
+    /// MuseGAN's multi-track metrics instead: per track, empty bars (EB), used pitch classes
+    /// per bar (UPC), qualified notes (QN) and polyphony; tonal distance (TD) per pair of
+    /// tracks.
+    #[arg(long, conflicts_with_all = ["reference", "per_piece"])]
+    gan: bool,
 }
 
 /// Runs `metrics`.
 pub fn run(a: &MetricsArgs) -> Result<()> {
+    if a.gan {
+        let (report, failures) = euterpe_metrics::measure_gan_path(&a.path)?;
+        for f in &failures {
+            eprintln!("skipped {}: {}", f.path.display(), f.reason);
+        }
+        return print_report(&report, a.json, |r| {
+            print!("{}", euterpe_metrics::format_gan_table(r))
+        });
+    }
     let set = measure_path(&a.path, progress::files())?;
     let reference = a
         .reference
