@@ -10,11 +10,13 @@
 
 use burn::config::Config;
 use burn::module::Module;
-use burn::nn::conv::{Conv1d, Conv1dConfig, ConvTranspose1d, ConvTranspose1dConfig};
+use burn::nn::conv::{
+    Conv1d, Conv1dConfig, Conv2d, Conv2dConfig, ConvTranspose1d, ConvTranspose1dConfig,
+};
 use burn::nn::{BatchNorm, BatchNormConfig, Linear, LinearConfig, PaddingConfig1d};
 use burn::tensor::activation::{leaky_relu, relu, softmax};
 use burn::tensor::backend::Backend;
-use burn::tensor::module::conv1d;
+use burn::tensor::module::{conv1d, conv2d};
 use burn::tensor::ops::ConvOptions;
 use burn::tensor::{Tensor, TensorData};
 use euterpe_music::melody::{CLASSES, STEPS_PER_BAR};
@@ -123,8 +125,9 @@ impl MelodyGanConfig {
     /// A freshly initialised critic.
     pub fn init_critic<B: Backend>(&self, device: &B::Device) -> MelodyCritic<B> {
         let ch = self.channels;
-        let input = 2 * CLASSES + CHORD_FEATURES + 12;
+        let input = 2 * CLASSES + CHORD_FEATURES + 12 + CONTOUR_CHANNELS;
         MelodyCritic {
+            contour: SnConv2d::new(2, CONTOUR_CHANNELS, CONTOUR_KERNEL, device),
             convs: vec![
                 SnConv1d::new(input, ch, 3, 1, 1, device),
                 SnConv1d::new(ch, ch, 4, 2, 1, device),
@@ -232,9 +235,21 @@ impl<B: Backend> MelodyGenerator<B> {
     }
 }
 
+/// Channels of the critic's contour detectors.
+const CONTOUR_CHANNELS: usize = 16;
+/// Their kernel over (pitch, time): six semitones either way, five sixteenths.
+const CONTOUR_KERNEL: [usize; 2] = [13, 5];
+
 /// The critic: a score for each bar, higher for bars that look real.
+///
+/// Besides the step classes, the chord and the chord-relative pitch classes, it sees the output
+/// of 2-D convolutions over the bar's onsets drawn as a piano-roll (pitch × time, with the
+/// previous bar as a second channel), maximised over pitch: detectors of melodic shapes
+/// (steps, leaps, repeated notes) wherever they lie in pitch, as MidiNet's critic sees a
+/// piano-roll image.
 #[derive(Module, Debug)]
 pub struct MelodyCritic<B: Backend> {
+    contour: SnConv2d<B>,
     convs: Vec<SnConv1d<B>>,
     output: SnLinear<B>,
 }
@@ -250,8 +265,23 @@ impl<B: Backend> MelodyCritic<B> {
     ) -> Tensor<B, 1> {
         let n = bars.dims()[0];
         let relative = chord_relative(&bars, &chord);
+        let roll = |b: &Tensor<B, 3>| {
+            b.clone()
+                .slice([0..n, 2..CLASSES, 0..STEPS_PER_BAR])
+                .reshape([n, 1, CLASSES - 2, STEPS_PER_BAR])
+        };
+        let image = Tensor::cat(vec![roll(&bars), roll(&previous)], 1);
+        let shapes = leaky_relu(self.contour.forward(image), SLOPE)
+            .max_dim(2)
+            .reshape([n, CONTOUR_CHANNELS, STEPS_PER_BAR]);
         let mut h = Tensor::cat(
-            vec![bars, previous, chord_along(&chord, STEPS_PER_BAR), relative],
+            vec![
+                bars,
+                previous,
+                chord_along(&chord, STEPS_PER_BAR),
+                relative,
+                shapes,
+            ],
             1,
         );
         for conv in &self.convs {
@@ -354,6 +384,34 @@ impl<B: Backend> SnConv1d<B> {
             self.weight(),
             self.conv.bias.as_ref().map(|b| b.val()),
             ConvOptions::new([self.stride], [self.padding], [1], 1),
+        )
+    }
+}
+
+/// A 2-D convolution (stride 1, "same" padding) whose kernel is divided by its spectral norm.
+#[derive(Module, Debug)]
+pub struct SnConv2d<B: Backend> {
+    conv: Conv2d<B>,
+    padding: [usize; 2],
+}
+
+impl<B: Backend> SnConv2d<B> {
+    fn new(c_in: usize, c_out: usize, kernel: [usize; 2], device: &B::Device) -> Self {
+        SnConv2d {
+            conv: Conv2dConfig::new([c_in, c_out], kernel).init(device),
+            padding: [kernel[0] / 2, kernel[1] / 2],
+        }
+    }
+
+    fn forward(&self, x: Tensor<B, 4>) -> Tensor<B, 4> {
+        let w = self.conv.weight.val();
+        let [o, i, kh, kw] = w.dims();
+        let sigma = spectral_norm(&w.clone().reshape([o, i * kh * kw]));
+        conv2d(
+            x,
+            w.div(sigma.reshape([1, 1, 1, 1])),
+            self.conv.bias.as_ref().map(|b| b.val()),
+            ConvOptions::new([1, 1], self.padding, [1, 1], 1),
         )
     }
 }

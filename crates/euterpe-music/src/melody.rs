@@ -176,8 +176,9 @@ pub fn bars_to_notes(bars: &[MelodyBar], ticks_per_step: u64, velocity: u8) -> V
 }
 
 /// Histograms that describe a set of bars: onset pitch classes relative to the chord root (bars
-/// with a chord), onsets per bar, onset pitches, and note lengths in steps (up to a bar), each
-/// normalised to sum to 1.
+/// with a chord), onsets per bar, onset pitches, note lengths in steps (up to a bar), and the
+/// intervals between consecutive onsets of a bar (the melody's contour), each normalised to
+/// sum to 1.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BarStatistics {
     /// Onset pitch class minus the chord root, mod 12.
@@ -188,6 +189,9 @@ pub struct BarStatistics {
     pub pitches: [f64; PITCHES],
     /// Note lengths of 1 to 16 steps (longer notes count as 16), within their bar.
     pub lengths: [f64; STEPS_PER_BAR],
+    /// Intervals between consecutive onsets of a bar, −12 to +12 semitones (wider leaps count
+    /// as ±12).
+    pub intervals: [f64; 25],
 }
 
 fn normalised<const N: usize>(mut h: [f64; N]) -> [f64; N] {
@@ -209,7 +213,15 @@ impl BarStatistics {
         let mut onsets = [0.0; STEPS_PER_BAR + 1];
         let mut pitches = [0.0; PITCHES];
         let mut lengths = [0.0; STEPS_PER_BAR];
+        let mut intervals = [0.0; 25];
         for bar in bars {
+            let mut last: Option<u8> = None;
+            for p in bar.steps.iter().filter_map(|&s| class_pitch(s)) {
+                if let Some(q) = last {
+                    intervals[((p as i32 - q as i32).clamp(-12, 12) + 12) as usize] += 1.0;
+                }
+                last = Some(p);
+            }
             onsets[bar.onsets()] += 1.0;
             let mut open: Option<usize> = None;
             for (t, &s) in bar.steps.iter().enumerate() {
@@ -237,6 +249,7 @@ impl BarStatistics {
             onsets: normalised(onsets),
             pitches: normalised(pitches),
             lengths: normalised(lengths),
+            intervals: normalised(intervals),
         }
     }
 
@@ -249,14 +262,21 @@ impl BarStatistics {
             + (1.0 - minor_share) * self.chord_degrees[4]
     }
 
-    /// The mean total-variation distance between the four histograms of two sets, from 0
+    /// The mean total-variation distance between the five histograms of two sets, from 0
     /// (identical) to 1 (disjoint): how far generated bars are from real ones.
     pub fn distance(&self, other: &BarStatistics) -> f64 {
         (total_variation(&self.chord_degrees, &other.chord_degrees)
             + total_variation(&self.onsets, &other.onsets)
             + total_variation(&self.pitches, &other.pitches)
-            + total_variation(&self.lengths, &other.lengths))
-            / 4.0
+            + total_variation(&self.lengths, &other.lengths)
+            + total_variation(&self.intervals, &other.intervals))
+            / 5.0
+    }
+
+    /// The share of intervals between consecutive onsets that are steps or repeats (at most
+    /// two semitones): high for sung melodies.
+    pub fn stepwise_share(&self) -> f64 {
+        self.intervals[10..=14].iter().sum()
     }
 }
 
@@ -333,11 +353,24 @@ mod tests {
         assert_eq!(s.lengths[3], 0.5);
         assert_eq!(s.lengths[7], 0.5);
         assert!((s.chord_tone_share(0.0) - 1.0).abs() < 1e-12);
+        assert_eq!(s.intervals[16], 1.0, "a major third up");
+        assert_eq!(s.stepwise_share(), 0.0);
         assert_eq!(s.distance(&s), 0.0);
-        let b = a.transposed(1); // every degree still the same, pitches differ
+        let b = a.transposed(1); // every degree and interval still the same, pitches differ
         let t = BarStatistics::of([&b]);
         assert_eq!(t.chord_degrees, s.chord_degrees);
-        assert!((s.distance(&t) - 0.25).abs() < 1e-12);
+        assert!((s.distance(&t) - 0.2).abs() < 1e-12);
+        let mut down = MelodyBar::rest(c);
+        down.steps[0] = onset_class(72);
+        down.steps[4] = onset_class(71);
+        down.steps[8] = onset_class(50);
+        let d = BarStatistics::of([&down]);
+        assert_eq!(
+            (d.intervals[11], d.intervals[0]),
+            (0.5, 0.5),
+            "a step down, a wide leap down"
+        );
+        assert_eq!(d.stepwise_share(), 0.5);
         let silent = BarStatistics::of([&MelodyBar::rest(c)]);
         assert!(s.distance(&silent) > 0.5);
     }

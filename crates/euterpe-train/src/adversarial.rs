@@ -183,6 +183,9 @@ pub struct MelodyReport {
     pub onsets_per_bar: [f64; 2],
     /// Share of distinct bars among those written (low: mode collapse), and among the real.
     pub distinct: [f64; 2],
+    /// Share of steps and repeats (at most two semitones) among the intervals between
+    /// consecutive onsets of a bar: written, real.
+    pub stepwise: [f64; 2],
 }
 
 impl MelodyReport {
@@ -209,6 +212,7 @@ impl MelodyReport {
             ],
             onsets_per_bar: [onsets(written), onsets(real)],
             distinct: [distinct(written), distinct(real)],
+            stepwise: [w.stepwise_share(), r.stepwise_share()],
         }
     }
 }

@@ -243,6 +243,7 @@ pub fn run_eval(a: &EvalArgs) -> Result<()> {
                  {:<30} {:>9.3} {:>9.3}\n\
                  {:<30} {:>9.2} {:>9.2}\n\
                  {:<30} {:>9.3} {:>9.3}\n\
+                 {:<30} {:>9.3} {:>9.3}\n\
                  bar-statistics distance to the real bars: {:.4} (0 = same, 1 = disjoint)",
                 r.split,
                 m.bars,
@@ -258,6 +259,9 @@ pub fn run_eval(a: &EvalArgs) -> Result<()> {
                 "distinct bars",
                 m.distinct[0],
                 m.distinct[1],
+                "steps and repeats (≤ 2 semitones)",
+                m.stepwise[0],
+                m.stepwise[1],
                 m.distance
             );
             return;
