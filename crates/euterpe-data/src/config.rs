@@ -69,6 +69,10 @@ pub struct DataConfig {
     /// (`[data.lead_sheet]`; default: not set, MIDI becomes tokens).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub lead_sheet: Option<crate::lead_sheet::LeadSheetConfig>,
+    /// Read MIDI as multi-track phrases, for the MuseGAN-style arranger
+    /// (`[data.multitrack]`; default: not set).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub multitrack: Option<crate::multitrack::MultiTrackConfig>,
     /// How recordings become clips of features, for audio data (`[data.audio]`).
     #[serde(skip_serializing_if = "crate::audio::AudioDataConfig::is_default")]
     pub audio: crate::audio::AudioDataConfig,
@@ -167,6 +171,7 @@ impl Default for DataConfig {
             folder_repeats: BTreeMap::new(),
             windows_per_class: 0,
             lead_sheet: None,
+            multitrack: None,
             audio: crate::audio::AudioDataConfig::default(),
         }
     }

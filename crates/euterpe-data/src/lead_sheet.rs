@@ -277,7 +277,7 @@ fn melody_track(score: &Score, name: &str) -> Option<usize> {
 
 /// Bar starts every four beats from tick 0 to `end` (the model's bars are sixteen sixteenths,
 /// whatever the file's time signature says: POP909's files say 2/4 for music annotated in 4/4).
-fn meter_downbeats(score: &Score, end: u64) -> Vec<u64> {
+pub(crate) fn meter_downbeats(score: &Score, end: u64) -> Vec<u64> {
     let bar = (4 * score.ticks_per_beat as u64).max(1);
     (0..=end / bar).map(|i| i * bar).collect()
 }
@@ -325,7 +325,10 @@ fn seconds(path: &Path, line: usize, field: &str) -> Result<f64, MusicError> {
 }
 
 /// Downbeat ticks from POP909's `beat_midi.txt` (seconds, beat flag, downbeat flag).
-fn read_downbeats(path: &Path, tempo: &TempoMap) -> Result<Option<Vec<u64>>, MusicError> {
+pub(crate) fn read_downbeats(
+    path: &Path,
+    tempo: &TempoMap,
+) -> Result<Option<Vec<u64>>, MusicError> {
     let Some(lines) = annotation_lines(path)? else {
         return Ok(None);
     };

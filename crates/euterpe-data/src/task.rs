@@ -29,6 +29,8 @@ pub enum TaskData {
     Audio(crate::audio::AudioData),
     /// Melody bars over chords (from MIDI, with `data.lead_sheet` set).
     LeadSheets(crate::lead_sheet::LeadSheetData),
+    /// Multi-track phrases (from MIDI, with `data.multitrack` set).
+    MultiTrack(crate::multitrack::MultiTrackData),
 }
 
 /// Token sequences per split, with their vocabulary and, for classification, their classes.
@@ -92,8 +94,26 @@ impl TaskData {
                 )?),
                 TokenizeReport::default(),
             )),
-            DataKind::MidiFile | DataKind::MidiFolder => match &config.lead_sheet {
-                Some(sheet) => {
+            DataKind::MidiFile | DataKind::MidiFolder => match (&config.lead_sheet, &config.multitrack) {
+                (Some(_), Some(_)) => Err(DataError::UnsupportedPath {
+                    path: path.to_path_buf(),
+                    reason: "data.lead_sheet and data.multitrack are both set; a model reads MIDI one way".into(),
+                }),
+                (None, Some(multi)) => {
+                    let options = CorpusOptions {
+                        folders: config.folders.clone(),
+                        seed: config.split_seed,
+                        ..CorpusOptions::default()
+                    };
+                    let (data, failures) =
+                        crate::multitrack::MultiTrackData::load(path, multi, options, progress)?;
+                    let report = TokenizeReport {
+                        failures,
+                        ..TokenizeReport::default()
+                    };
+                    Ok((TaskData::MultiTrack(data), report))
+                }
+                (Some(sheet), None) => {
                     let options = CorpusOptions {
                         labels: config.labels.clone(),
                         folders: config.folders.clone(),
@@ -108,7 +128,7 @@ impl TaskData {
                     };
                     Ok((TaskData::LeadSheets(data), report))
                 }
-                None => load_midi(path, config, progress),
+                (None, None) => load_midi(path, config, progress),
             },
             DataKind::AudioFile | DataKind::AudioFolder => {
                 let (data, failures) = crate::audio::AudioData::load(path, config)?;
@@ -128,6 +148,7 @@ impl TaskData {
             TaskData::Frames(_) => "piano-roll frames",
             TaskData::Audio(_) => "audio clips",
             TaskData::LeadSheets(_) => "lead sheets (melody bars over chords)",
+            TaskData::MultiTrack(_) => "multi-track phrases (piano-rolls of four bars)",
         }
     }
 
@@ -138,6 +159,7 @@ impl TaskData {
             TaskData::Frames(f) => f.splits[split_index(split)].len(),
             TaskData::Audio(a) => a.len(split),
             TaskData::LeadSheets(l) => l.len(split),
+            TaskData::MultiTrack(m) => m.len(split),
         }
     }
 

@@ -18,6 +18,7 @@
 //! [`LoadedGenerator`] loads a model from `euterpe-store` (a trained directory or a built-in
 //! model) on any device; this crate never links the trainer.
 
+pub mod arrange;
 pub mod audio;
 pub mod controls;
 mod error;
@@ -29,6 +30,7 @@ pub mod report;
 pub mod sampling;
 pub mod score_util;
 
+pub use arrange::{ArrangeOptions, ArrangementWriter};
 pub use audio::{AudioGenerator, AudioOptions, GeneratedAudio};
 pub use controls::{ControlLayout, EmotionRequest, KeyTarget, StyleBlend, DEFAULT_GUIDANCE};
 pub use error::GenerateError;

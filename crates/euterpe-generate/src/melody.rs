@@ -132,7 +132,7 @@ impl<B: ModelBackend> MelodyWriter<B> {
 }
 
 /// A standard-normal value (Box-Muller).
-fn normal(rng: &mut SplitMix64) -> f32 {
+pub(crate) fn normal(rng: &mut SplitMix64) -> f32 {
     let u1 = rng.unit().max(1e-12);
     let u2 = rng.unit();
     ((-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()) as f32

@@ -142,10 +142,15 @@ pub fn tonal_centroid(chroma: &[f64; 12]) -> Option<[f64; 6]> {
 impl GanMetrics {
     /// Adds one piece.
     pub fn add(&mut self, score: &Score) {
-        self.pieces += 1;
         let bars = score
             .end_tick()
             .div_ceil(4 * score.ticks_per_beat.max(1) as u64) as usize;
+        self.add_bars(score, bars);
+    }
+
+    /// Adds one piece of `bars` bars of four beats (silent bars at its end count too).
+    pub fn add_bars(&mut self, score: &Score, bars: usize) {
+        self.pieces += 1;
         let tracks: Vec<(&Track, TrackGrid)> = score
             .tracks
             .iter()

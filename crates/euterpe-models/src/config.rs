@@ -7,7 +7,7 @@
 //! ```toml
 //! [model]
 //! kind = "token_lm"        # token_lm | frame_lm | classifier | audio_classifier | audio_lm
-//!                          # | audio_autoencoder | melody_gan
+//!                          # | audio_autoencoder | melody_gan | musegan
 //! embedding = 64
 //!
 //! [model.core]
@@ -57,6 +57,10 @@ pub enum ModelConfig {
     /// Generator of melody bars over chords, trained against a critic
     /// ([`MelodyGenerator`](crate::melody_gan::MelodyGenerator)).
     MelodyGan(crate::melody_gan::MelodyGanConfig),
+    /// Generator of multi-track phrases, trained against a critic
+    /// ([`MultiTrackGenerator`](crate::musegan::MultiTrackGenerator)).
+    #[serde(rename = "musegan")]
+    MuseGan(crate::musegan::MuseGanConfig),
 }
 
 impl Config for ModelConfig {}
@@ -72,6 +76,7 @@ impl ModelConfig {
             ModelConfig::AudioLm(_) => "audio_lm",
             ModelConfig::AudioAutoencoder(_) => "audio_autoencoder",
             ModelConfig::MelodyGan(_) => "melody_gan",
+            ModelConfig::MuseGan(_) => "musegan",
         }
     }
 
@@ -84,7 +89,8 @@ impl ModelConfig {
             | ModelConfig::AudioClassifier(_)
             | ModelConfig::AudioLm(_)
             | ModelConfig::AudioAutoencoder(_)
-            | ModelConfig::MelodyGan(_) => None,
+            | ModelConfig::MelodyGan(_)
+            | ModelConfig::MuseGan(_) => None,
         }
     }
 
@@ -130,6 +136,11 @@ impl ModelConfig {
                 "melody GAN (convolutional generator and spectrally normalised critic, {} channels)",
                 c.channels
             ),
+            ModelConfig::MuseGan(c) => format!(
+                "multi-track GAN (MuseGAN hybrid: shared and per-track codes, {} tracks, {} channels)",
+                c.tracks.len(),
+                c.channels
+            ),
         }
     }
 
@@ -141,7 +152,9 @@ impl ModelConfig {
             ModelConfig::Classifier(c) => Some(&c.core),
             ModelConfig::AudioClassifier(_) => None,
             ModelConfig::AudioLm(c) => Some(&c.core),
-            ModelConfig::AudioAutoencoder(_) | ModelConfig::MelodyGan(_) => None,
+            ModelConfig::AudioAutoencoder(_)
+            | ModelConfig::MelodyGan(_)
+            | ModelConfig::MuseGan(_) => None,
         }
     }
 
@@ -155,6 +168,7 @@ impl ModelConfig {
             ModelConfig::AudioLm(c) => c.validate(),
             ModelConfig::AudioAutoencoder(c) => c.validate(),
             ModelConfig::MelodyGan(c) => c.validate(),
+            ModelConfig::MuseGan(c) => c.validate(),
         }
     }
 }

@@ -43,6 +43,7 @@ mod cpu;
 pub mod frame_lm;
 pub mod melody_gan;
 pub mod model;
+pub mod musegan;
 pub mod nade;
 pub mod ops;
 pub mod recurrence;

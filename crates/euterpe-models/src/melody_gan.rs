@@ -388,22 +388,44 @@ impl<B: Backend> SnConv1d<B> {
     }
 }
 
-/// A 2-D convolution (stride 1, "same" padding) whose kernel is divided by its spectral norm.
+/// A 2-D convolution whose kernel is divided by its spectral norm.
 #[derive(Module, Debug)]
 pub struct SnConv2d<B: Backend> {
     conv: Conv2d<B>,
     padding: [usize; 2],
+    stride: [usize; 2],
 }
 
 impl<B: Backend> SnConv2d<B> {
+    /// Stride 1 and "same" padding.
     fn new(c_in: usize, c_out: usize, kernel: [usize; 2], device: &B::Device) -> Self {
+        Self::strided(
+            c_in,
+            c_out,
+            kernel,
+            [1, 1],
+            [kernel[0] / 2, kernel[1] / 2],
+            device,
+        )
+    }
+
+    /// Any stride and padding.
+    pub(crate) fn strided(
+        c_in: usize,
+        c_out: usize,
+        kernel: [usize; 2],
+        stride: [usize; 2],
+        padding: [usize; 2],
+        device: &B::Device,
+    ) -> Self {
         SnConv2d {
             conv: Conv2dConfig::new([c_in, c_out], kernel).init(device),
-            padding: [kernel[0] / 2, kernel[1] / 2],
+            padding,
+            stride,
         }
     }
 
-    fn forward(&self, x: Tensor<B, 4>) -> Tensor<B, 4> {
+    pub(crate) fn forward(&self, x: Tensor<B, 4>) -> Tensor<B, 4> {
         let w = self.conv.weight.val();
         let [o, i, kh, kw] = w.dims();
         let sigma = spectral_norm(&w.clone().reshape([o, i * kh * kw]));
@@ -411,7 +433,7 @@ impl<B: Backend> SnConv2d<B> {
             x,
             w.div(sigma.reshape([1, 1, 1, 1])),
             self.conv.bias.as_ref().map(|b| b.val()),
-            ConvOptions::new([1, 1], self.padding, [1, 1], 1),
+            ConvOptions::new(self.stride, self.padding, [1, 1], 1),
         )
     }
 }
@@ -423,7 +445,7 @@ pub struct SnLinear<B: Backend> {
 }
 
 impl<B: Backend> SnLinear<B> {
-    fn new(d_in: usize, d_out: usize, device: &B::Device) -> Self {
+    pub(crate) fn new(d_in: usize, d_out: usize, device: &B::Device) -> Self {
         SnLinear {
             linear: LinearConfig::new(d_in, d_out).init(device),
         }
@@ -436,7 +458,7 @@ impl<B: Backend> SnLinear<B> {
         w.div(sigma.reshape([1, 1]))
     }
 
-    fn forward(&self, x: Tensor<B, 2>) -> Tensor<B, 2> {
+    pub(crate) fn forward(&self, x: Tensor<B, 2>) -> Tensor<B, 2> {
         let y = x.matmul(self.weight());
         match &self.linear.bias {
             Some(b) => y + b.val().unsqueeze(),

@@ -30,6 +30,8 @@ pub enum Model<B: Backend> {
     AudioAutoencoder(crate::audio_autoencoder::AudioAutoencoder<B>),
     /// The generator of a melody GAN (its critic is needed only for training).
     MelodyGan(crate::melody_gan::MelodyGenerator<B>),
+    /// The generator of a multi-track GAN.
+    MuseGan(crate::musegan::MultiTrackGenerator<B>),
 }
 
 impl ModelConfig {
@@ -43,6 +45,7 @@ impl ModelConfig {
             ModelConfig::AudioLm(c) => Model::AudioLm(c.init(device)),
             ModelConfig::AudioAutoencoder(c) => Model::AudioAutoencoder(c.init(device)),
             ModelConfig::MelodyGan(c) => Model::MelodyGan(c.init(device)),
+            ModelConfig::MuseGan(c) => Model::MuseGan(c.init(device)),
         }
     }
 }
@@ -58,6 +61,7 @@ impl<B: Backend> Model<B> {
             Model::AudioLm(_) => "audio_lm",
             Model::AudioAutoencoder(_) => "audio_autoencoder",
             Model::MelodyGan(_) => "melody_gan",
+            Model::MuseGan(_) => "musegan",
         }
     }
 }
@@ -101,5 +105,11 @@ impl<B: Backend> From<crate::audio_autoencoder::AudioAutoencoder<B>> for Model<B
 impl<B: Backend> From<crate::melody_gan::MelodyGenerator<B>> for Model<B> {
     fn from(m: crate::melody_gan::MelodyGenerator<B>) -> Self {
         Model::MelodyGan(m)
+    }
+}
+
+impl<B: Backend> From<crate::musegan::MultiTrackGenerator<B>> for Model<B> {
+    fn from(m: crate::musegan::MultiTrackGenerator<B>) -> Self {
+        Model::MuseGan(m)
     }
 }

@@ -40,12 +40,91 @@ pub struct GanLearner<B: AutodiffBackend> {
 
 /// Sums over an epoch's steps, for the monitor.
 #[derive(Debug, Clone, Copy, Default)]
-struct Tally {
-    steps: usize,
-    critic_loss: f64,
-    generator_loss: f64,
-    real_score: f64,
-    fake_score: f64,
+pub(crate) struct Tally {
+    pub(crate) steps: usize,
+    pub(crate) critic_loss: f64,
+    pub(crate) generator_loss: f64,
+    pub(crate) real_score: f64,
+    pub(crate) fake_score: f64,
+}
+
+impl Tally {
+    /// The epoch's mean losses and scores, for the monitor; the tally starts afresh.
+    pub(crate) fn take_extras(&mut self) -> EpochExtras {
+        let t = std::mem::take(self);
+        let steps = t.steps.max(1) as f64;
+        let mut extras = EpochExtras::default();
+        for (name, value) in [
+            ("critic_loss", t.critic_loss),
+            ("generator_loss", t.generator_loss),
+            ("critic_real", t.real_score),
+            ("critic_fake", t.fake_score),
+        ] {
+            extras.values.insert(name.into(), value / steps);
+        }
+        extras
+    }
+}
+
+/// The critic's hinge loss (Lim and Ye 2017) on scores of real and of generated samples.
+pub(crate) fn hinge_loss<B: Backend>(real: Tensor<B, 1>, fake: Tensor<B, 1>) -> Tensor<B, 1> {
+    relu(real.neg().add_scalar(1.0)).mean() + relu(fake.add_scalar(1.0)).mean()
+}
+
+/// Writes a GAN's checkpoint: both networks and both optimisers.
+pub(crate) fn save_pair<B, G, D>(
+    dir: &Path,
+    epoch: usize,
+    (generator, critic): (&G, &D),
+    (g_optim, d_optim): (&Optim<B, G>, &Optim<B, D>),
+) -> Result<(), TrainError>
+where
+    B: AutodiffBackend,
+    G: AutodiffModule<B>,
+    D: AutodiffModule<B>,
+{
+    euterpe_store::weights::save::<B, _>(
+        generator.clone(),
+        &checkpoint_file(dir, "generator", epoch),
+    )?;
+    euterpe_store::weights::save::<B, _>(critic.clone(), &checkpoint_file(dir, "critic", epoch))?;
+    for (name, bytes) in [
+        ("generator-optim", g_optim.to_bytes()?),
+        ("critic-optim", d_optim.to_bytes()?),
+    ] {
+        write_atomically(&checkpoint_file(dir, name, epoch), |w| w.write_all(&bytes))?;
+    }
+    Ok(())
+}
+
+/// Both networks and optimisers of a GAN with the state of a checkpoint written by
+/// [`save_pair`].
+#[allow(clippy::type_complexity)]
+pub(crate) fn load_pair<B, G, D>(
+    dir: &Path,
+    epoch: usize,
+    (generator, critic): (G, D),
+    (g_optim, d_optim): (Optim<B, G>, Optim<B, D>),
+    device: &B::Device,
+) -> Result<(G, D, Optim<B, G>, Optim<B, D>), TrainError>
+where
+    B: AutodiffBackend,
+    G: AutodiffModule<B>,
+    D: AutodiffModule<B>,
+{
+    let load = |name: &str| {
+        let path = checkpoint_file(dir, name, epoch);
+        read_file(&path).map(|bytes| (bytes, path))
+    };
+    let (bytes, path) = load("generator")?;
+    let generator = euterpe_store::weights::load_bytes(generator, bytes, &path, device)?;
+    let (bytes, path) = load("critic")?;
+    let critic = euterpe_store::weights::load_bytes(critic, bytes, &path, device)?;
+    let (bytes, path) = load("generator-optim")?;
+    let g_optim = g_optim.load_bytes(bytes, &path, device)?;
+    let (bytes, path) = load("critic-optim")?;
+    let d_optim = d_optim.load_bytes(bytes, &path, device)?;
+    Ok((generator, critic, g_optim, d_optim))
 }
 
 impl<B: AutodiffBackend> GanLearner<B> {
@@ -70,7 +149,12 @@ impl<B: AutodiffBackend> GanLearner<B> {
 
 /// Fixed standard-normal noise `[n, size]` from `seed` (validation compares epochs on the same
 /// codes).
-fn fixed_noise<B: Backend>(n: usize, size: usize, seed: u64, device: &B::Device) -> Tensor<B, 2> {
+pub(crate) fn fixed_noise<B: Backend>(
+    n: usize,
+    size: usize,
+    seed: u64,
+    device: &B::Device,
+) -> Tensor<B, 2> {
     let mut rng = SplitMix64::new(seed);
     let values: Vec<f32> = (0..n * size)
         .map(|_| {
@@ -238,17 +322,7 @@ impl<B: AutodiffBackend> Learner<B> for GanLearner<B> {
         valid: &[BarBatch],
         device: &B::Device,
     ) -> Result<EpochExtras, TrainError> {
-        let t = std::mem::take(&mut self.tally);
-        let steps = t.steps.max(1) as f64;
-        let mut extras = EpochExtras::default();
-        for (name, value) in [
-            ("critic_loss", t.critic_loss),
-            ("generator_loss", t.generator_loss),
-            ("critic_real", t.real_score),
-            ("critic_fake", t.fake_score),
-        ] {
-            extras.values.insert(name.into(), value / steps);
-        }
+        let mut extras = self.tally.take_extras();
         let sample: Vec<BarBatch> = valid.iter().take(1).cloned().collect();
         let (written, real) = write_bars(&self.generator.valid(), &sample, device);
         let report = MelodyReport::of(&written, &real);
@@ -300,8 +374,7 @@ impl<B: AutodiffBackend> Learner<B> for GanLearner<B> {
             let d_fake = critic.forward(fake, chord.clone(), previous.clone());
             real_score = d_real.clone().mean().into_scalar().elem::<f64>();
             fake_score = d_fake.clone().mean().into_scalar().elem::<f64>();
-            let loss =
-                relu(d_real.neg().add_scalar(1.0)).mean() + relu(d_fake.add_scalar(1.0)).mean();
+            let loss = hinge_loss(d_real, d_fake);
             d_sum = loss.clone().into_scalar().elem::<f64>();
             if !d_sum.is_finite() {
                 let learner = GanLearner {
@@ -373,21 +446,12 @@ impl<B: AutodiffBackend> Learner<B> for GanLearner<B> {
     }
 
     fn save_checkpoint(&self, dir: &Path, epoch: usize) -> Result<(), TrainError> {
-        euterpe_store::weights::save::<B, _>(
-            self.generator.clone(),
-            &checkpoint_file(dir, "generator", epoch),
-        )?;
-        euterpe_store::weights::save::<B, _>(
-            self.critic.clone(),
-            &checkpoint_file(dir, "critic", epoch),
-        )?;
-        for (name, bytes) in [
-            ("generator-optim", self.g_optim.to_bytes()?),
-            ("critic-optim", self.d_optim.to_bytes()?),
-        ] {
-            write_atomically(&checkpoint_file(dir, name, epoch), |w| w.write_all(&bytes))?;
-        }
-        Ok(())
+        save_pair(
+            dir,
+            epoch,
+            (&self.generator, &self.critic),
+            (&self.g_optim, &self.d_optim),
+        )
     }
 
     fn set_trainable(self, _groups: usize, _trains: &dyn Fn(usize) -> bool) -> (Self, usize) {
@@ -402,18 +466,13 @@ impl<B: AutodiffBackend> Learner<B> for GanLearner<B> {
         epoch: usize,
         device: &B::Device,
     ) -> Result<Self, TrainError> {
-        let load = |name: &str| {
-            let path = checkpoint_file(dir, name, epoch);
-            read_file(&path).map(|bytes| (bytes, path))
-        };
-        let (bytes, path) = load("generator")?;
-        let generator = euterpe_store::weights::load_bytes(self.generator, bytes, &path, device)?;
-        let (bytes, path) = load("critic")?;
-        let critic = euterpe_store::weights::load_bytes(self.critic, bytes, &path, device)?;
-        let (bytes, path) = load("generator-optim")?;
-        let g_optim = self.g_optim.load_bytes(bytes, &path, device)?;
-        let (bytes, path) = load("critic-optim")?;
-        let d_optim = self.d_optim.load_bytes(bytes, &path, device)?;
+        let (generator, critic, g_optim, d_optim) = load_pair(
+            dir,
+            epoch,
+            (self.generator, self.critic),
+            (self.g_optim, self.d_optim),
+            device,
+        )?;
         Ok(GanLearner {
             generator,
             critic,

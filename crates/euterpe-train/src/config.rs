@@ -286,7 +286,10 @@ impl TrainConfig {
         }
         self.data.validate()?;
         if t.strategy != Strategy::Full {
-            if matches!(self.model, ModelConfig::MelodyGan(_)) {
+            if matches!(
+                self.model,
+                ModelConfig::MelodyGan(_) | ModelConfig::MuseGan(_)
+            ) {
                 return Err(
                     "train.strategy: a GAN trains all its layers (freezing is for likelihood models)"
                         .into(),

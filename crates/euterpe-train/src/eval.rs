@@ -55,6 +55,10 @@ pub struct EvalReport {
     /// A melody GAN's bars against the real ones of the split (its `nll` is their distance).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub melody: Option<crate::adversarial::MelodyReport>,
+    /// A multi-track GAN's phrases against the real ones of the split, by MuseGAN's metrics
+    /// (its `nll` is their gap).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub arrangement: Option<crate::multitrack_gan::ArrangementReport>,
     /// Files of a MIDI folder that could not be read, and why (the figures cover the rest).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub failures: Vec<Failure>,
@@ -144,6 +148,7 @@ pub fn evaluate<B: ModelBackend>(
         reconstruction: None,
         classification: None,
         melody: None,
+        arrangement: None,
         failures: tokenized.failures,
     };
     match pair(loaded.model, &loaded.config, &data, data_path)? {
@@ -239,6 +244,31 @@ pub fn evaluate<B: ModelBackend>(
             report.nll = m.distance;
             report.unit = "bar".into();
             report.melody = Some(m);
+        }
+        Paired::MultiTrack { model, data } => {
+            let tracks = match &loaded.config {
+                ModelConfig::MuseGan(c) => c.tracks.clone(),
+                _ => Vec::new(),
+            };
+            if tracks != data.tracks {
+                return Err(TrainError::Unusable(format!(
+                    "{}: its tracks ({}) differ from the model's ({})",
+                    data_path.display(),
+                    data.tracks.join(", "),
+                    tracks.join(", ")
+                )));
+            }
+            let real: Vec<_> = data
+                .phrases(split)
+                .batches(bs, None)
+                .iter()
+                .flat_map(crate::multitrack_gan::batch_phrases)
+                .collect();
+            let written = crate::multitrack_gan::write_phrases(&model, real.len(), 0x6a11, device);
+            let m = crate::multitrack_gan::ArrangementReport::of(&written, &real, &tracks);
+            report.nll = m.distance;
+            report.unit = "phrase".into();
+            report.arrangement = Some(m);
         }
         Paired::AudioClasses { model, data } => {
             let classes = match &loaded.config {

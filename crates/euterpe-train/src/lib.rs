@@ -31,6 +31,7 @@ pub mod eval;
 pub mod finetune;
 pub mod learner;
 pub mod metrics;
+pub mod multitrack_gan;
 pub mod objective;
 pub mod optim;
 pub mod reconstruction;

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use burn::tensor::backend::Backend;
 use euterpe_data::Split;
-use euterpe_data::{AudioData, FrameData, LeadSheetData, TaskData, TokenData};
+use euterpe_data::{AudioData, FrameData, LeadSheetData, MultiTrackData, TaskData, TokenData};
 use euterpe_models::{
     AudioAutoencoder, AudioClassifier, AudioLm, FrameLm, Model, ModelConfig, SequenceClassifier,
     TokenLm,
@@ -66,6 +66,13 @@ pub enum Paired<'d, B: Backend> {
         /// The data.
         data: &'d LeadSheetData,
     },
+    /// A multi-track GAN's generator and multi-track phrases.
+    MultiTrack {
+        /// The generator.
+        model: euterpe_models::musegan::MultiTrackGenerator<B>,
+        /// The data.
+        data: &'d MultiTrackData,
+    },
 }
 
 /// The data a kind learns from, in words.
@@ -84,6 +91,9 @@ fn wanted(model: &ModelConfig) -> &'static str {
         }
         ModelConfig::MelodyGan(_) => {
             "lead sheets (MIDI with a melody track, read with [data.lead_sheet] set)"
+        }
+        ModelConfig::MuseGan(_) => {
+            "multi-track phrases (MIDI with named tracks, read with [data.multitrack] set)"
         }
     }
 }
@@ -189,6 +199,19 @@ pub fn resolve(
             Ok(ModelConfig::AudioAutoencoder(c))
         }
         (ModelConfig::MelodyGan(_), TaskData::LeadSheets(_)) => Ok(model.clone()),
+        (ModelConfig::MuseGan(c), TaskData::MultiTrack(m)) => {
+            if !c.tracks.is_empty() && c.tracks != m.tracks {
+                return Err(TrainError::Unusable(format!(
+                    "{}: the data give model.tracks = [{}], the config [{}]",
+                    path.display(),
+                    m.tracks.join(", "),
+                    c.tracks.join(", ")
+                )));
+            }
+            let mut c = c.clone();
+            c.tracks = m.tracks.clone();
+            Ok(ModelConfig::MuseGan(c))
+        }
         _ => Err(mismatch(model, data, path)),
     }
 }
@@ -236,6 +259,9 @@ pub fn pair<'d, B: Backend>(
         }
         (Model::MelodyGan(model), TaskData::LeadSheets(data)) => {
             Ok(Paired::LeadSheets { model, data })
+        }
+        (Model::MuseGan(model), TaskData::MultiTrack(data)) => {
+            Ok(Paired::MultiTrack { model, data })
         }
         _ => Err(mismatch(config, data, path)),
     }

@@ -127,6 +127,13 @@ impl BatchSource for AudioClips<'_> {
     }
 }
 
+impl BatchSource for euterpe_data::Phrases {
+    type Batch = euterpe_data::PhraseBatch;
+    fn batches(&self, batch_size: usize, seed: Option<u64>) -> Vec<Self::Batch> {
+        euterpe_data::Phrases::batches(self, batch_size, seed)
+    }
+}
+
 impl BatchSource for euterpe_data::BarPairs {
     type Batch = euterpe_data::BarBatch;
     fn batches(&self, batch_size: usize, seed: Option<u64>) -> Vec<euterpe_data::BarBatch> {
@@ -278,6 +285,18 @@ pub fn train<B: TrainingBackend>(
             run.run(
                 crate::adversarial::GanLearner::new(model, gan, &config.optim, device),
                 &data.pairs(Split::Train),
+                &valid,
+                device,
+            )
+        }
+        Paired::MultiTrack { model, data } => {
+            let euterpe_models::ModelConfig::MuseGan(gan) = &config.model else {
+                unreachable!("pair() gives multi-track phrases to multi-track GANs only")
+            };
+            let valid = valid_batches(&data.phrases(Split::Valid), t);
+            run.run(
+                crate::multitrack_gan::MultiTrackGanLearner::new(model, gan, &config.optim, device),
+                &data.phrases(Split::Train),
                 &valid,
                 device,
             )

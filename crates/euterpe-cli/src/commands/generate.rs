@@ -8,8 +8,9 @@ use clap::Args;
 use euterpe_classify::Classifier;
 use euterpe_generate::score_util::{parse_pitches, primer_from_pitches};
 use euterpe_generate::{
-    EmotionRequest, GenerateError, GenerateOptions, GenerateReport, Generated, Length,
-    LoadedGenerator, MelodyOptions, MelodyWriter, PieceReport, SamplingConfig, DEFAULT_GUIDANCE,
+    ArrangeOptions, ArrangementWriter, EmotionRequest, GenerateError, GenerateOptions,
+    GenerateReport, Generated, Length, LoadedGenerator, MelodyOptions, MelodyWriter, PieceReport,
+    SamplingConfig, DEFAULT_GUIDANCE,
 };
 use euterpe_models::backend::{run_inference, Cpu, DeviceSpec, InferenceJob};
 use euterpe_models::ModelBackend;
@@ -105,6 +106,10 @@ pub struct GenerateArgs {
     /// With a melody GAN: write the melody alone, without the chords under it.
     #[arg(long)]
     melody_only: bool,
+    /// With a multi-track GAN (`--model musegan`): sound the cells whose probability is at
+    /// least this (MuseGAN's hard thresholding) instead of drawing each from its probability.
+    #[arg(long)]
+    threshold: Option<f32>,
     /// Where the model runs: cpu, cuda or cuda:N.
     #[arg(long, default_value = "cpu")]
     device: DeviceSpec,
@@ -161,6 +166,9 @@ pub fn run(a: &GenerateArgs) -> Result<()> {
     let source = ModelSource::resolve(model.as_deref())?;
     if a.chords.is_some() || source.kind()? == "melody_gan" {
         return melody_run(a, &source);
+    }
+    if source.kind()? == "musegan" {
+        return arrangement_run(a, &source);
     }
     let options = options(a, prompt.as_ref(), heard)?;
     let job = GenerateRun {
@@ -471,6 +479,129 @@ fn melody_run(a: &GenerateArgs, source: &ModelSource) -> Result<()> {
                 "{}: {} melody notes, {:.1} s",
                 piece.midi.display(),
                 piece.notes,
+                piece.seconds
+            );
+        }
+        report.pieces.push(piece);
+    }
+    if a.json {
+        super::print_json(&report)?;
+    }
+    Ok(())
+}
+
+/// Loading a multi-track GAN and writing pieces on whichever backend the device needs.
+struct ArrangementRun<'a> {
+    source: &'a ModelSource,
+    options: &'a ArrangeOptions,
+    count: usize,
+}
+
+impl InferenceJob for ArrangementRun<'_> {
+    type Output = Result<(Vec<Score>, String), GenerateError>;
+
+    fn run<B: ModelBackend>(self, device: B::Device) -> Self::Output {
+        let writer = ArrangementWriter::<B>::load(self.source, device)?;
+        let mut scores = Vec::with_capacity(self.count);
+        for i in 0..self.count {
+            let options = ArrangeOptions {
+                seed: self.options.seed.wrapping_add(i as u64),
+                ..self.options.clone()
+            };
+            scores.push(writer.write(&options)?);
+        }
+        Ok((scores, writer.name))
+    }
+}
+
+/// What `generate` with a multi-track GAN reports.
+#[derive(serde::Serialize)]
+struct ArrangementReport {
+    model: String,
+    seed: u64,
+    bars: usize,
+    seconds: f64,
+    pieces: Vec<ArrangedPiece>,
+}
+
+#[derive(serde::Serialize)]
+struct ArrangedPiece {
+    midi: PathBuf,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    wav: Option<PathBuf>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    png: Option<PathBuf>,
+    /// Notes per track, by name.
+    notes: Vec<(String, usize)>,
+    seconds: f64,
+}
+
+/// `generate` with a multi-track GAN: every track of the model, phrase after phrase.
+fn arrangement_run(a: &GenerateArgs, source: &ModelSource) -> Result<()> {
+    let tempo = a.tempo.unwrap_or(100.0);
+    let bars = match (a.bars, a.seconds) {
+        (Some(b), _) => b,
+        (None, Some(s)) => (s * tempo / 240.0).ceil().max(1.0) as usize,
+        (None, None) => 8,
+    };
+    let options = ArrangeOptions {
+        bars,
+        seed: a.seed.unwrap_or_else(euterpe_base::fresh_seed),
+        tempo,
+        programs: a.program.map(|p| vec![p; 16]).unwrap_or_default(),
+        threshold: a.threshold,
+    };
+    options.validate()?;
+    let started = Instant::now();
+    let job = ArrangementRun {
+        source,
+        options: &options,
+        count: a.num_outputs.max(1),
+    };
+    let (scores, model) = run_inference(a.device, job)?.context("generation failed")?;
+    let mut report = ArrangementReport {
+        model,
+        seed: options.seed,
+        bars,
+        seconds: started.elapsed().as_secs_f64(),
+        pieces: Vec::new(),
+    };
+    if !a.json {
+        eprintln!(
+            "{}: {} piece{} of {bars} bars in {:.2} s, seed {}",
+            report.model,
+            scores.len(),
+            if scores.len() == 1 { "" } else { "s" },
+            report.seconds,
+            report.seed
+        );
+    }
+    for (i, score) in scores.iter().enumerate() {
+        let index = (scores.len() > 1).then_some(i + 1);
+        let midi = numbered(&a.out, index);
+        write_midi_file(score, &midi)?;
+        let (wav, png) = write_extras(score, &a.extras, index)?;
+        let piece = ArrangedPiece {
+            midi,
+            wav,
+            png,
+            notes: score
+                .tracks
+                .iter()
+                .map(|t| (t.name.clone(), t.notes.len()))
+                .collect(),
+            seconds: score.duration_seconds(),
+        };
+        if !a.json {
+            let counts: Vec<String> = piece
+                .notes
+                .iter()
+                .map(|(name, n)| format!("{name} {n}"))
+                .collect();
+            println!(
+                "{}: {} notes, {:.1} s",
+                piece.midi.display(),
+                counts.join(", "),
                 piece.seconds
             );
         }

@@ -236,6 +236,20 @@ pub fn run_eval(a: &EvalArgs) -> Result<()> {
             );
             return;
         }
+        if let Some(m) = &r.arrangement {
+            println!(
+                "{} split: {} phrases of four bars written, beside as many real ones of {of}\n\
+                 written:\n{}real:\n{}\
+                 mean gap of the metrics: {:.4} (0 = the same); distinct phrases written: {:.0} %",
+                r.split,
+                m.phrases,
+                euterpe_metrics::musegan::format_gan_table(&m.written),
+                euterpe_metrics::musegan::format_gan_table(&m.real),
+                m.distance,
+                100.0 * m.distinct
+            );
+            return;
+        }
         if let Some(m) = &r.melody {
             println!(
                 "{} split: a bar written for each of {} contexts (chord and previous bar) of {of}\n\
