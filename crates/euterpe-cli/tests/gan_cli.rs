@@ -156,3 +156,84 @@ fn musegan_metrics_describe_pop909_tracks() {
         .iter()
         .all(|d| (0.0..2.0).contains(&d["distance"].as_f64().unwrap())));
 }
+
+#[test]
+fn a_multitrack_gan_trains_writes_three_tracks_and_is_measured() {
+    let dir = tempfile::tempdir().unwrap();
+    let corpus = pop909_subset(dir.path(), 10, true);
+    let model = dir.path().join("musegan");
+    let out = euterpe(&[
+        "train",
+        "--config",
+        "../../configs/musegan.toml",
+        "--data",
+        s(&corpus),
+        "--out",
+        s(&model),
+        "--set",
+        "model.channels=16",
+        "--set",
+        "model.latent=8",
+        "--set",
+        "train.epochs=2",
+        "--set",
+        "train.max_batches_per_epoch=5",
+        "--set",
+        "train.valid_batches=1",
+    ]);
+    ok(&out);
+    let config = std::fs::read_to_string(model.join("config.toml")).unwrap();
+    assert!(
+        config.contains("MELODY") && config.contains("PIANO"),
+        "{config}"
+    );
+    let metrics = std::fs::read_to_string(model.join("metrics.jsonl")).unwrap();
+    let last: serde_json::Value = serde_json::from_str(metrics.lines().last().unwrap()).unwrap();
+    assert!(last["extra"]["distinct_phrases"].as_f64().unwrap() > 0.0);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("MuseGAN-metric gap"));
+
+    let midi = dir.path().join("a.mid");
+    let out = euterpe(&[
+        "generate",
+        "--model",
+        s(&model),
+        "--bars",
+        "8",
+        "--seed",
+        "5",
+        "--out",
+        s(&midi),
+        "--json",
+    ]);
+    let report: serde_json::Value = serde_json::from_str(&ok(&out)).unwrap();
+    let notes = report["pieces"][0]["notes"].as_array().unwrap();
+    assert_eq!(notes.len(), 3, "{report}");
+    assert!(notes.iter().all(|t| t[1].as_u64().unwrap() > 0), "{report}");
+
+    // MuseGAN's metrics of what was written, per track and per pair of tracks.
+    let out = euterpe(&["metrics", "--gan", s(&midi), "--json"]);
+    let m: serde_json::Value = serde_json::from_str(&ok(&out)).unwrap();
+    let tracks = m["tracks"].as_array().unwrap();
+    assert_eq!(tracks.len(), 3, "{m}");
+    for t in tracks {
+        // Bars run to the last note's end: the eighth unless all tracks rest through it.
+        assert!((7..=8).contains(&t["bars"].as_u64().unwrap()), "{m}");
+        assert!(t["empty_bars"].as_f64().is_some() && t["qualified_notes"].as_f64().is_some());
+    }
+    assert_eq!(m["tonal_distances"].as_array().unwrap().len(), 3, "{m}");
+
+    let out = euterpe(&[
+        "eval",
+        "--model",
+        s(&model),
+        "--data",
+        s(&corpus),
+        "--split",
+        "valid",
+    ]);
+    let text = ok(&out);
+    assert!(
+        text.contains("mean gap of the metrics") && text.contains("BRIDGE"),
+        "{text}"
+    );
+}
