@@ -65,6 +65,15 @@ pub const BUILTIN: &[BuiltinModel] = &[BuiltinModel {
     card: include_str!("style-lstm/card.md"),
     metrics: include_str!("style-lstm/metrics.jsonl"),
 }, BuiltinModel {
+    name: "melody-gan",
+    description: "melodies over a chord progression, bar after bar, for `generate --chords` (MidiNet-style GAN, POP909)",
+    folder: "melody-gan",
+    config: include_str!("melody-gan/config.toml"),
+    vocab: None,
+    weights: include_bytes!("melody-gan/weights.bin"),
+    card: include_str!("melody-gan/card.md"),
+    metrics: include_str!("melody-gan/metrics.jsonl"),
+}, BuiltinModel {
     name: "audio-emotion",
     description: "the emotion quadrant (Q1 happy, Q2 tense, Q3 sad, Q4 calm) of a recording, from 5-second clips of its log-mel spectrogram (1-D CNN classifier, mer4q)",
     folder: "audio-emotion",
