@@ -422,8 +422,9 @@ pub fn rolls_to_score(
         let mut track = Track::new(name.clone(), programs.get(k).copied().unwrap_or(0));
         for p in 0..ROLL_PITCHES {
             let mut start: Option<usize> = None;
-            for s in 0..=steps {
-                let on = s < steps && roll[s] >> p & 1 == 1;
+            // One step past the end closes a note that runs to it.
+            let sounding = roll.iter().map(|m| m >> p & 1 == 1).chain([false]);
+            for (s, on) in sounding.enumerate() {
                 match (on, start) {
                     (true, None) => start = Some(s),
                     (false, Some(s0)) => {
