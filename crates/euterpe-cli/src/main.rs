@@ -34,6 +34,8 @@ enum Command {
     /// Write sound with a next-frame audio model (the seed's audio LSTM), optionally of an
     /// emotion or continuing a recording.
     GenerateAudio(commands::generate_audio::GenerateAudioArgs),
+    /// Write the other tracks around a lead melody with a multi-track GAN (MuseGAN-style).
+    Arrange(commands::arrange::ArrangeArgs),
     /// Recognise the emotion (or another class) of MIDI files with a classifier.
     Classify(commands::classify::ClassifyArgs),
     /// Control accuracy of a conditioned generator: generate per emotion and style, classify.
@@ -99,6 +101,7 @@ fn main() -> ExitCode {
         Command::Eval(args) => commands::train::run_eval(&args),
         Command::Generate(args) => commands::generate::run(&args),
         Command::GenerateAudio(args) => commands::generate_audio::run(&args),
+        Command::Arrange(args) => commands::arrange::run(&args),
         Command::Classify(args) => commands::classify::run(&args),
         Command::EvalControl(args) => commands::control::run(&args),
         Command::Render(args) => commands::render::run_render(&args),

@@ -236,4 +236,69 @@ fn a_multitrack_gan_trains_writes_three_tracks_and_is_measured() {
         text.contains("mean gap of the metrics") && text.contains("BRIDGE"),
         "{text}"
     );
+
+    // Accompaniment: the other tracks written around a song's own melody, which is kept.
+    let song = std::fs::read_dir(&corpus)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.is_dir())
+        .unwrap();
+    let name = song.file_name().unwrap().to_str().unwrap().to_string();
+    let lead = song.join(format!("{name}.mid"));
+    let full = dir.path().join("full.mid");
+    let out = euterpe(&[
+        "arrange",
+        s(&lead),
+        "--model",
+        s(&model),
+        "--out",
+        s(&full),
+        "--seed",
+        "2",
+        "--restarts",
+        "2",
+        "--iterations",
+        "5",
+        "--json",
+    ]);
+    let report: serde_json::Value = serde_json::from_str(&ok(&out)).unwrap();
+    assert_eq!(report["lead_track"], "MELODY", "{report}");
+    assert_eq!(report["as_track"], "MELODY", "{report}");
+    let notes = report["notes"].as_array().unwrap();
+    assert_eq!(notes.len(), 3, "{report}");
+    assert!(notes[0][1].as_u64().unwrap() > 50, "{report}");
+    assert!(report["bars"].as_u64().unwrap() > 20, "{report}");
+    let written = euterpe_music::midi::read_midi_file(&full).unwrap();
+    assert_eq!(written.tracks.len(), 3);
+
+    // A lead that is not MIDI is named in the error, and nothing is written.
+    let bad = dir.path().join("lead.mid");
+    std::fs::write(&bad, b"not a midi file").unwrap();
+    let nothing = dir.path().join("x.mid");
+    let out = euterpe(&[
+        "arrange",
+        s(&bad),
+        "--model",
+        s(&model),
+        "--out",
+        s(&nothing),
+    ]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("lead.mid"), "{err}");
+    assert!(!nothing.exists());
+    // A model track that does not exist is refused, naming the model's tracks.
+    let out = euterpe(&[
+        "arrange",
+        s(&lead),
+        "--model",
+        s(&model),
+        "--as-track",
+        "DRUMS",
+        "--out",
+        s(&nothing),
+    ]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("DRUMS") && err.contains("PIANO"), "{err}");
 }

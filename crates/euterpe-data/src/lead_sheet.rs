@@ -254,7 +254,7 @@ pub fn lead_sheet_bars(
 }
 
 /// The melody track: the one named `name`, else the non-drum track highest on average.
-fn melody_track(score: &Score, name: &str) -> Option<usize> {
+pub(crate) fn melody_track(score: &Score, name: &str) -> Option<usize> {
     let named = score
         .tracks
         .iter()

@@ -325,18 +325,39 @@ pub fn piece_rolls(
                 .join(", ")
         )));
     }
-    let end = score.end_tick();
-    let dir = file.parent().unwrap_or(Path::new("."));
-    let starts =
-        match crate::lead_sheet::read_downbeats(&dir.join("beat_midi.txt"), &score.tempo_map())? {
-            Some(d) if !d.is_empty() => d,
-            _ => crate::lead_sheet::meter_downbeats(score, end),
-        };
-    let grid = StepGrid::new(&starts, end);
+    let grid = piece_grid(score, file)?;
     Ok(found
         .iter()
         .map(|t| grid.roll(t.map_or(&[][..], |t| &t.notes)))
         .collect())
+}
+
+/// The bars of a score read from `file`: the downbeats of a `beat_midi.txt` beside it, or four
+/// beats each.
+fn piece_grid(score: &Score, file: &Path) -> Result<StepGrid, MusicError> {
+    let end = score.end_tick();
+    let dir = file.parent().unwrap_or(Path::new("."));
+    let tempo = score.tempo_map();
+    let starts = match crate::lead_sheet::read_downbeats(&dir.join("beat_midi.txt"), &tempo)? {
+        Some(d) if !d.is_empty() => d,
+        _ => crate::lead_sheet::meter_downbeats(score, end),
+    };
+    Ok(StepGrid::new(&starts, end))
+}
+
+/// The roll of a lead track to arrange around, from a score read from `file`: the track named
+/// `name` (matched without regard to case), or else the highest non-drum track with notes.
+/// Returns the masks (whole bars) and the name of the track taken.
+pub fn lead_roll(
+    score: &Score,
+    file: &Path,
+    name: &str,
+) -> Result<(Vec<StepMask>, String), MusicError> {
+    let index = crate::lead_sheet::melody_track(score, name)
+        .ok_or_else(|| MusicError::Unencodable("no track with notes to arrange around".into()))?;
+    let track = &score.tracks[index];
+    let grid = piece_grid(score, file)?;
+    Ok((grid.roll(&track.notes), track.name.clone()))
 }
 
 /// The steps of a piece: bar bounds in ticks, sixteen even steps in each.

@@ -30,7 +30,9 @@ pub mod report;
 pub mod sampling;
 pub mod score_util;
 
-pub use arrange::{ArrangeOptions, ArrangementWriter};
+pub use arrange::{
+    accompany_from, Accompaniment, ArrangeOptions, Arranged, ArrangementWriter, LatentSearch,
+};
 pub use audio::{AudioGenerator, AudioOptions, GeneratedAudio};
 pub use controls::{ControlLayout, EmotionRequest, KeyTarget, StyleBlend, DEFAULT_GUIDANCE};
 pub use error::GenerateError;

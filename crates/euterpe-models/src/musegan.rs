@@ -194,8 +194,21 @@ impl<B: Backend> MultiTrackGenerator<B> {
         (1 + self.tracks) * self.latent
     }
 
-    /// Logits `[n, tracks, 64, 84]` of phrases from codes `[n, noise_size]`.
+    /// Logits `[n, tracks, 64, 84]` of phrases from codes `[n, noise_size]`. Its batch norms
+    /// use the batch's statistics on an autodiff backend (training) and the running ones
+    /// otherwise.
     pub fn forward(&self, noise: Tensor<B, 2>) -> Tensor<B, 4> {
+        self.run(noise, false)
+    }
+
+    /// [`forward`](Self::forward) with the running statistics of the batch norms on every
+    /// backend: for searching the codes by gradient (accompaniment), where the generator is
+    /// fixed and a batch of candidates must not change one another.
+    pub fn forward_frozen(&self, noise: Tensor<B, 2>) -> Tensor<B, 4> {
+        self.run(noise, true)
+    }
+
+    fn run(&self, noise: Tensor<B, 2>, frozen: bool) -> Tensor<B, 4> {
         let (n, t, l, ch) = (noise.dims()[0], self.tracks, self.latent, self.channels);
         let device = noise.device();
         let part = |k: usize, width: usize| noise.clone().slice([0..n, k..k + width]);
@@ -246,9 +259,9 @@ impl<B: Backend> MultiTrackGenerator<B> {
             .project
             .forward(codes)
             .reshape([n * t * BARS, ch, 2, 1]);
-        let mut h = relu(self.time_norms[0].forward(h));
+        let mut h = relu(normalise(&self.time_norms[0], h, frozen));
         for (up, norm) in self.time_up.iter().zip(&self.time_norms[1..]) {
-            h = relu(norm.forward(up.forward(h)));
+            h = relu(normalise(norm, up.forward(h), frozen));
         }
         let h = h.reshape([n, t, BARS, ch * STEPS]);
         // The pitch axis, private to each track: octaves, then the twelve pitches of each.
@@ -266,6 +279,23 @@ impl<B: Backend> MultiTrackGenerator<B> {
             .collect();
         Tensor::cat(rolls, 1).add_scalar(PRIOR_LOGIT)
     }
+}
+
+/// `norm` applied to `x` `[n, channels, h, w]`, with its running statistics when `frozen`.
+fn normalise<B: Backend>(norm: &BatchNorm<B>, x: Tensor<B, 4>, frozen: bool) -> Tensor<B, 4> {
+    if !frozen {
+        return norm.forward(x);
+    }
+    let c = x.dims()[1];
+    let shape = [1, c, 1, 1];
+    let mean = norm.running_mean.value().reshape(shape);
+    let std = norm
+        .running_var
+        .value()
+        .add_scalar(norm.epsilon)
+        .sqrt()
+        .reshape(shape);
+    (x - mean) / std * norm.gamma.val().reshape(shape) + norm.beta.val().reshape(shape)
 }
 
 /// The critic: a score for each phrase, higher for phrases that look real.
@@ -328,6 +358,28 @@ mod tests {
         assert_eq!(logits.dims(), [2, 3, BARS * STEPS, PITCHES]);
         let p = sigmoid(logits);
         assert_eq!(d.forward(p).dims(), [2]);
+    }
+
+    #[test]
+    fn frozen_norms_agree_with_inference() {
+        let device = Default::default();
+        let config = MuseGanConfig {
+            tracks: vec!["a".into(), "b".into()],
+            latent: 8,
+            channels: 16,
+            ..MuseGanConfig::default()
+        };
+        let g = config.init::<B>(&device);
+        let noise = Tensor::<B, 2>::random(
+            [3, g.noise_size()],
+            burn::tensor::Distribution::Normal(0.0, 1.0),
+            &device,
+        );
+        let gap: f32 = (g.forward(noise.clone()) - g.forward_frozen(noise))
+            .abs()
+            .max()
+            .into_scalar();
+        assert!(gap < 1e-4, "{gap}");
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //! than the untrained generator's, keeps its samples distinct, and survives a resume.
 
 use euterpe_data::{DataConfig, MultiTrackConfig, Split, TaskData};
-use euterpe_generate::{ArrangeOptions, ArrangementWriter};
+use euterpe_generate::{accompany_from, ArrangeOptions, ArrangementWriter, LatentSearch};
 use euterpe_models::backend::{Cpu, CpuAutodiff};
 use euterpe_models::musegan::MuseGanConfig;
 use euterpe_models::ModelConfig;
@@ -121,6 +121,44 @@ fn a_multitrack_gan_learns_pop_arrangements() {
     }
     assert_eq!(score.tracks[1].program, 48);
     assert_eq!(writer.write(&options).unwrap(), score);
-    let other = ArrangeOptions { seed: 4, ..options };
+    let other = ArrangeOptions {
+        seed: 4,
+        ..options.clone()
+    };
     assert_ne!(writer.write(&other).unwrap(), score);
+
+    // Accompaniment: codes searched so that the generator's MELODY matches a real held-out
+    // melody of eight bars; the search must fit it better than the best random codes did.
+    let mut by_melody: Vec<&Vec<u128>> = real.iter().collect();
+    by_melody
+        .sort_by_key(|phrase| std::cmp::Reverse(phrase[..64].iter().filter(|&&m| m != 0).count()));
+    let lead: Vec<u128> = by_melody[..2]
+        .iter()
+        .flat_map(|phrase| phrase[..64].iter().copied())
+        .collect();
+    assert!(lead.iter().filter(|&&m| m != 0).count() > 64);
+    let search = LatentSearch {
+        restarts: 4,
+        iterations: 40,
+        ..LatentSearch::default()
+    };
+    let arranged = accompany_from::<Cpu>(&source, device, &lead, None, &options, &search).unwrap();
+    let acc = &arranged.accompaniment;
+    eprintln!(
+        "accompaniment: recall {:?}, loss {:?}",
+        acc.recall, acc.loss
+    );
+    assert!(acc.loss[1] < acc.loss[0], "{:?}", acc.loss);
+    assert!(acc.recall[1] >= acc.recall[0], "{:?}", acc.recall);
+    assert_eq!(&acc.masks[..128], &lead[..], "the lead keeps its track");
+    for k in 1..3 {
+        assert!(
+            acc.masks[k * 128..(k + 1) * 128].iter().any(|&m| m != 0),
+            "track {k} is silent"
+        );
+    }
+    let err = accompany_from::<Cpu>(&source, device, &lead, Some("DRUMS"), &options, &search)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("DRUMS") && err.contains("BRIDGE"), "{err}");
 }

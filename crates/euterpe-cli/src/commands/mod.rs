@@ -1,6 +1,7 @@
 //! One module per command group. Each parses its flags into the libraries' typed options, calls
 //! the library, and prints the library's report as text or `--json`.
 
+pub mod arrange;
 pub mod audio;
 pub mod classify;
 pub mod control;
