@@ -74,6 +74,15 @@ pub const BUILTIN: &[BuiltinModel] = &[BuiltinModel {
     card: include_str!("melody-gan/card.md"),
     metrics: include_str!("melody-gan/metrics.jsonl"),
 }, BuiltinModel {
+    name: "musegan",
+    description: "three-track POP909 phrases (MELODY, BRIDGE, PIANO) for `generate` and `arrange` (MuseGAN-style hybrid GAN)",
+    folder: "musegan",
+    config: include_str!("musegan/config.toml"),
+    vocab: None,
+    weights: include_bytes!("musegan/weights.bin"),
+    card: include_str!("musegan/card.md"),
+    metrics: include_str!("musegan/metrics.jsonl"),
+}, BuiltinModel {
     name: "audio-emotion",
     description: "the emotion quadrant (Q1 happy, Q2 tense, Q3 sad, Q4 calm) of a recording, from 5-second clips of its log-mel spectrogram (1-D CNN classifier, mer4q)",
     folder: "audio-emotion",

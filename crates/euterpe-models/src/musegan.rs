@@ -61,6 +61,22 @@ pub struct MuseGanConfig {
     /// The critic's learning rate as a multiple of `optim.lr` (default 4, the two-timescale
     /// rule).
     pub critic_lr_scale: f64,
+    /// What the critic is shown of a written phrase: `"samples"`, cells drawn 0 or 1 from their
+    /// probabilities with the straight-through gradient (BinaryMuseGAN; default), or
+    /// `"probabilities"`, the probabilities themselves (the original MuseGAN, which the critic
+    /// pushes towards 0 and 1).
+    pub critic_input: CriticInput,
+}
+
+/// What the critic of a multi-track GAN is shown of a written phrase.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CriticInput {
+    /// Cells drawn 0 or 1, with the straight-through gradient.
+    #[default]
+    Samples,
+    /// The cells' probabilities.
+    Probabilities,
 }
 
 impl Config for MuseGanConfig {}
@@ -73,6 +89,7 @@ impl Default for MuseGanConfig {
             channels: 128,
             critic_steps: 1,
             critic_lr_scale: 4.0,
+            critic_input: CriticInput::Samples,
         }
     }
 }

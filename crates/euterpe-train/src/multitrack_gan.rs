@@ -20,7 +20,7 @@ use euterpe_base::{write_atomically, SplitMix64};
 use euterpe_data::multitrack::{rolls_to_score, StepMask, PHRASE_BARS, PHRASE_STEPS, ROLL_PITCHES};
 use euterpe_data::PhraseBatch;
 use euterpe_metrics::musegan::{GanMetrics, GanSetReport};
-use euterpe_models::musegan::{MultiTrackCritic, MultiTrackGenerator, MuseGanConfig};
+use euterpe_models::musegan::{CriticInput, MultiTrackCritic, MultiTrackGenerator, MuseGanConfig};
 use euterpe_models::Model;
 use serde::Serialize;
 
@@ -38,6 +38,7 @@ pub struct MultiTrackGanLearner<B: AutodiffBackend> {
     d_optim: Optim<B, MultiTrackCritic<B>>,
     critic_steps: usize,
     critic_lr_scale: f64,
+    critic_input: CriticInput,
     tracks: Vec<String>,
     tally: Tally,
 }
@@ -57,6 +58,7 @@ impl<B: AutodiffBackend> MultiTrackGanLearner<B> {
             d_optim: Optim::new(optim),
             critic_steps: config.critic_steps,
             critic_lr_scale: config.critic_lr_scale,
+            critic_input: config.critic_input,
             tracks: config.tracks.clone(),
             tally: Tally::default(),
         }
@@ -72,6 +74,14 @@ pub fn rolls_tensor<B: Backend>(batch: &PhraseBatch, device: &B::Device) -> Tens
         ),
         device,
     )
+}
+
+/// What the critic sees of written phrases with these `logits`.
+fn shown<B: Backend>(logits: Tensor<B, 4>, input: CriticInput) -> Tensor<B, 4> {
+    match input {
+        CriticInput::Samples => straight_through_bernoulli(logits),
+        CriticInput::Probabilities => sigmoid(logits),
+    }
 }
 
 /// Cells drawn 0 or 1 from their probabilities `sigmoid(logits)`, with the gradient passed to
@@ -254,6 +264,7 @@ impl<B: AutodiffBackend> Learner<B> for MultiTrackGanLearner<B> {
             mut d_optim,
             critic_steps,
             critic_lr_scale,
+            critic_input,
             tracks,
             mut tally,
         } = self;
@@ -265,7 +276,7 @@ impl<B: AutodiffBackend> Learner<B> for MultiTrackGanLearner<B> {
         let (mut d_loss, mut real_score, mut fake_score) = (0.0, 0.0, 0.0);
         let mut finite = true;
         for _ in 0..critic_steps {
-            let fake = straight_through_bernoulli(generator.forward(noise(device))).detach();
+            let fake = shown(generator.forward(noise(device)), critic_input).detach();
             let d_real = critic.forward(real.clone());
             let d_fake = critic.forward(fake);
             real_score = d_real.clone().mean().into_scalar().elem::<f64>();
@@ -280,7 +291,7 @@ impl<B: AutodiffBackend> Learner<B> for MultiTrackGanLearner<B> {
             critic = d_optim.step(lr * critic_lr_scale, critic, grads);
         }
         if finite {
-            let fake = straight_through_bernoulli(generator.forward(noise(device)));
+            let fake = shown(generator.forward(noise(device)), critic_input);
             let g_loss = critic.forward(fake).mean().neg();
             tally.steps += 1;
             tally.critic_loss += d_loss;
@@ -297,6 +308,7 @@ impl<B: AutodiffBackend> Learner<B> for MultiTrackGanLearner<B> {
             d_optim,
             critic_steps,
             critic_lr_scale,
+            critic_input,
             tracks,
             tally,
         };
@@ -357,6 +369,7 @@ impl<B: AutodiffBackend> Learner<B> for MultiTrackGanLearner<B> {
             d_optim,
             critic_steps: self.critic_steps,
             critic_lr_scale: self.critic_lr_scale,
+            critic_input: self.critic_input,
             tracks: self.tracks,
             tally: Tally::default(),
         })
