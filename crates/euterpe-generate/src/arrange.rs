@@ -156,9 +156,9 @@ impl<B: ModelBackend> ArrangementWriter<B> {
 pub struct LatentSearch {
     /// The model track the lead is written into (its index).
     pub track: usize,
-    /// Candidate codes per phrase, searched side by side; the best is kept (default 8).
+    /// Candidate codes per phrase, searched side by side; the best is kept (default 4).
     pub restarts: usize,
-    /// Gradient steps (default 150).
+    /// Gradient steps (default 60).
     pub iterations: usize,
     /// Adam's step size on the codes (default 0.05).
     pub step: f64,
@@ -168,8 +168,8 @@ impl Default for LatentSearch {
     fn default() -> Self {
         LatentSearch {
             track: 0,
-            restarts: 8,
-            iterations: 150,
+            restarts: 4,
+            iterations: 60,
             step: 0.05,
         }
     }

@@ -42,10 +42,10 @@ pub struct ArrangeArgs {
     #[arg(long)]
     threshold: Option<f32>,
     /// Candidate codes searched per phrase of four bars.
-    #[arg(long, default_value_t = 8)]
+    #[arg(long, default_value_t = 4)]
     restarts: usize,
     /// Gradient steps of the search.
-    #[arg(long, default_value_t = 150)]
+    #[arg(long, default_value_t = 60)]
     iterations: usize,
     /// General MIDI program of the written tracks, 0–127 (default: piano).
     #[arg(long)]
