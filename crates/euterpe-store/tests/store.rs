@@ -54,6 +54,24 @@ fn the_built_in_model_loads_by_name_and_from_a_copy_on_disk() {
 }
 
 #[test]
+fn every_built_in_model_loads_with_its_kind_and_card() {
+    let device = Default::default();
+    for m in euterpe_builtin_models::BUILTIN {
+        let source = ModelSource::resolve(Some(m.name)).unwrap();
+        assert_eq!(
+            source.kind().unwrap(),
+            source.load::<Cpu>(&device).unwrap().model.kind_name()
+        );
+        assert!(m.card.contains("Model card"), "{}", m.name);
+        assert!(
+            m.card.contains("euterpe train"),
+            "{}: the card names the command that trained it",
+            m.name
+        );
+    }
+}
+
+#[test]
 fn broken_weights_are_errors_that_name_the_file() {
     let dir = tempfile::tempdir().unwrap();
     let folk = folk_dir(dir.path());
