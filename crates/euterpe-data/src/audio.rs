@@ -317,7 +317,7 @@ impl AudioData {
             let label = row
                 .and_then(|r| r.label.emotion())
                 .map(|e| u32::from(e.quadrant() - 1));
-            let s = split_index(split);
+            let s = split.index();
             let recording = data.recordings[s].len();
             data.recordings[s].push(stem);
             data.sources[s].push(outcome.file.clone());
@@ -346,7 +346,7 @@ impl AudioData {
     pub fn clips(&self, split: Split) -> AudioClips<'_> {
         AudioClips {
             data: self,
-            split: split_index(split),
+            split: split.index(),
             augment: None,
             unlabelled: false,
             condition_dropout: 0.0,
@@ -368,7 +368,7 @@ impl AudioData {
         let mut sum = vec![0.0f64; width];
         let mut squares = vec![0.0f64; width];
         let mut n = 0usize;
-        for clip in &self.splits[split_index(split)] {
+        for clip in &self.splits[split.index()] {
             for frame in clip.values.chunks_exact(width) {
                 for ((s, q), &v) in sum.iter_mut().zip(&mut squares).zip(frame) {
                     *s += f64::from(v);
@@ -396,12 +396,12 @@ impl AudioData {
 
     /// The files of a split's recordings, in the order of [`AudioData::recordings`].
     pub fn sources(&self, split: Split) -> &[PathBuf] {
-        &self.sources[split_index(split)]
+        &self.sources[split.index()]
     }
 
     /// Clips in a split.
     pub fn len(&self, split: Split) -> usize {
-        self.splits[split_index(split)].len()
+        self.splits[split.index()].len()
     }
 }
 
@@ -467,14 +467,6 @@ impl<'a> AudioClips<'a> {
                 }
             })
             .collect()
-    }
-}
-
-fn split_index(s: Split) -> usize {
-    match s {
-        Split::Train => 0,
-        Split::Valid => 1,
-        Split::Test => 2,
     }
 }
 

@@ -55,14 +55,6 @@ pub struct LeadSheetData {
     pub transpose: u8,
 }
 
-fn split_index(s: Split) -> usize {
-    match s {
-        Split::Train => 0,
-        Split::Valid => 1,
-        Split::Test => 2,
-    }
-}
-
 impl LeadSheetData {
     /// Reads every MIDI file under `path` (a folder or one file) with its annotations; files
     /// that cannot be read, or have no melody, are skipped and returned.
@@ -100,14 +92,14 @@ impl LeadSheetData {
             transpose: config.transpose,
         };
         for (_, (split, sheet)) in sheets {
-            data.splits[split_index(split)].push(sheet);
+            data.splits[split.index()].push(sheet);
         }
         Ok((data, failures))
     }
 
     /// Number of pieces in a split.
     pub fn len(&self, split: Split) -> usize {
-        self.splits[split_index(split)].len()
+        self.splits[split.index()].len()
     }
 
     /// Whether a split has no piece.
@@ -119,7 +111,7 @@ impl LeadSheetData {
     /// transposed at random each pass.
     pub fn pairs(&self, split: Split) -> BarPairs {
         let mut pairs = Vec::new();
-        for sheet in &self.splits[split_index(split)] {
+        for sheet in &self.splits[split.index()] {
             for (i, bar) in sheet.bars.iter().enumerate() {
                 if bar.steps.iter().all(|&s| s == euterpe_music::melody::REST) {
                     continue;

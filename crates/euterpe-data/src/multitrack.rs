@@ -77,14 +77,6 @@ pub struct MultiTrackData {
     pub transpose: u8,
 }
 
-fn split_index(s: Split) -> usize {
-    match s {
-        Split::Train => 0,
-        Split::Valid => 1,
-        Split::Test => 2,
-    }
-}
-
 impl MultiTrackData {
     /// Reads every MIDI file under `path` (a folder or one file); files that cannot be read or
     /// hold none of the named tracks are skipped and returned.
@@ -132,14 +124,14 @@ impl MultiTrackData {
             transpose: config.transpose,
         };
         for (_, (split, piece)) in pieces {
-            data.splits[split_index(split)].push(piece);
+            data.splits[split.index()].push(piece);
         }
         Ok((data, failures))
     }
 
     /// Number of pieces in a split.
     pub fn len(&self, split: Split) -> usize {
-        self.splits[split_index(split)].len()
+        self.splits[split.index()].len()
     }
 
     /// Whether a split has no piece.
@@ -153,7 +145,7 @@ impl MultiTrackData {
         let train = split == Split::Train;
         let hop = if train { 1 } else { PHRASE_BARS };
         let mut starts = Vec::new();
-        for (p, piece) in self.splits[split_index(split)].iter().enumerate() {
+        for (p, piece) in self.splits[split.index()].iter().enumerate() {
             let bars = piece.bars();
             let mut bar = 0;
             while bar + PHRASE_BARS <= bars {
@@ -172,7 +164,7 @@ impl MultiTrackData {
             phrases: starts
                 .into_iter()
                 .map(|(p, s)| {
-                    let piece = &self.splits[split_index(split)][p];
+                    let piece = &self.splits[split.index()][p];
                     piece
                         .rolls
                         .iter()

@@ -18,6 +18,15 @@ pub enum Split {
 }
 
 impl Split {
+    /// Its position in `[train, valid, test]`, for the three-way arrays the datasets keep.
+    pub fn index(self) -> usize {
+        match self {
+            Split::Train => 0,
+            Split::Valid => 1,
+            Split::Test => 2,
+        }
+    }
+
     /// The lowercase name ("train", "valid", "test").
     pub fn name(self) -> &'static str {
         match self {

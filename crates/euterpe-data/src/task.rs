@@ -57,14 +57,6 @@ pub struct FrameData {
     pub splits: [Vec<PitchSequence>; 3],
 }
 
-fn split_index(s: Split) -> usize {
-    match s {
-        Split::Train => 0,
-        Split::Valid => 1,
-        Split::Test => 2,
-    }
-}
-
 impl TaskData {
     /// Loads any supported file or folder: a polyphonic JSON file becomes frames; a MIDI file or
     /// folder (tokenised with `config`'s scheme, through a cache) or a token file becomes tokens.
@@ -155,8 +147,8 @@ impl TaskData {
     /// Number of sequences in a split.
     pub fn len(&self, split: Split) -> usize {
         match self {
-            TaskData::Tokens(t) => t.splits[split_index(split)].len(),
-            TaskData::Frames(f) => f.splits[split_index(split)].len(),
+            TaskData::Tokens(t) => t.splits[split.index()].len(),
+            TaskData::Frames(f) => f.splits[split.index()].len(),
             TaskData::Audio(a) => a.len(split),
             TaskData::LeadSheets(l) => l.len(split),
             TaskData::MultiTrack(m) => m.len(split),
@@ -270,7 +262,7 @@ impl TokenData {
             windows_per_class: config.windows_per_class,
         };
         for p in t.pieces {
-            let i = split_index(p.split);
+            let i = p.split.index();
             let class = class_of(&p);
             let repeats = match p.split {
                 Split::Train => config
@@ -310,7 +302,7 @@ impl TokenData {
     /// Windows of at most `steps` tokens of the labelled sequences of a split, each with its
     /// piece's class, for classifiers.
     pub fn class_windows(&self, split: Split, steps: usize) -> ClassWindows {
-        let i = split_index(split);
+        let i = split.index();
         let pad = self.vocab.try_id(Token::Pad).unwrap_or(0);
         let labelled = self.splits[i]
             .iter()
@@ -332,7 +324,7 @@ impl TokenData {
     pub fn windows(&self, split: Split, steps: Option<usize>) -> TokenWindows {
         // Every vocabulary starts with the special tokens; PAD is id 0 when in doubt.
         let pad = self.vocab.try_id(Token::Pad).unwrap_or(0);
-        let seqs = &self.splits[split_index(split)];
+        let seqs = &self.splits[split.index()];
         TokenWindows::with_prefixes(
             seqs.iter()
                 .map(|s| (&s[..self.control_prefix_len(s)], s.as_slice())),
@@ -345,7 +337,7 @@ impl TokenData {
 impl FrameData {
     /// Windows of `steps` transitions of a split (`None`: whole sequences).
     pub fn windows(&self, split: Split, steps: Option<usize>) -> FrameWindows {
-        FrameWindows::new(&self.splits[split_index(split)], steps)
+        FrameWindows::new(&self.splits[split.index()], steps)
     }
 }
 
