@@ -36,6 +36,9 @@ enum Command {
     GenerateAudio(commands::generate_audio::GenerateAudioArgs),
     /// Write the other tracks around a lead melody with a multi-track GAN (MuseGAN-style).
     Arrange(commands::arrange::ArrangeArgs),
+    /// Rewrite MIDI pieces in another style with a style-transfer GAN (CycleGAN-style), e.g.
+    /// folk tunes as pop.
+    Transfer(commands::transfer::TransferArgs),
     /// Recognise the emotion (or another class) of MIDI files with a classifier.
     Classify(commands::classify::ClassifyArgs),
     /// Control accuracy of a conditioned generator: generate per emotion and style, classify.
@@ -103,6 +106,7 @@ fn main() -> ExitCode {
         Command::GenerateAudio(args) => commands::generate_audio::run(&args),
         Command::Arrange(args) => commands::arrange::run(&args),
         Command::Classify(args) => commands::classify::run(&args),
+        Command::Transfer(args) => commands::transfer::run(&args),
         Command::EvalControl(args) => commands::control::run(&args),
         Command::Render(args) => commands::render::run_render(&args),
         Command::Plot(args) => commands::render::run_plot(&args),

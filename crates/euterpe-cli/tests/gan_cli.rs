@@ -302,3 +302,108 @@ fn a_multitrack_gan_trains_writes_three_tracks_and_is_measured() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("DRUMS") && err.contains("PIANO"), "{err}");
 }
+
+#[test]
+fn a_style_transfer_gan_trains_and_rewrites_folk_tunes_judged_by_the_style_classifier() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("corpora");
+    let essen = euterpe_testkit::essen_subset(&root, 40, 150);
+    pop909_subset(&root, 8, true);
+    let model = dir.path().join("folk2pop");
+    let out = euterpe(&[
+        "train",
+        "--config",
+        "../../configs/folk2pop.toml",
+        "--data",
+        s(&root),
+        "--out",
+        s(&model),
+        "--set",
+        "model.channels=16",
+        "--set",
+        "model.blocks=1",
+        "--set",
+        "model.critic_channels=8",
+        "--set",
+        "train.epochs=1",
+        "--set",
+        "train.max_batches_per_epoch=4",
+        "--set",
+        "train.valid_batches=0",
+    ]);
+    ok(&out);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("transfer distance"));
+
+    // A folder of tunes, one of them broken: it is skipped and named, the others written on
+    // their own bars and judged by the built-in style classifier.
+    let tunes = essen.join("midi");
+    std::fs::write(
+        tunes.join("aaa-broken.mid"),
+        b"MThd\0\0\0\x06not a midi file",
+    )
+    .unwrap();
+    let written = dir.path().join("as-pop");
+    let out = euterpe(&[
+        "transfer",
+        s(&tunes),
+        "--model",
+        s(&model),
+        "--to",
+        "pop",
+        "--judge",
+        "style",
+        "--limit",
+        "6",
+        "--out",
+        s(&written),
+        "--json",
+    ]);
+    let report: serde_json::Value = serde_json::from_str(&ok(&out)).unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("aaa-broken.mid"), "{err}");
+    assert_eq!(report["from"], "folk");
+    assert_eq!(report["to"], "pop");
+    let pieces = report["pieces"].as_array().unwrap();
+    assert_eq!(pieces.len(), 5, "{report}");
+    for p in pieces {
+        let out = std::path::PathBuf::from(p["out"].as_str().unwrap());
+        assert!(out.starts_with(&written) && out.is_file(), "{p}");
+        let j = &p["judgement"];
+        for k in 0..3 {
+            let prob = j["target"][k].as_f64().unwrap();
+            assert!((0.0..=1.0).contains(&prob), "{j}");
+        }
+        let kept = p["onsets_kept"].as_f64().unwrap();
+        assert!((0.0..=1.0).contains(&kept));
+        // The written piece has as many bars as its source.
+        let source =
+            euterpe_music::midi::read_midi_file(std::path::Path::new(p["file"].as_str().unwrap()))
+                .unwrap();
+        let done = euterpe_music::midi::read_midi_file(&out).unwrap();
+        assert_eq!(done.time_signatures, source.time_signatures);
+        assert!(done.end_tick() <= source.end_tick() + source.ticks_per_beat as u64);
+    }
+    let share = report["classified_as_target"].as_f64().unwrap();
+    assert!((0.0..=1.0).contains(&share));
+    assert!(report["strength"].as_f64().unwrap().is_finite());
+
+    // Clear errors: a style the model does not know, a model of another kind.
+    let one = pieces[0]["file"].as_str().unwrap();
+    let out = euterpe(&[
+        "transfer",
+        one,
+        "--model",
+        s(&model),
+        "--to",
+        "jazz",
+        "--out",
+        "x.mid",
+    ]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("jazz") && err.contains("folk"), "{err}");
+    let out = euterpe(&["transfer", one, "--model", "style", "--out", "x.mid"]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("cyclegan"), "{err}");
+}

@@ -73,6 +73,10 @@ pub struct DataConfig {
     /// (`[data.multitrack]`; default: not set).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub multitrack: Option<crate::multitrack::MultiTrackConfig>,
+    /// Read the two corpora of `data.folders` as two styles of merged phrases, for style
+    /// transfer (`[data.transfer]`; default: not set).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub transfer: Option<crate::transfer::TransferConfig>,
     /// How recordings become clips of features, for audio data (`[data.audio]`).
     #[serde(skip_serializing_if = "crate::audio::AudioDataConfig::is_default")]
     pub audio: crate::audio::AudioDataConfig,
@@ -172,6 +176,7 @@ impl Default for DataConfig {
             windows_per_class: 0,
             lead_sheet: None,
             multitrack: None,
+            transfer: None,
             audio: crate::audio::AudioDataConfig::default(),
         }
     }

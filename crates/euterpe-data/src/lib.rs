@@ -33,6 +33,7 @@ pub mod split;
 pub mod stats;
 pub mod task;
 pub mod tokfile;
+pub mod transfer;
 
 pub use audio::{
     AudioAugment, AudioBatch, AudioClip, AudioClips, AudioData, AudioDataConfig, AudioFeatures,
@@ -48,3 +49,4 @@ pub use progress::{Progress, ProgressEvent};
 pub use split::{Split, SplitRatios};
 pub use task::{FrameData, TaskData, TokenData};
 pub use tokfile::{TokenizedCorpus, TokenizedPiece};
+pub use transfer::{PhrasePairBatch, PhrasePairs, TransferConfig, TransferData};

@@ -324,9 +324,9 @@ pub fn piece_rolls(
         .collect())
 }
 
-/// The bars of a score read from `file`: the downbeats of a `beat_midi.txt` beside it, or four
-/// beats each.
-fn piece_grid(score: &Score, file: &Path) -> Result<StepGrid, MusicError> {
+/// The bars of a score read from `file`: the downbeats of a `beat_midi.txt` beside it, or else
+/// the bars of its time signatures (four beats without one).
+pub fn piece_grid(score: &Score, file: &Path) -> Result<StepGrid, MusicError> {
     let end = score.end_tick();
     let dir = file.parent().unwrap_or(Path::new("."));
     let tempo = score.tempo_map();
@@ -353,11 +353,74 @@ pub fn lead_roll(
 }
 
 /// The steps of a piece: bar bounds in ticks, sixteen even steps in each.
-struct StepGrid {
+#[derive(Debug, Clone)]
+pub struct StepGrid {
     bounds: Vec<(u64, u64)>,
 }
 
 impl StepGrid {
+    /// Number of whole bars.
+    pub fn bars(&self) -> usize {
+        self.bounds.len()
+    }
+
+    /// The tick at which global step `step` starts (steps past the last bar go on at the last
+    /// bar's pace).
+    pub fn tick_of(&self, step: usize) -> u64 {
+        let Some(&(last_start, last_end)) = self.bounds.last() else {
+            return 0;
+        };
+        let bar = step / STEPS_PER_BAR;
+        let within = (step % STEPS_PER_BAR) as f64;
+        let (s, e) = self.bounds.get(bar).copied().unwrap_or_else(|| {
+            let len = last_end - last_start;
+            let extra = (bar + 1 - self.bounds.len()) as u64 * len;
+            (last_start + extra, last_end + extra)
+        });
+        s + ((e - s) as f64 * within / STEPS_PER_BAR as f64).round() as u64
+    }
+
+    /// A roll over this grid's steps as notes at the grid's ticks (each run of sounding steps of
+    /// a pitch one note), so that a roll read from a piece goes back onto the piece's own bars,
+    /// meters and tempo.
+    pub fn notes(&self, roll: &[StepMask], velocity: u8) -> Vec<Note> {
+        let mut notes = Vec::new();
+        for p in 0..ROLL_PITCHES {
+            let mut start: Option<usize> = None;
+            // One step past the end closes a note that runs to it.
+            let sounding = roll.iter().map(|m| m >> p & 1 == 1).chain([false]);
+            for (s, on) in sounding.enumerate() {
+                match (on, start) {
+                    (true, None) => start = Some(s),
+                    (false, Some(s0)) => {
+                        let onset = self.tick_of(s0);
+                        notes.push(Note {
+                            onset,
+                            duration: self.tick_of(s).saturating_sub(onset).max(1),
+                            pitch: ROLL_LOWEST + p as u8,
+                            velocity,
+                        });
+                        start = None;
+                    }
+                    _ => {}
+                }
+            }
+        }
+        notes.sort_by_key(|n| (n.onset, n.pitch));
+        notes
+    }
+
+    /// All the pitched notes of a score (every track but drums) as one roll over its steps.
+    pub fn merged_roll(&self, score: &Score) -> Vec<StepMask> {
+        let notes: Vec<Note> = score
+            .tracks
+            .iter()
+            .filter(|t| !t.is_drum)
+            .flat_map(|t| t.notes.iter().copied())
+            .collect();
+        self.roll(&notes)
+    }
+
     fn new(starts: &[u64], end: u64) -> Self {
         StepGrid {
             bounds: starts
@@ -384,7 +447,7 @@ impl StepGrid {
     /// A track's notes as masks over every step (a note sounds at least one step). A note
     /// that starts where another of the same pitch ends leaves the last step of the earlier
     /// one silent, so that repeated notes stay apart in a binary roll.
-    fn roll(&self, notes: &[Note]) -> Vec<StepMask> {
+    pub fn roll(&self, notes: &[Note]) -> Vec<StepMask> {
         let total = self.bounds.len() * STEPS_PER_BAR;
         let mut roll = vec![0 as StepMask; total];
         if total == 0 {
@@ -503,6 +566,26 @@ mod tests {
             .collect();
         assert!(pitches.contains(&(0, 60)) && pitches.contains(&(480, 60)));
         assert!(pitches.contains(&(960, 64)) && pitches.contains(&(0, 24)));
+    }
+
+    #[test]
+    fn a_roll_goes_back_onto_bars_of_three_beats() {
+        // Bars of three beats of 480 ticks: a step is 90 ticks.
+        let grid = StepGrid::new(&[0, 1440], 2880);
+        let notes = [note(0, 480, 60), note(480, 480, 60), note(1440, 960, 67)];
+        let roll = grid.roll(&notes);
+        let back = grid.notes(&roll, 80);
+        let onsets: Vec<(u64, u8)> = back.iter().map(|n| (n.onset, n.pitch)).collect();
+        assert_eq!(onsets, vec![(0, 60), (450, 60), (1440, 67)]);
+        assert_eq!(
+            grid.tick_of(32),
+            2880,
+            "a step past the end goes on at the last pace"
+        );
+        assert!(
+            back[2].offset().abs_diff(1440 + 960) <= 90,
+            "ends within a step"
+        );
     }
 
     #[test]

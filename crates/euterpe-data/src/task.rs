@@ -31,6 +31,52 @@ pub enum TaskData {
     LeadSheets(crate::lead_sheet::LeadSheetData),
     /// Multi-track phrases (from MIDI, with `data.multitrack` set).
     MultiTrack(crate::multitrack::MultiTrackData),
+    /// Merged phrases of two styles (from a folder of corpora, with `data.transfer` set).
+    Transfer(crate::transfer::TransferData),
+}
+
+/// Two corpora of a folder of corpora as two styles of phrases (`data.transfer`).
+fn load_transfer(
+    path: &Path,
+    config: &DataConfig,
+    progress: Option<Progress>,
+) -> Result<(TaskData, TokenizeReport), DataError> {
+    let (Some(transfer), [a, b]) = (&config.transfer, config.folders.as_slice()) else {
+        return Err(DataError::UnsupportedPath {
+            path: path.to_path_buf(),
+            reason: format!(
+                "data.transfer needs exactly two styles in data.folders (it lists {})",
+                config.folders.len()
+            ),
+        });
+    };
+    if config.lead_sheet.is_some() || config.multitrack.is_some() {
+        return Err(DataError::UnsupportedPath {
+            path: path.to_path_buf(),
+            reason: "data.transfer is set with data.lead_sheet or data.multitrack; a model reads MIDI one way".into(),
+        });
+    }
+    let options = CorpusOptions {
+        seed: config.split_seed,
+        ..CorpusOptions::default()
+    };
+    let names = [
+        config.folder_name(a).to_string(),
+        config.folder_name(b).to_string(),
+    ];
+    let (data, failures) = crate::transfer::TransferData::load(
+        path,
+        transfer,
+        [a.as_str(), b.as_str()],
+        names,
+        options,
+        progress,
+    )?;
+    let report = TokenizeReport {
+        failures,
+        ..TokenizeReport::default()
+    };
+    Ok((TaskData::Transfer(data), report))
 }
 
 /// Token sequences per split, with their vocabulary and, for classification, their classes.
@@ -86,6 +132,7 @@ impl TaskData {
                 )?),
                 TokenizeReport::default(),
             )),
+            DataKind::MidiFolder if config.transfer.is_some() => load_transfer(path, config, progress),
             DataKind::MidiFile | DataKind::MidiFolder => match (&config.lead_sheet, &config.multitrack) {
                 (Some(_), Some(_)) => Err(DataError::UnsupportedPath {
                     path: path.to_path_buf(),
@@ -141,6 +188,7 @@ impl TaskData {
             TaskData::Audio(_) => "audio clips",
             TaskData::LeadSheets(_) => "lead sheets (melody bars over chords)",
             TaskData::MultiTrack(_) => "multi-track phrases (piano-rolls of four bars)",
+            TaskData::Transfer(_) => "phrases of two styles (merged piano-rolls of four bars)",
         }
     }
 
@@ -152,6 +200,7 @@ impl TaskData {
             TaskData::Audio(a) => a.len(split),
             TaskData::LeadSheets(l) => l.len(split),
             TaskData::MultiTrack(m) => m.len(split),
+            TaskData::Transfer(t) => t.len(split),
         }
     }
 

@@ -29,6 +29,7 @@ pub mod melody;
 pub mod report;
 pub mod sampling;
 pub mod score_util;
+pub mod transfer;
 
 pub use arrange::{
     accompany_from, Accompaniment, ArrangeOptions, Arranged, ArrangementWriter, LatentSearch,
@@ -42,3 +43,4 @@ pub use loaded::LoadedGenerator;
 pub use melody::{MelodyOptions, MelodyWriter};
 pub use report::{GenerateReport, PieceReport};
 pub use sampling::SamplingConfig;
+pub use transfer::{transfer_strength, Judgement, StyleTransfer, Transferred};

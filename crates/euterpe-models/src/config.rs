@@ -8,6 +8,7 @@
 //! [model]
 //! kind = "token_lm"        # token_lm | frame_lm | classifier | audio_classifier | audio_lm
 //!                          # | audio_autoencoder | melody_gan | musegan
+//!                          # | cyclegan
 //! embedding = 64
 //!
 //! [model.core]
@@ -61,6 +62,10 @@ pub enum ModelConfig {
     /// ([`MultiTrackGenerator`](crate::musegan::MultiTrackGenerator)).
     #[serde(rename = "musegan")]
     MuseGan(crate::musegan::MuseGanConfig),
+    /// Two generators that rewrite phrases of one style in the other, trained against two
+    /// critics with cycle-consistency ([`StyleTransferPair`](crate::cyclegan::StyleTransferPair)).
+    #[serde(rename = "cyclegan")]
+    CycleGan(crate::cyclegan::CycleGanConfig),
 }
 
 impl Config for ModelConfig {}
@@ -77,6 +82,7 @@ impl ModelConfig {
             ModelConfig::AudioAutoencoder(_) => "audio_autoencoder",
             ModelConfig::MelodyGan(_) => "melody_gan",
             ModelConfig::MuseGan(_) => "musegan",
+            ModelConfig::CycleGan(_) => "cyclegan",
         }
     }
 
@@ -90,7 +96,8 @@ impl ModelConfig {
             | ModelConfig::AudioLm(_)
             | ModelConfig::AudioAutoencoder(_)
             | ModelConfig::MelodyGan(_)
-            | ModelConfig::MuseGan(_) => None,
+            | ModelConfig::MuseGan(_)
+            | ModelConfig::CycleGan(_) => None,
         }
     }
 
@@ -141,6 +148,13 @@ impl ModelConfig {
                 c.tracks.len(),
                 c.channels
             ),
+            ModelConfig::CycleGan(c) => format!(
+                "style-transfer GAN (CycleGAN: {} ↔ {}, {} residual blocks of {} channels)",
+                c.styles.first().map_or("A", String::as_str),
+                c.styles.get(1).map_or("B", String::as_str),
+                c.blocks,
+                c.channels
+            ),
         }
     }
 
@@ -154,7 +168,8 @@ impl ModelConfig {
             ModelConfig::AudioLm(c) => Some(&c.core),
             ModelConfig::AudioAutoencoder(_)
             | ModelConfig::MelodyGan(_)
-            | ModelConfig::MuseGan(_) => None,
+            | ModelConfig::MuseGan(_)
+            | ModelConfig::CycleGan(_) => None,
         }
     }
 
@@ -169,6 +184,7 @@ impl ModelConfig {
             ModelConfig::AudioAutoencoder(c) => c.validate(),
             ModelConfig::MelodyGan(c) => c.validate(),
             ModelConfig::MuseGan(c) => c.validate(),
+            ModelConfig::CycleGan(c) => c.validate(),
         }
     }
 }

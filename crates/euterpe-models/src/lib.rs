@@ -40,6 +40,7 @@ pub mod classifier;
 pub mod config;
 pub mod core;
 mod cpu;
+pub mod cyclegan;
 pub mod frame_lm;
 pub mod melody_gan;
 pub mod model;

@@ -32,6 +32,8 @@ pub enum Model<B: Backend> {
     MelodyGan(crate::melody_gan::MelodyGenerator<B>),
     /// The generator of a multi-track GAN.
     MuseGan(crate::musegan::MultiTrackGenerator<B>),
+    /// Both generators of a style-transfer GAN.
+    CycleGan(crate::cyclegan::StyleTransferPair<B>),
 }
 
 impl ModelConfig {
@@ -46,6 +48,7 @@ impl ModelConfig {
             ModelConfig::AudioAutoencoder(c) => Model::AudioAutoencoder(c.init(device)),
             ModelConfig::MelodyGan(c) => Model::MelodyGan(c.init(device)),
             ModelConfig::MuseGan(c) => Model::MuseGan(c.init(device)),
+            ModelConfig::CycleGan(c) => Model::CycleGan(c.init(device)),
         }
     }
 }
@@ -62,6 +65,7 @@ impl<B: Backend> Model<B> {
             Model::AudioAutoencoder(_) => "audio_autoencoder",
             Model::MelodyGan(_) => "melody_gan",
             Model::MuseGan(_) => "musegan",
+            Model::CycleGan(_) => "cyclegan",
         }
     }
 }
@@ -111,5 +115,11 @@ impl<B: Backend> From<crate::melody_gan::MelodyGenerator<B>> for Model<B> {
 impl<B: Backend> From<crate::musegan::MultiTrackGenerator<B>> for Model<B> {
     fn from(m: crate::musegan::MultiTrackGenerator<B>) -> Self {
         Model::MuseGan(m)
+    }
+}
+
+impl<B: Backend> From<crate::cyclegan::StyleTransferPair<B>> for Model<B> {
+    fn from(m: crate::cyclegan::StyleTransferPair<B>) -> Self {
+        Model::CycleGan(m)
     }
 }

@@ -96,3 +96,24 @@ pub fn pop909_subset(dir: &std::path::Path, songs: usize, annotations: bool) -> 
     }
     corpus
 }
+
+/// A copy of `tunes` Essen folk songs in `dir/essen/midi` (every `stride`-th file of the
+/// collection in path order, so that several of its regional collections appear). Returns
+/// `dir/essen`.
+pub fn essen_subset(dir: &std::path::Path, tunes: usize, stride: usize) -> PathBuf {
+    let source = shared_data().join("essen/midi");
+    let corpus = dir.join("essen");
+    let to = corpus.join("midi");
+    std::fs::create_dir_all(&to).expect("a folder for the tunes");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&source)
+        .expect("the Essen collection")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "mid"))
+        .collect();
+    files.sort();
+    for file in files.iter().step_by(stride.max(1)).take(tunes) {
+        let name = file.file_name().expect("a file name");
+        std::fs::copy(file, to.join(name)).expect("copying a tune");
+    }
+    corpus
+}

@@ -288,7 +288,7 @@ impl TrainConfig {
         if t.strategy != Strategy::Full {
             if matches!(
                 self.model,
-                ModelConfig::MelodyGan(_) | ModelConfig::MuseGan(_)
+                ModelConfig::MelodyGan(_) | ModelConfig::MuseGan(_) | ModelConfig::CycleGan(_)
             ) {
                 return Err(
                     "train.strategy: a GAN trains all its layers (freezing is for likelihood models)"

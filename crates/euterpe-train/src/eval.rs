@@ -59,6 +59,10 @@ pub struct EvalReport {
     /// (its `nll` is their gap).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub arrangement: Option<crate::multitrack_gan::ArrangementReport>,
+    /// A style-transfer GAN's held-out phrases transferred both ways (its `nll` is the mean of
+    /// metric gap + onsets lost).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub transfer: Option<crate::style_transfer::TransferReport>,
     /// Files of a MIDI folder that could not be read, and why (the figures cover the rest).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub failures: Vec<Failure>,
@@ -149,6 +153,7 @@ pub fn evaluate<B: ModelBackend>(
         classification: None,
         melody: None,
         arrangement: None,
+        transfer: None,
         failures: tokenized.failures,
     };
     match pair(loaded.model, &loaded.config, &data, data_path)? {
@@ -269,6 +274,17 @@ pub fn evaluate<B: ModelBackend>(
             report.nll = m.distance;
             report.unit = "phrase".into();
             report.arrangement = Some(m);
+        }
+        Paired::Transfer { model, data } => {
+            let styles = match &loaded.config {
+                ModelConfig::CycleGan(c) => c.styles.clone(),
+                _ => Vec::new(),
+            };
+            let batches = data.phrases(split).batches(bs, None);
+            let t = crate::style_transfer::TransferReport::of(&model, &batches, &styles, device);
+            report.nll = t.distance;
+            report.unit = "phrase".into();
+            report.transfer = Some(t);
         }
         Paired::AudioClasses { model, data } => {
             let classes = match &loaded.config {

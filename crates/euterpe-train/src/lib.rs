@@ -36,6 +36,7 @@ pub mod objective;
 pub mod optim;
 pub mod reconstruction;
 pub mod schedule;
+pub mod style_transfer;
 pub mod task;
 pub mod trainer;
 

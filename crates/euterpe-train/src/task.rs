@@ -73,6 +73,13 @@ pub enum Paired<'d, B: Backend> {
         /// The data.
         data: &'d MultiTrackData,
     },
+    /// A style-transfer GAN's generators and phrases of two styles.
+    Transfer {
+        /// Both generators.
+        model: euterpe_models::cyclegan::StyleTransferPair<B>,
+        /// The data.
+        data: &'d euterpe_data::TransferData,
+    },
 }
 
 /// The data a kind learns from, in words.
@@ -94,6 +101,9 @@ fn wanted(model: &ModelConfig) -> &'static str {
         }
         ModelConfig::MuseGan(_) => {
             "multi-track phrases (MIDI with named tracks, read with [data.multitrack] set)"
+        }
+        ModelConfig::CycleGan(_) => {
+            "phrases of two styles (a folder of corpora, two of them in data.folders, read with [data.transfer] set)"
         }
     }
 }
@@ -212,6 +222,20 @@ pub fn resolve(
             c.tracks = m.tracks.clone();
             Ok(ModelConfig::MuseGan(c))
         }
+        (ModelConfig::CycleGan(c), TaskData::Transfer(t)) => {
+            let names = t.names.to_vec();
+            if !c.styles.is_empty() && c.styles != names {
+                return Err(TrainError::Unusable(format!(
+                    "{}: the data give model.styles = [{}], the config [{}]",
+                    path.display(),
+                    names.join(", "),
+                    c.styles.join(", ")
+                )));
+            }
+            let mut c = c.clone();
+            c.styles = names;
+            Ok(ModelConfig::CycleGan(c))
+        }
         _ => Err(mismatch(model, data, path)),
     }
 }
@@ -263,6 +287,7 @@ pub fn pair<'d, B: Backend>(
         (Model::MuseGan(model), TaskData::MultiTrack(data)) => {
             Ok(Paired::MultiTrack { model, data })
         }
+        (Model::CycleGan(model), TaskData::Transfer(data)) => Ok(Paired::Transfer { model, data }),
         _ => Err(mismatch(config, data, path)),
     }
 }

@@ -141,6 +141,13 @@ impl BatchSource for euterpe_data::BarPairs {
     }
 }
 
+impl BatchSource for euterpe_data::PhrasePairs {
+    type Batch = euterpe_data::PhrasePairBatch;
+    fn batches(&self, batch_size: usize, seed: Option<u64>) -> Vec<Self::Batch> {
+        euterpe_data::PhrasePairs::batches(self, batch_size, seed)
+    }
+}
+
 impl BatchSource for FrameWindows {
     type Batch = FrameBatch;
     fn batches(&self, batch_size: usize, seed: Option<u64>) -> Vec<FrameBatch> {
@@ -296,6 +303,18 @@ pub fn train<B: TrainingBackend>(
             let valid = valid_batches(&data.phrases(Split::Valid), t);
             run.run(
                 crate::multitrack_gan::MultiTrackGanLearner::new(model, gan, &config.optim, device),
+                &data.phrases(Split::Train),
+                &valid,
+                device,
+            )
+        }
+        Paired::Transfer { model, data } => {
+            let euterpe_models::ModelConfig::CycleGan(gan) = &config.model else {
+                unreachable!("pair() gives phrases of two styles to style-transfer GANs only")
+            };
+            let valid = valid_batches(&data.phrases(Split::Valid), t);
+            run.run(
+                crate::style_transfer::StyleTransferLearner::new(model, gan, &config.optim, device),
                 &data.phrases(Split::Train),
                 &valid,
                 device,

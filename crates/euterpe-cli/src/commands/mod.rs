@@ -16,6 +16,7 @@ pub mod progress;
 pub mod render;
 pub mod serve;
 pub mod train;
+pub mod transfer;
 pub mod tune;
 
 /// Prints a value as pretty JSON on stdout.
