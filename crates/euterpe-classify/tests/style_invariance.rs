@@ -1,6 +1,7 @@
 //! The built-in style classifier judges music, not files: a piece re-encoded at another
 //! resolution, with its tracks merged into one or split in two, renamed and given other
-//! instruments, reads as the same notes and gets the same class and probabilities.
+//! instruments, or marked with another meter (most POP909 files say 1/4), reads as the same
+//! notes and gets the same class and probabilities.
 
 use euterpe_classify::Classifier;
 use euterpe_models::backend::Cpu;
@@ -30,6 +31,17 @@ fn at_resolution(score: &Score, tpb: u32) -> Score {
     for c in &mut s.key_signatures {
         c.tick = scale(c.tick);
     }
+    s
+}
+
+/// The score marked 4/4 from the start instead of its own time signatures.
+fn in_common_time(score: &Score) -> Score {
+    let mut s = score.clone();
+    s.time_signatures = vec![euterpe_music::score::TimeSignature {
+        tick: 0,
+        numerator: 4,
+        denominator: 4,
+    }];
     s
 }
 
@@ -96,6 +108,7 @@ fn resolution_and_tracks_do_not_change_the_style() {
             ("1000 ticks per beat", read_midi_file(&file).unwrap(), 1e-6),
             ("tracks merged", merged(&score), 1e-6),
             ("split in two by register", split(&score), 1e-6),
+            ("marked 4/4", in_common_time(&score), 1e-6),
             (
                 "merged at 96 ticks per beat",
                 merged(&at_resolution(&score, 96)),

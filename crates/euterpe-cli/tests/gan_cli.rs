@@ -354,6 +354,8 @@ fn a_style_transfer_gan_trains_and_rewrites_folk_tunes_judged_by_the_style_class
         "style",
         "--limit",
         "6",
+        "--notation",
+        "source",
         "--out",
         s(&written),
         "--json",

@@ -364,6 +364,11 @@ impl StepGrid {
         self.bounds.len()
     }
 
+    /// Each bar's first tick and the first tick after it.
+    pub fn bar_bounds(&self) -> &[(u64, u64)] {
+        &self.bounds
+    }
+
     /// The tick at which global step `step` starts (steps past the last bar go on at the last
     /// bar's pace).
     pub fn tick_of(&self, step: usize) -> u64 {

@@ -43,4 +43,4 @@ pub use loaded::LoadedGenerator;
 pub use melody::{MelodyOptions, MelodyWriter};
 pub use report::{GenerateReport, PieceReport};
 pub use sampling::SamplingConfig;
-pub use transfer::{transfer_strength, Judgement, StyleTransfer, Transferred};
+pub use transfer::{transfer_strength, Judgement, Notation, StyleTransfer, Transferred};

@@ -2,16 +2,22 @@
 //! read as one merged piano-roll over its own bars (sixteen steps a bar, whatever its meter),
 //! cut into phrases of four bars (the last one padded with silence), each phrase rewritten by
 //! the generator into the target style, and the roll put back onto the piece's bars, so the
-//! output keeps the source's length, bar structure, meters and tempo.
+//! output keeps the source's bars and length in time. It is written either in common time —
+//! one 4/4 bar of sixteenths per source bar, each lasting as long as the source's bar (the way
+//! the model read it; a 4/2 or 2/1 folk tune is the same music renotated, a 3/4 one has its
+//! beats stretched) — or on the source's own ticks, meters and tempo ([`Notation`]).
 
 use std::path::Path;
 
 use burn::tensor::activation::sigmoid;
 use burn::tensor::{Tensor, TensorData};
-use euterpe_data::multitrack::{piece_grid, StepGrid, StepMask, PHRASE_STEPS, ROLL_PITCHES};
+use euterpe_data::multitrack::{
+    piece_grid, rolls_to_score, StepGrid, StepMask, PHRASE_STEPS, ROLL_PITCHES,
+};
 use euterpe_data::transfer::ContentKept;
 use euterpe_models::cyclegan::StyleTransferPair;
 use euterpe_models::{Model, ModelBackend, ModelConfig};
+use euterpe_music::score::{TempoChange, TimeSignature};
 use euterpe_music::{Score, Track};
 use euterpe_store::{ModelSource, StoreError};
 use serde::Serialize;
@@ -22,6 +28,17 @@ use crate::GenerateError;
 const PHRASES_PER_BATCH: usize = 64;
 /// Velocity of the written notes.
 const VELOCITY: u8 = 80;
+
+/// How a transferred piece is notated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Notation {
+    /// One 4/4 bar of sixteen steps per source bar, with tempo changes so that each bar lasts
+    /// as long as the source's (the model's own grid).
+    #[default]
+    Common,
+    /// The source's ticks, meters and tempo: the steps put back on its bars.
+    Source,
+}
 
 /// A loaded style-transfer GAN: both directions.
 pub struct StyleTransfer<B: ModelBackend> {
@@ -38,7 +55,7 @@ pub struct StyleTransfer<B: ModelBackend> {
 pub struct Transferred {
     /// The piece in the target style: the source's tempo, meters and bars, one track.
     pub score: Score,
-    /// Whole bars of the source (the roll's length over sixteen).
+    /// Whole bars of the source (and of the output).
     pub bars: usize,
     /// The source's merged roll.
     pub source: Vec<StepMask>,
@@ -152,6 +169,7 @@ impl<B: ModelBackend> StyleTransfer<B> {
         file: &Path,
         to: usize,
         threshold: f32,
+        notation: Notation,
     ) -> Result<Transferred, GenerateError> {
         let grid = piece_grid(score, file)?;
         let source = grid.merged_roll(score);
@@ -165,7 +183,7 @@ impl<B: ModelBackend> StyleTransfer<B> {
         let mut kept = ContentKept::default();
         kept.add(&source, &written);
         Ok(Transferred {
-            score: self.written_score(score, &grid, &written, to),
+            score: self.written_score(score, &grid, &written, to, notation),
             bars: grid.bars(),
             source,
             written,
@@ -182,31 +200,77 @@ impl<B: ModelBackend> StyleTransfer<B> {
         transferred: &Transferred,
         to: usize,
         threshold: f32,
+        notation: Notation,
     ) -> Result<Score, GenerateError> {
         let grid = piece_grid(source, file)?;
         let back = 1 - to.min(1);
         let cycled = self.transfer_roll(&transferred.written, back, threshold)?;
-        Ok(self.written_score(source, &grid, &cycled, back))
+        Ok(self.written_score(source, &grid, &cycled, back, notation))
     }
 
-    /// `written` on the bars of `source`: its tempo, meters and keys, one piano track named
-    /// after the style.
+    /// `written` on the bars of `source` as `notation` says, one piano track named after the
+    /// style.
     fn written_score(
         &self,
         source: &Score,
         grid: &StepGrid,
         written: &[StepMask],
         to: usize,
+        notation: Notation,
     ) -> Score {
-        let mut score = Score::new(source.ticks_per_beat);
-        score.tempos = source.tempos.clone();
-        score.time_signatures = source.time_signatures.clone();
-        score.key_signatures = source.key_signatures.clone();
-        let mut track = Track::new(self.styles[to.min(1)].clone(), 0);
-        track.notes = grid.notes(written, VELOCITY);
-        score.tracks.push(track);
-        score
+        let name = self.styles[to.min(1)].clone();
+        match notation {
+            Notation::Source => {
+                let mut score = Score::new(source.ticks_per_beat);
+                score.tempos = source.tempos.clone();
+                score.time_signatures = source.time_signatures.clone();
+                score.key_signatures = source.key_signatures.clone();
+                let mut track = Track::new(name, 0);
+                track.notes = grid.notes(written, VELOCITY);
+                score.tracks.push(track);
+                score
+            }
+            Notation::Common => {
+                let mut score = rolls_to_score(written, &[name], &[0], COMMON_TICKS, 120.0);
+                score.tempos = common_tempos(source, grid);
+                score.time_signatures = vec![TimeSignature {
+                    tick: 0,
+                    numerator: 4,
+                    denominator: 4,
+                }];
+                score.key_signatures = source.key_signatures.iter().take(1).cloned().collect();
+                for key in &mut score.key_signatures {
+                    key.tick = 0;
+                }
+                score
+            }
+        }
     }
+}
+
+/// Ticks per beat of a piece written in common time.
+const COMMON_TICKS: u32 = 480;
+
+/// Tempo changes that make each 4/4 bar of a piece in common time last as long as the source's
+/// bar: one at every bar whose length differs from the one before.
+fn common_tempos(source: &Score, grid: &StepGrid) -> Vec<TempoChange> {
+    let map = source.tempo_map();
+    let bar_ticks = 4 * COMMON_TICKS as u64;
+    let mut tempos: Vec<TempoChange> = Vec::new();
+    for (k, &(start, end)) in grid.bar_bounds().iter().enumerate() {
+        let seconds = map.seconds_at(end) - map.seconds_at(start);
+        if !(seconds > 0.0) {
+            continue;
+        }
+        let bpm = (240.0 / seconds).clamp(10.0, 400.0);
+        if tempos.last().is_none_or(|t| (t.bpm() - bpm).abs() > 1e-3) {
+            tempos.push(TempoChange::from_bpm(k as u64 * bar_ticks, bpm));
+        }
+    }
+    if tempos.is_empty() {
+        tempos.push(TempoChange::from_bpm(0, 120.0));
+    }
+    tempos
 }
 
 /// Brunner et al.'s strength of one transferred piece: with `p_source(x)` the probability a style

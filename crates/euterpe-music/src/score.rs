@@ -182,9 +182,11 @@ impl Score {
 
     /// The notes only, as a classifier that must judge music rather than file conventions sees
     /// them: the pitched tracks merged into one (program 0, no name), drum tracks dropped, every
-    /// velocity 64, no tempo or key-signature events. Onsets, durations, pitches, the resolution
-    /// and the meter are kept; quantising the result on a beat grid makes it independent of the
-    /// file's resolution.
+    /// velocity 64, no tempo, key-signature or time-signature events (read as 4/4). Onsets,
+    /// durations, pitches and the resolution are kept; quantising the result on a beat grid
+    /// makes it independent of the file's resolution. The meter goes because files mark it by
+    /// convention, not by ear: most of POP909's songs say 1/4, and a classifier that sees it
+    /// learns the marking instead of the music.
     pub fn notes_only(&self) -> Score {
         let mut notes: Vec<Note> = self
             .tracks
@@ -200,7 +202,6 @@ impl Score {
         // The same note in two tracks (doubled parts) is one note, the longest, once merged.
         notes.dedup_by_key(|n| (n.onset, n.pitch));
         let mut score = Score::new(self.ticks_per_beat);
-        score.time_signatures = self.time_signatures.clone();
         if !notes.is_empty() {
             score.tracks.push(Track {
                 name: String::new(),

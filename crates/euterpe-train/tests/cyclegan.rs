@@ -6,7 +6,7 @@
 
 use euterpe_data::transfer::TransferConfig;
 use euterpe_data::{DataConfig, Split, TaskData};
-use euterpe_generate::StyleTransfer;
+use euterpe_generate::{Notation, StyleTransfer};
 use euterpe_models::backend::{Cpu, CpuAutodiff};
 use euterpe_models::cyclegan::CycleGanConfig;
 use euterpe_models::ModelConfig;

@@ -5,11 +5,11 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::{Context, Result};
-use clap::Args;
+use clap::{Args, ValueEnum};
 use euterpe_classify::Classifier;
 use euterpe_data::transfer::ContentKept;
 use euterpe_data::{Corpus, CorpusOptions, Split};
-use euterpe_generate::{GenerateError, Judgement, StyleTransfer};
+use euterpe_generate::{GenerateError, Judgement, Notation, StyleTransfer};
 use euterpe_models::backend::{run_inference, DeviceSpec, InferenceJob};
 use euterpe_models::ModelBackend;
 use euterpe_music::midi::{read_midi_file, write_midi_file};
@@ -36,6 +36,11 @@ pub struct TransferArgs {
     /// their paths under it).
     #[arg(long, short)]
     out: PathBuf,
+    /// How the output is notated: `common`, one 4/4 bar of sixteenths per source bar, each as
+    /// long in time as the source's (the model's own grid); `source`, on the source's own
+    /// ticks, meters and tempo.
+    #[arg(long, value_enum, default_value = "common")]
+    notation: NotationArg,
     /// Sound the cells whose probability is at least this.
     #[arg(long, default_value_t = 0.5)]
     threshold: f32,
@@ -62,6 +67,24 @@ pub struct TransferArgs {
     /// Print the report as JSON on stdout.
     #[arg(long)]
     json: bool,
+}
+
+/// `--notation`.
+#[derive(Clone, Copy, ValueEnum)]
+enum NotationArg {
+    /// 4/4 bars of sixteenths, each as long as the source's bar.
+    Common,
+    /// The source's ticks, meters and tempo.
+    Source,
+}
+
+impl From<NotationArg> for Notation {
+    fn from(n: NotationArg) -> Notation {
+        match n {
+            NotationArg::Common => Notation::Common,
+            NotationArg::Source => Notation::Source,
+        }
+    }
 }
 
 /// One piece transferred.
@@ -142,7 +165,8 @@ impl InferenceJob for TransferRun<'_> {
         };
         let mut kept = ContentKept::default();
         for (file, out) in self.jobs {
-            match transfer_one(&model, judge.as_ref(), file, out, to, a.threshold) {
+            let how = (to, a.threshold, a.notation.into());
+            match transfer_one(&model, judge.as_ref(), file, out, how) {
                 Ok((piece, k)) => {
                     kept.onsets_kept += k.onsets_kept;
                     kept.pitch_classes_kept += k.pitch_classes_kept;
@@ -175,18 +199,17 @@ fn transfer_one<B: ModelBackend>(
     judge: Option<&Classifier<B>>,
     file: &Path,
     out: &Path,
-    to: usize,
-    threshold: f32,
+    (to, threshold, notation): (usize, f32, Notation),
 ) -> Result<(PieceReport, ContentKept)> {
     let score = read_midi_file(file)?;
-    let done = model.transfer_score(&score, file, to, threshold)?;
+    let done = model.transfer_score(&score, file, to, threshold, notation)?;
     if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     }
     write_midi_file(&done.score, out)?;
     let judgement = match judge {
         Some(classifier) => {
-            let cycled = model.cycle_back(&score, file, &done, to, threshold)?;
+            let cycled = model.cycle_back(&score, file, &done, to, threshold, notation)?;
             let (target, source) = (&model.styles[to], &model.styles[1 - to]);
             let mut t = [0.0; 3];
             let mut s = [0.0; 3];
