@@ -259,7 +259,7 @@ fn common_tempos(source: &Score, grid: &StepGrid) -> Vec<TempoChange> {
     let mut tempos: Vec<TempoChange> = Vec::new();
     for (k, &(start, end)) in grid.bar_bounds().iter().enumerate() {
         let seconds = map.seconds_at(end) - map.seconds_at(start);
-        if !(seconds > 0.0) {
+        if seconds.is_nan() || seconds <= 0.0 {
             continue;
         }
         let bpm = (240.0 / seconds).clamp(10.0, 400.0);
