@@ -142,7 +142,9 @@ fn a_style_transfer_gan_learns_to_rewrite_folk_as_pop() {
         .unwrap()
         .path();
     let score = read_midi_file(&file).unwrap();
-    let done = model.transfer_score(&score, &file, 1, 0.5).unwrap();
+    let done = model
+        .transfer_score(&score, &file, 1, 0.5, Notation::Source)
+        .unwrap();
     assert_eq!(done.written.len(), done.source.len());
     assert_eq!(done.score.time_signatures, score.time_signatures);
     let notes = &done.score.tracks[0].notes;
@@ -152,5 +154,21 @@ fn a_style_transfer_gan_learns_to_rewrite_folk_as_pop() {
     assert!(
         last_offset <= end + score.ticks_per_beat as u64,
         "{last_offset} > {end}"
+    );
+    // In common time: a 4/4 bar per source bar, each as long in time as the source's.
+    let common = model
+        .transfer_score(&score, &file, 1, 0.5, Notation::Common)
+        .unwrap();
+    assert_eq!(common.written, done.written);
+    assert_eq!(common.score.time_signatures[0].numerator, 4);
+    let bar = 4 * common.score.ticks_per_beat as u64;
+    let grid = euterpe_data::multitrack::piece_grid(&score, &file).unwrap();
+    let source_end = score
+        .tempo_map()
+        .seconds_at(grid.bar_bounds().last().unwrap().1);
+    let common_end = common.score.tempo_map().seconds_at(done.bars as u64 * bar);
+    assert!(
+        (source_end - common_end).abs() < 0.01,
+        "{source_end} s vs {common_end} s"
     );
 }
