@@ -5,10 +5,13 @@
 //! style passes unchanged).
 //!
 //! Validation transfers the held-out phrases of each style into the other and judges, per
-//! direction, how far the written phrases' statistics are from the target style's real ones (the
-//! multi-track GAN's metric gap on one track: empty bars, pitch classes per bar, qualified notes,
-//! polyphony) and how many of the source's onsets survive; the run is judged by the mean over
-//! both directions of gap + onsets lost ([`TransferReport::distance`]).
+//! direction, how far the written phrases' statistics are from the target style's real ones —
+//! the multi-track GAN's metric gap on one track (empty bars, pitch classes per bar, qualified
+//! notes, polyphony) and the relative gaps of MusPy's scale consistency and groove consistency
+//! (is it in one key, does it keep one rhythm) — and how many of the source's onsets survive;
+//! the run is judged by the mean over both directions of the gaps plus the onsets lost below
+//! half ([`TransferReport::distance`]: keeping half of a tune's onsets is the content asked of a
+//! transfer; above that, style is what counts).
 
 use std::path::Path;
 
@@ -17,9 +20,10 @@ use burn::optim::GradientsParams;
 use burn::tensor::activation::{log_sigmoid, sigmoid};
 use burn::tensor::backend::{AutodiffBackend, Backend};
 use burn::tensor::{ElementConversion, Tensor};
-use euterpe_data::multitrack::StepMask;
+use euterpe_data::multitrack::{rolls_to_score, StepMask};
 use euterpe_data::transfer::{ContentKept, MERGED_TRACK};
 use euterpe_data::{PhraseBatch, PhrasePairBatch};
+use euterpe_metrics::{Metric, PieceMetrics};
 use euterpe_models::cyclegan::{CycleGanConfig, StyleCritics, StyleGenerator, StyleTransferPair};
 use euterpe_models::Model;
 use serde::Serialize;
@@ -124,6 +128,11 @@ pub struct DirectionReport {
     pub target: ArrangementReport,
     /// The metric gap between the source phrases and the target style's (the gap before).
     pub before: f64,
+    /// Mean scale consistency and groove consistency (MusPy) of the written phrases and of the
+    /// target style's real ones.
+    pub consistency: [[f64; 2]; 2],
+    /// The mean relative gap between the two consistencies.
+    pub consistency_gap: f64,
     /// How much of the sources' content the transferred phrases keep.
     pub kept: ContentKept,
 }
@@ -133,9 +142,9 @@ pub struct DirectionReport {
 pub struct TransferReport {
     /// A → B, then B → A.
     pub directions: Vec<DirectionReport>,
-    /// Mean over the directions of the metric gap to the target plus the share of the sources'
-    /// onsets lost: 0 when every written phrase looks like the target style in its statistics
-    /// and keeps all of its source's onsets.
+    /// Mean over the directions of the metric gap and the consistency gap to the target, plus
+    /// the share of the sources' onsets lost below half: 0 when the written phrases look like
+    /// the target style in their statistics and keep at least half of their sources' onsets.
     pub distance: f64,
 }
 
@@ -170,18 +179,29 @@ impl TransferReport {
                     .cloned()
                     .unwrap_or_else(|| ["A", "B"][k].into())
             };
+            let consistency = [consistencies(&written), consistencies(&real)];
+            let consistency_gap = (0..2)
+                .map(|k| (consistency[0][k] - consistency[1][k]).abs() / consistency[1][k].max(0.1))
+                .sum::<f64>()
+                / 2.0;
             directions.push(DirectionReport {
                 from: name(from),
                 to: name(to),
                 phrases: written.len(),
                 before: ArrangementReport::of(&sources, &real, &track).distance,
                 target: ArrangementReport::of(&written, &real, &track),
+                consistency,
+                consistency_gap,
                 kept,
             });
         }
         let distance = directions
             .iter()
-            .map(|d| d.target.distance + (1.0 - d.kept.onset_share()))
+            .map(|d| {
+                d.target.distance
+                    + d.consistency_gap
+                    + (KEPT_ONSETS - d.kept.onset_share()).max(0.0)
+            })
             .sum::<f64>()
             / directions.len() as f64;
         TransferReport {
@@ -189,6 +209,32 @@ impl TransferReport {
             distance,
         }
     }
+}
+
+/// The share of a source's onsets a transfer should keep; validation counts only what is lost
+/// below it.
+const KEPT_ONSETS: f64 = 0.5;
+
+/// Mean scale consistency and groove consistency (MusPy) of phrases; phrases without notes are
+/// left out.
+fn consistencies(phrases: &[Vec<StepMask>]) -> [f64; 2] {
+    let track = [MERGED_TRACK.to_string()];
+    let mut sums = [0.0; 2];
+    let mut counts = [0usize; 2];
+    for phrase in phrases {
+        let score = rolls_to_score(phrase, &track, &[], 96, 120.0);
+        let metrics = PieceMetrics::compute(&score);
+        for (k, metric) in [Metric::ScaleConsistency, Metric::GrooveConsistency]
+            .into_iter()
+            .enumerate()
+        {
+            if let Some(v) = metrics.get(metric).filter(|v| v.is_finite()) {
+                sums[k] += v;
+                counts[k] += 1;
+            }
+        }
+    }
+    [0, 1].map(|k| sums[k] / counts[k].max(1) as f64)
 }
 
 /// The distinct batches of style `k` among pairs (the smaller style's batches repeat).
@@ -315,6 +361,9 @@ impl<B: AutodiffBackend> Learner<B> for StyleTransferLearner<B> {
             extras
                 .values
                 .insert(format!("{key}_onsets_kept"), d.kept.onset_share());
+            extras
+                .values
+                .insert(format!("{key}_consistency_gap"), d.consistency_gap);
         }
         Ok(extras)
     }
