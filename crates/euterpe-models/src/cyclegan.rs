@@ -52,6 +52,21 @@ pub struct CycleGanConfig {
     pub cycle_weight: f64,
     /// Weight of the identity loss (default 2).
     pub identity_weight: f64,
+    /// What the critics and the cycle are shown of a written phrase: `"probabilities"`
+    /// (default) or `"threshold"`, the cells at probability ≥ 0.5 as 0/1 — what `euterpe
+    /// transfer` writes — with the gradient passed straight through to the probabilities.
+    pub critic_input: TransferInput,
+}
+
+/// What the critics and the cycle of a style-transfer GAN are shown of a written phrase.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TransferInput {
+    /// The cells' probabilities.
+    #[default]
+    Probabilities,
+    /// The cells at probability ≥ 0.5, with the straight-through gradient.
+    Threshold,
 }
 
 impl Config for CycleGanConfig {}
@@ -67,6 +82,7 @@ impl Default for CycleGanConfig {
             critic_lr_scale: 2.0,
             cycle_weight: 10.0,
             identity_weight: 2.0,
+            critic_input: TransferInput::Probabilities,
         }
     }
 }

@@ -24,7 +24,9 @@ use euterpe_data::multitrack::{rolls_to_score, StepMask};
 use euterpe_data::transfer::{ContentKept, MERGED_TRACK};
 use euterpe_data::{PhraseBatch, PhrasePairBatch};
 use euterpe_metrics::{Metric, PieceMetrics};
-use euterpe_models::cyclegan::{CycleGanConfig, StyleCritics, StyleGenerator, StyleTransferPair};
+use euterpe_models::cyclegan::{
+    CycleGanConfig, StyleCritics, StyleGenerator, StyleTransferPair, TransferInput,
+};
 use euterpe_models::Model;
 use serde::Serialize;
 
@@ -74,6 +76,18 @@ fn cell_cross_entropy<B: Backend>(logits: Tensor<B, 4>, target: Tensor<B, 4>) ->
     let on = log_sigmoid(logits.clone()) * target.clone();
     let off = log_sigmoid(logits.neg()) * target.neg().add_scalar(1.0);
     (on + off).mean().neg()
+}
+
+/// What the critics and the cycle see of written phrases with these `logits`.
+fn shown<B: Backend>(logits: Tensor<B, 4>, input: TransferInput) -> Tensor<B, 4> {
+    let p = sigmoid(logits);
+    match input {
+        TransferInput::Probabilities => p,
+        TransferInput::Threshold => {
+            let hard = p.clone().greater_equal_elem(0.5).float().detach();
+            hard - p.clone().detach() + p
+        }
+    }
 }
 
 /// Phrases written by `generator` from `batch`: each cell sounds where its probability is at
@@ -250,8 +264,9 @@ fn dedupe(batches: &[PhrasePairBatch], k: usize) -> Vec<&PhraseBatch> {
 
 impl<B: AutodiffBackend> StyleTransferLearner<B> {
     fn critic_step(&mut self, a: &Tensor<B, 4>, b: &Tensor<B, 4>, lr: f64) -> Option<f64> {
-        let fake_b = sigmoid(self.pair.a_to_b.forward(a.clone())).detach();
-        let fake_a = sigmoid(self.pair.b_to_a.forward(b.clone())).detach();
+        let input = self.config.critic_input;
+        let fake_b = shown(self.pair.a_to_b.forward(a.clone()), input).detach();
+        let fake_a = shown(self.pair.b_to_a.forward(b.clone()), input).detach();
         let (real_a, real_b) = (
             self.critics.a.forward(a.clone()),
             self.critics.b.forward(b.clone()),
@@ -280,8 +295,9 @@ impl<B: AutodiffBackend> StyleTransferLearner<B> {
 
     fn generator_step(&mut self, a: &Tensor<B, 4>, b: &Tensor<B, 4>, lr: f64) -> Option<f64> {
         let (ab, ba) = (&self.pair.a_to_b, &self.pair.b_to_a);
-        let fake_b = sigmoid(ab.forward(a.clone()));
-        let fake_a = sigmoid(ba.forward(b.clone()));
+        let input = self.config.critic_input;
+        let fake_b = shown(ab.forward(a.clone()), input);
+        let fake_a = shown(ba.forward(b.clone()), input);
         let adversarial = self.critics.b.forward(fake_b.clone()).mean().neg()
             - self.critics.a.forward(fake_a.clone()).mean();
         let cycle = cell_cross_entropy(ba.forward(fake_b), a.clone())
