@@ -389,8 +389,28 @@ fn a_style_transfer_gan_trains_and_rewrites_folk_tunes_judged_by_the_style_class
     assert!((0.0..=1.0).contains(&share));
     assert!(report["strength"].as_f64().unwrap().is_finite());
 
-    // Clear errors: a style the model does not know, a model of another kind.
+    // The built-ins: one model, its direction named by the name asked for.
     let one = pieces[0]["file"].as_str().unwrap();
+    for (name, from, to) in [("folk2pop", "folk", "pop"), ("pop2folk", "pop", "folk")] {
+        let out_file = dir.path().join(format!("{name}.mid"));
+        let out = euterpe(&[
+            "transfer",
+            one,
+            "--model",
+            name,
+            "--out",
+            s(&out_file),
+            "--json",
+        ]);
+        let report: serde_json::Value = serde_json::from_str(&ok(&out)).unwrap();
+        assert_eq!(
+            (report["from"].as_str(), report["to"].as_str()),
+            (Some(from), Some(to))
+        );
+        assert!(out_file.is_file());
+    }
+
+    // Clear errors: a style the model does not know, a model of another kind.
     let out = euterpe(&[
         "transfer",
         one,

@@ -46,6 +46,8 @@ pub struct StyleTransfer<B: ModelBackend> {
     pub name: String,
     /// The two styles, A then B.
     pub styles: [String; 2],
+    /// The built-in model's name or the model directory's folder name (`folk2pop`).
+    short_name: String,
     pair: StyleTransferPair<B>,
     device: B::Device,
 }
@@ -69,6 +71,12 @@ impl<B: ModelBackend> StyleTransfer<B> {
     /// Loads the model of `source`; a model of another kind is an error naming its kind.
     pub fn load(source: &ModelSource, device: B::Device) -> Result<Self, GenerateError> {
         let loaded = source.load::<B>(&device)?;
+        let short_name = match source {
+            ModelSource::Builtin(m) => m.name.to_string(),
+            ModelSource::Dir(dir) => dir
+                .file_name()
+                .map_or(String::new(), |n| n.to_string_lossy().into_owned()),
+        };
         let styles = match &loaded.config {
             ModelConfig::CycleGan(c) if c.styles.len() == 2 => {
                 [c.styles[0].clone(), c.styles[1].clone()]
@@ -79,6 +87,7 @@ impl<B: ModelBackend> StyleTransfer<B> {
             Model::CycleGan(pair) => Ok(StyleTransfer {
                 name: loaded.name,
                 styles,
+                short_name,
                 pair,
                 device,
             }),
@@ -108,10 +117,8 @@ impl<B: ModelBackend> StyleTransfer<B> {
                 });
         }
         let [a, b] = &self.styles;
-        let base = Path::new(&self.name)
-            .file_name()
-            .map_or(self.name.clone(), |n| n.to_string_lossy().to_lowercase());
-        Ok(usize::from(base != format!("{b}2{a}").to_lowercase()))
+        let backwards = format!("{b}2{a}").to_lowercase();
+        Ok(usize::from(self.short_name.to_lowercase() != backwards))
     }
 
     /// Rolls (whole phrases of 64 steps) rewritten into style `to` (0: A, 1: B); each cell
