@@ -389,28 +389,17 @@ impl StepGrid {
     /// a pitch one note), so that a roll read from a piece goes back onto the piece's own bars,
     /// meters and tempo.
     pub fn notes(&self, roll: &[StepMask], velocity: u8) -> Vec<Note> {
-        let mut notes = Vec::new();
-        for p in 0..ROLL_PITCHES {
-            let mut start: Option<usize> = None;
-            // One step past the end closes a note that runs to it.
-            let sounding = roll.iter().map(|m| m >> p & 1 == 1).chain([false]);
-            for (s, on) in sounding.enumerate() {
-                match (on, start) {
-                    (true, None) => start = Some(s),
-                    (false, Some(s0)) => {
-                        let onset = self.tick_of(s0);
-                        notes.push(Note {
-                            onset,
-                            duration: self.tick_of(s).saturating_sub(onset).max(1),
-                            pitch: ROLL_LOWEST + p as u8,
-                            velocity,
-                        });
-                        start = None;
-                    }
-                    _ => {}
+        let mut notes: Vec<Note> = pitch_runs(roll)
+            .map(|(row, s0, s1)| {
+                let onset = self.tick_of(s0);
+                Note {
+                    onset,
+                    duration: self.tick_of(s1).saturating_sub(onset).max(1),
+                    pitch: ROLL_LOWEST + row as u8,
+                    velocity,
                 }
-            }
-        }
+            })
+            .collect();
         notes.sort_by_key(|n| (n.onset, n.pitch));
         notes
     }
@@ -482,6 +471,29 @@ impl StepGrid {
     }
 }
 
+/// The runs of sounding steps of a roll, pitch row by pitch row: `(row, first step, step after
+/// the last)`, each one note.
+fn pitch_runs(roll: &[StepMask]) -> impl Iterator<Item = (usize, usize, usize)> + '_ {
+    (0..ROLL_PITCHES).flat_map(move |p| {
+        let mut start: Option<usize> = None;
+        // One step past the end closes a run that reaches it.
+        let sounding = roll.iter().map(move |m| m >> p & 1 == 1).chain([false]);
+        sounding
+            .enumerate()
+            .filter_map(move |(s, on)| match (on, start) {
+                (true, None) => {
+                    start = Some(s);
+                    None
+                }
+                (false, Some(s0)) => {
+                    start = None;
+                    Some((p, s0, s))
+                }
+                _ => None,
+            })
+    })
+}
+
 /// Phrases written as a score: one track per name, notes from the runs of sounding steps of each
 /// pitch, a sixteenth note per step at `ticks_per_beat / 4` ticks. `masks` holds
 /// `tracks.len() × steps` masks, track after track.
@@ -501,26 +513,14 @@ pub fn rolls_to_score(
     for (k, name) in tracks.iter().enumerate() {
         let roll = &masks[k * steps..(k + 1) * steps];
         let mut track = Track::new(name.clone(), programs.get(k).copied().unwrap_or(0));
-        for p in 0..ROLL_PITCHES {
-            let mut start: Option<usize> = None;
-            // One step past the end closes a note that runs to it.
-            let sounding = roll.iter().map(|m| m >> p & 1 == 1).chain([false]);
-            for (s, on) in sounding.enumerate() {
-                match (on, start) {
-                    (true, None) => start = Some(s),
-                    (false, Some(s0)) => {
-                        track.notes.push(Note {
-                            onset: s0 as u64 * tick,
-                            duration: (s - s0) as u64 * tick,
-                            pitch: ROLL_LOWEST + p as u8,
-                            velocity: 80,
-                        });
-                        start = None;
-                    }
-                    _ => {}
-                }
-            }
-        }
+        track.notes = pitch_runs(roll)
+            .map(|(row, s0, s1)| Note {
+                onset: s0 as u64 * tick,
+                duration: (s1 - s0) as u64 * tick,
+                pitch: ROLL_LOWEST + row as u8,
+                velocity: 80,
+            })
+            .collect();
         track.notes.sort_by_key(|n| (n.onset, n.pitch));
         score.tracks.push(track);
     }
