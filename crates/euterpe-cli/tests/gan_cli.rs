@@ -1,5 +1,5 @@
 //! The melody GAN from the command line: `train` on real POP909 songs (a song with a broken
-//! chord file is skipped and named), `generate --chords`, `eval` with the bar statistics, and
+//! chord file is skipped and named), `generate --chords` and `--chords-from`, `eval` with the bar statistics, and
 //! clear errors for a bad progression or a model of another kind.
 
 mod common;
@@ -88,6 +88,57 @@ fn a_melody_gan_trains_writes_over_chords_and_evaluates() {
     // Four 4/4 bars at 100 BPM take 2.4 s each: the piece ends within the eighth bar.
     let seconds = score.duration_seconds();
     assert!(seconds > 16.0 && seconds <= 19.2 + 1e-6, "{seconds}");
+
+    // A new melody over a song's chords, from the bar where its melody starts.
+    let song = corpus.join("001/001.mid");
+    let out = euterpe(&[
+        "generate",
+        "--model",
+        s(&model),
+        "--chords-from",
+        s(&song),
+        "--bars",
+        "6",
+        "--seed",
+        "3",
+        "--out",
+        s(&midi),
+        "--json",
+    ]);
+    let report: serde_json::Value = serde_json::from_str(&ok(&out)).unwrap();
+    let source = euterpe_music::midi::read_midi_file(&song).unwrap();
+    let progression =
+        euterpe_data::song_progression(&source, &song, euterpe_music::MELODY_TRACK).unwrap();
+    assert!(progression.len() > 20, "{}", progression.len());
+    let expected: Vec<String> = progression[..6]
+        .iter()
+        .map(|c| c.map_or("N".into(), |c| c.to_string()))
+        .collect();
+    assert_eq!(report["chords"], serde_json::json!(expected));
+    let written = euterpe_music::midi::read_midi_file(&midi).unwrap();
+    let chord_track = &written.tracks[1];
+    let first_chord = progression[0].unwrap();
+    let lowest = chord_track
+        .notes
+        .iter()
+        .filter(|n| n.onset == 0)
+        .map(|n| n.pitch)
+        .min();
+    assert_eq!(
+        lowest.map(|p| p % 12),
+        Some(first_chord.root),
+        "the chord under bar 1 is the song's"
+    );
+    let out = euterpe(&[
+        "generate",
+        "--model",
+        s(&model),
+        "--chords-from",
+        "../../Cargo.toml",
+    ]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("Cargo.toml") && err.contains("MIDI"), "{err}");
 
     let out = euterpe(&[
         "eval",

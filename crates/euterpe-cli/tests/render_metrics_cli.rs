@@ -172,6 +172,61 @@ fn metrics_of_a_corpus_and_against_a_reference() {
 }
 
 #[test]
+fn pop909_training_melodies_against_its_validation_melodies() {
+    let pop909 = shared_data().join("pop909");
+    // `data split` lists what `train` holds out: every song once, about 15 % of them valid.
+    let out = euterpe(&["data", "split", s(&pop909)]);
+    let listing = ok(&out);
+    let lines: Vec<&str> = listing.lines().collect();
+    assert_eq!(lines.len(), 909);
+    let valid: Vec<&str> = lines
+        .iter()
+        .filter_map(|l| l.strip_prefix("valid\t"))
+        .collect();
+    assert!((100..175).contains(&valid.len()), "{}", valid.len());
+    let out = euterpe(&["data", "split", s(&pop909), "--split", "valid"]);
+    assert_eq!(ok(&out).lines().collect::<Vec<_>>(), valid);
+
+    let out = euterpe(&[
+        "metrics",
+        s(&pop909),
+        "--split",
+        "train",
+        "--melody",
+        "--excerpt-beats",
+        "64",
+        "--reference",
+        s(&pop909),
+        "--reference-split",
+        "valid",
+        "--json",
+    ]);
+    let report: serde_json::Value = serde_json::from_str(&ok(&out)).unwrap();
+    let comparison = &report["reference"]["comparison"];
+    let (train, reference) = (
+        comparison["generated_pieces"].as_u64().unwrap(),
+        comparison["reference_pieces"].as_u64().unwrap(),
+    );
+    // Excerpts of sixteen bars: several per song, and the training songs are ~4.7 times as many.
+    assert!(reference > 2 * valid.len() as u64, "{reference}");
+    let ratio = train as f64 / reference as f64;
+    assert!((3.5..6.5).contains(&ratio), "{train} / {reference}");
+    // Two halves of one corpus, measured alike, overlap well on every metric.
+    let area = report["reference"]["mean_overlap_area"].as_f64().unwrap();
+    assert!(area > 0.8, "{area}");
+    let polyphony = comparison["metrics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["metric"] == "polyphony")
+        .unwrap();
+    assert!(
+        polyphony["reference"]["mean"].as_f64().unwrap() < 1.1,
+        "melodies only"
+    );
+}
+
+#[test]
 fn metrics_skips_and_reports_a_corrupt_file() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::copy(emopia_clip(), dir.path().join("good.mid")).unwrap();

@@ -10,7 +10,7 @@
 use std::path::Path;
 
 use euterpe_base::SplitMix64;
-use euterpe_music::melody::{melody_bars, MelodyBar, STEPS_PER_BAR};
+use euterpe_music::melody::{melody_bars, MelodyBar, HOLD, STEPS_PER_BAR};
 use euterpe_music::{Chord, MusicError, Note, Score, TempoMap};
 use serde::{Deserialize, Serialize};
 
@@ -31,7 +31,7 @@ pub struct LeadSheetConfig {
 impl Default for LeadSheetConfig {
     fn default() -> Self {
         LeadSheetConfig {
-            track: "MELODY".into(),
+            track: euterpe_music::MELODY_TRACK.into(),
             transpose: 5,
         }
     }
@@ -212,13 +212,30 @@ impl BarPairs {
     }
 }
 
+/// The chord progression of a song, one chord per bar (`None` where there is none), from the
+/// first bar of its melody to its end: its annotations beside `file` (POP909's
+/// `chord_midi.txt` and `beat_midi.txt`), else chords estimated from its other tracks, as
+/// [`lead_sheet_bars`] reads them. For writing a new melody over a song's chords.
+pub fn song_progression(
+    score: &Score,
+    file: &Path,
+    track: &str,
+) -> Result<Vec<Option<Chord>>, MusicError> {
+    let bars = lead_sheet_bars(score, file, track)?;
+    let first = bars
+        .iter()
+        .position(|b| b.steps.iter().any(|&s| s > HOLD))
+        .unwrap_or(0);
+    Ok(bars[first..].iter().map(|b| b.chord).collect())
+}
+
 /// The melody bars of a score read from `file` (annotations are looked for beside it).
 pub fn lead_sheet_bars(
     score: &Score,
     file: &Path,
     track: &str,
 ) -> Result<Vec<MelodyBar>, MusicError> {
-    let melody = melody_track(score, track).ok_or_else(|| {
+    let melody = score.melody_track(track).ok_or_else(|| {
         MusicError::Unencodable(format!("no track named {track:?} and no track with notes"))
     })?;
     let tempo = score.tempo_map();
@@ -243,28 +260,6 @@ pub fn lead_sheet_bars(
         }
     };
     Ok(bars)
-}
-
-/// The melody track: the one named `name`, else the non-drum track highest on average.
-pub(crate) fn melody_track(score: &Score, name: &str) -> Option<usize> {
-    let named = score
-        .tracks
-        .iter()
-        .position(|t| t.name.trim().eq_ignore_ascii_case(name) && !t.notes.is_empty());
-    named.or_else(|| {
-        score
-            .tracks
-            .iter()
-            .enumerate()
-            .filter(|(_, t)| !t.is_drum && !t.notes.is_empty())
-            .map(|(i, t)| {
-                let mean =
-                    t.notes.iter().map(|n| n.pitch as f64).sum::<f64>() / t.notes.len() as f64;
-                (i, mean)
-            })
-            .max_by(|a, b| a.1.total_cmp(&b.1))
-            .map(|(i, _)| i)
-    })
 }
 
 /// Bar starts every four beats from tick 0 to `end` (the model's bars are sixteen sixteenths,

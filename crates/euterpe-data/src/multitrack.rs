@@ -345,7 +345,8 @@ pub fn lead_roll(
     file: &Path,
     name: &str,
 ) -> Result<(Vec<StepMask>, String), MusicError> {
-    let index = crate::lead_sheet::melody_track(score, name)
+    let index = score
+        .melody_track(name)
         .ok_or_else(|| MusicError::Unencodable("no track with notes to arrange around".into()))?;
     let track = &score.tracks[index];
     let grid = piece_grid(score, file)?;

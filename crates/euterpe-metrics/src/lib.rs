@@ -111,6 +111,6 @@ pub use metric::Metric;
 pub use musegan::{format_gan_table, measure_gan_path, GanMetrics, GanSetReport};
 pub use piece::{MetricsConfig, PieceMetrics};
 pub use pitch::Key;
-pub use report::{measure_path, MeasuredSet, MetricsReport};
+pub use report::{excerpts, measure_path, MeasureOptions, MeasuredSet, MetricsReport};
 pub use summary::{metric_values, MetricSummary, SetSummary};
 pub use table::{format_comparison_table, format_table};

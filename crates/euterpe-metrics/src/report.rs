@@ -3,7 +3,9 @@
 
 use std::path::{Path, PathBuf};
 
-use euterpe_data::{Corpus, CorpusOptions, Failure, Progress};
+use euterpe_data::{Corpus, CorpusOptions, Failure, Progress, Split};
+use euterpe_music::tokens::View;
+use euterpe_music::{Note, Score, TempoChange, TimeSignature, Track};
 use serde::Serialize;
 
 use crate::{compare, Comparison, MetricsError, PieceMetrics, SetSummary};
@@ -21,21 +23,57 @@ pub struct MeasuredSet {
     pub failures: Vec<Failure>,
 }
 
-/// Measures a MIDI file or every MIDI file under a folder (in parallel). Unreadable files are
-/// skipped and listed; a set with no readable file is an error.
-pub fn measure_path(path: &Path, progress: Option<Progress>) -> Result<MeasuredSet, MetricsError> {
-    let options = CorpusOptions {
-        progress,
+/// Which pieces of a set are measured, and how each is read.
+#[derive(Debug, Clone, Default)]
+pub struct MeasureOptions {
+    /// What of each file is measured (default: all of it; [`View::Melody`]: its melody track).
+    pub view: View,
+    /// Only the pieces of this split of a folder (the seeded hash of each piece's path, as
+    /// `euterpe train` splits it; default: every piece).
+    pub split: Option<Split>,
+    /// Seed of that split hash (a training config's `data.split_seed`).
+    pub split_seed: u64,
+    /// Measure each piece as consecutive excerpts of this many beats, from the bar of four
+    /// beats holding its first note (a shorter tail is dropped, unless it is the whole piece):
+    /// so that a corpus of whole songs compares fairly with generated pieces of that length.
+    pub excerpt_beats: Option<u32>,
+    /// Told as files are parsed.
+    pub progress: Option<Progress>,
+}
+
+/// Measures a MIDI file or every MIDI file under a folder (in parallel), as `options` say.
+/// Unreadable files are skipped and listed; a set with no readable file is an error.
+pub fn measure_path(path: &Path, options: &MeasureOptions) -> Result<MeasuredSet, MetricsError> {
+    let corpus_options = CorpusOptions {
+        progress: options.progress.clone(),
+        seed: options.split_seed,
         ..CorpusOptions::default()
     };
-    let corpus = Corpus::open(path, &options).map_err(|e| MetricsError::Set(e.to_string()))?;
+    let mut corpus =
+        Corpus::open(path, &corpus_options).map_err(|e| MetricsError::Set(e.to_string()))?;
+    if let Some(split) = options.split {
+        corpus.entries.retain(|e| e.split == split);
+    }
     if corpus.is_empty() {
+        let which = options
+            .split
+            .map(|s| format!(" of the {s} split"))
+            .unwrap_or_default();
         return Err(MetricsError::Set(format!(
-            "{}: no MIDI files (.mid, .midi) found",
+            "{}: no MIDI files (.mid, .midi){which} found",
             path.display()
         )));
     }
-    let (measured, failures) = corpus.map_scores(|_, score| Ok(PieceMetrics::compute(&score)));
+    let (measured, failures) = corpus.map_scores(|_, score| {
+        let seen = options.view.apply(&score);
+        Ok(match options.excerpt_beats {
+            Some(beats) => excerpts(&seen, beats)
+                .iter()
+                .map(PieceMetrics::compute)
+                .collect(),
+            None => vec![PieceMetrics::compute(&seen)],
+        })
+    });
     if measured.is_empty() {
         return Err(MetricsError::Set(format!(
             "{}: none of the {} MIDI files could be read (first: {}: {})",
@@ -47,7 +85,18 @@ pub fn measure_path(path: &Path, progress: Option<Progress>) -> Result<MeasuredS
     }
     let (ids, pieces) = measured
         .into_iter()
-        .map(|(i, m)| (corpus.entries[i].id.clone(), m))
+        .flat_map(|(i, ms)| {
+            let id = &corpus.entries[i].id;
+            let single = ms.len() == 1 && options.excerpt_beats.is_none();
+            ms.into_iter().enumerate().map(move |(k, m)| {
+                let id = if single {
+                    id.clone()
+                } else {
+                    format!("{id}#{k}")
+                };
+                (id, m)
+            })
+        })
         .unzip();
     Ok(MeasuredSet {
         path: path.to_path_buf(),
@@ -55,6 +104,73 @@ pub fn measure_path(path: &Path, progress: Option<Progress>) -> Result<MeasuredS
         pieces,
         failures,
     })
+}
+
+/// The score cut into excerpts of `beats` beats from the four-beat bar of its first note
+/// (see [`MeasureOptions::excerpt_beats`]); none for a score without notes.
+pub fn excerpts(score: &Score, beats: u32) -> Vec<Score> {
+    let notes = score.tracks.iter().flat_map(|t| t.notes.iter());
+    let Some(first) = notes.map(|n| n.onset).min() else {
+        return Vec::new();
+    };
+    let tpb = score.ticks_per_beat as u64;
+    let bar = 4 * tpb;
+    let start = first / bar * bar;
+    let length = beats.max(1) as u64 * tpb;
+    let count = ((score.end_tick() - start) / length).max(1);
+    (0..count)
+        .map(|k| excerpt(score, start + k * length, start + (k + 1) * length))
+        .filter(|s| s.note_count() > 0)
+        .collect()
+}
+
+/// The changes (sorted by tick) in force over `[from, to)`: the last at or before `from`, then
+/// those after it.
+fn window<T: Copy>(changes: &[T], tick: impl Fn(&T) -> u64, from: u64, to: u64) -> Vec<T> {
+    let first = changes.iter().rposition(|c| tick(c) <= from).unwrap_or(0);
+    changes[first..]
+        .iter()
+        .filter(|c| tick(c) < to)
+        .copied()
+        .collect()
+}
+
+/// The notes of `score` with onsets in `[from, to)`, moved to start at 0 and cut at `to`.
+fn excerpt(score: &Score, from: u64, to: u64) -> Score {
+    let mut out = Score::new(score.ticks_per_beat);
+    out.tempos = window(&score.tempos, |t| t.tick, from, to)
+        .into_iter()
+        .map(|t| TempoChange {
+            tick: t.tick.saturating_sub(from),
+            ..t
+        })
+        .collect();
+    out.time_signatures = window(&score.time_signatures, |t| t.tick, from, to)
+        .into_iter()
+        .map(|t| TimeSignature {
+            tick: t.tick.saturating_sub(from),
+            ..t
+        })
+        .collect();
+    out.tracks = score
+        .tracks
+        .iter()
+        .map(|t| Track {
+            notes: t
+                .notes
+                .iter()
+                .filter(|n| (from..to).contains(&n.onset))
+                .map(|n| Note {
+                    onset: n.onset - from,
+                    duration: n.duration.min(to - n.onset),
+                    ..*n
+                })
+                .collect(),
+            ..t.clone()
+        })
+        .filter(|t| !t.notes.is_empty())
+        .collect();
+    out
 }
 
 /// One piece's metrics, by id.

@@ -25,4 +25,5 @@ pub use error::MusicError;
 pub use quantize::QuantizeConfig;
 pub use score::{
     KeySignature, Note, Score, ScoreStats, TempoChange, TempoMap, TimeSignature, Track,
+    MELODY_TRACK,
 };

@@ -5,6 +5,9 @@ use serde::{Deserialize, Serialize};
 /// The General MIDI channel (0-based) reserved for percussion.
 pub const DRUM_CHANNEL: u8 = 9;
 
+/// The name POP909 (and many lead-sheet files) give the melody track.
+pub const MELODY_TRACK: &str = "MELODY";
+
 /// One note: a pitch sounding from `onset` for `duration` ticks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Note {
@@ -209,6 +212,46 @@ impl Score {
                 is_drum: false,
                 notes,
             });
+        }
+        score
+    }
+
+    /// The melody track: the one named `name` (case aside, with notes), else the non-drum track
+    /// highest on average (the usual place of a tune in a file that does not name it).
+    pub fn melody_track(&self, name: &str) -> Option<usize> {
+        let named = self
+            .tracks
+            .iter()
+            .position(|t| t.name.trim().eq_ignore_ascii_case(name) && !t.notes.is_empty());
+        named.or_else(|| {
+            self.tracks
+                .iter()
+                .enumerate()
+                .filter(|(_, t)| !t.is_drum && !t.notes.is_empty())
+                .map(|(i, t)| {
+                    let mean =
+                        t.notes.iter().map(|n| n.pitch as f64).sum::<f64>() / t.notes.len() as f64;
+                    (i, mean)
+                })
+                .max_by(|a, b| a.1.total_cmp(&b.1))
+                .map(|(i, _)| i)
+        })
+    }
+
+    /// The score with its melody alone ([`Score::melody_track`] with [`MELODY_TRACK`]), in bars
+    /// of four beats: tempo and keys kept, time signatures dropped, as the lead-sheet reader of
+    /// the melody GAN reads bars (files mark meter by convention: most of POP909's songs say 1/4
+    /// or 2/4 for music in 4/4). No tracks at all when it has no notes.
+    pub fn melody_only(&self) -> Score {
+        let mut score = Score {
+            ticks_per_beat: self.ticks_per_beat,
+            tempos: self.tempos.clone(),
+            time_signatures: Vec::new(),
+            key_signatures: self.key_signatures.clone(),
+            tracks: Vec::new(),
+        };
+        if let Some(i) = self.melody_track(MELODY_TRACK) {
+            score.tracks.push(self.tracks[i].clone());
         }
         score
     }

@@ -109,7 +109,7 @@ pub fn run(a: &ArrangeArgs) -> Result<()> {
         .lead_track
         .clone()
         .or_else(|| a.as_track.clone())
-        .unwrap_or_else(|| "MELODY".into());
+        .unwrap_or_else(|| euterpe_music::MELODY_TRACK.into());
     let (lead, lead_name) = lead_roll(&score, &a.lead, &wanted)
         .with_context(|| format!("{}: cannot take a lead from it", a.lead.display()))?;
     if lead.is_empty() {

@@ -6,11 +6,12 @@ use anyhow::{bail, Result};
 use clap::{Args, Subcommand, ValueEnum};
 use euterpe_data::stats::{stats, DataStats, MidiCorpusStats, PolyphonicStats, TokenFileStats};
 use euterpe_data::tokfile::{tokenize_to_file, TokenizeSummary};
-use euterpe_data::{Corpus, CorpusOptions, DataConfig, TokenizedCorpus};
+use euterpe_data::{Corpus, CorpusOptions, DataConfig, Split, TokenizedCorpus};
 use euterpe_music::midi::write_midi_file;
 use euterpe_music::tokens::{Scheme, Tokenizer};
 
 use super::print_report;
+use super::train::SplitArg;
 
 /// The `data` subcommands.
 #[derive(Subcommand)]
@@ -23,6 +24,24 @@ pub enum DataCommand {
     Detokenize(DetokenizeArgs),
     /// Check that tokenising and decoding gives back the quantised notes of every file.
     Roundtrip(RoundtripArgs),
+    /// List the pieces of a folder with their split (train, valid, test), as `euterpe train`
+    /// splits them: which pieces a model never saw.
+    Split(SplitListArgs),
+}
+
+/// Arguments of `data split`.
+#[derive(Args)]
+pub struct SplitListArgs {
+    /// A folder of MIDI files (searched recursively).
+    path: PathBuf,
+    #[command(flatten)]
+    corpus: CorpusArgs,
+    /// Only the pieces of this split, one path per line.
+    #[arg(long)]
+    split: Option<SplitArg>,
+    /// Print machine-readable JSON on stdout (id, path, split and whether the label file gave it).
+    #[arg(long)]
+    json: bool,
 }
 
 /// Arguments of `data roundtrip`.
@@ -147,7 +166,32 @@ pub fn run(cmd: DataCommand) -> Result<()> {
         DataCommand::Tokenize(a) => tokenize(&a),
         DataCommand::Detokenize(a) => detokenize(&a),
         DataCommand::Roundtrip(a) => roundtrip(&a),
+        DataCommand::Split(a) => split_list(&a),
     }
+}
+
+fn split_list(a: &SplitListArgs) -> Result<()> {
+    let options = CorpusOptions {
+        progress: None,
+        ..a.corpus.options()
+    };
+    let mut corpus = Corpus::open(&a.path, &options)?;
+    if let Some(split) = a.split {
+        let split: Split = split.into();
+        corpus.entries.retain(|e| e.split == split);
+    }
+    if a.json {
+        println!("{}", serde_json::to_string_pretty(&corpus.entries)?);
+    } else if a.split.is_some() {
+        for e in &corpus.entries {
+            println!("{}", e.path.display());
+        }
+    } else {
+        for e in &corpus.entries {
+            println!("{}\t{}", e.split, e.path.display());
+        }
+    }
+    Ok(())
 }
 
 fn stats_cmd(a: &StatsArgs) -> Result<()> {

@@ -1,6 +1,6 @@
 //! `euterpe generate`: music from a trained or built-in token model.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::{Context, Result};
@@ -103,6 +103,11 @@ pub struct GenerateArgs {
     /// to the length: "C G Am F", "Dm7 | G7 | Cmaj7". Default for such a model: "C G Am F".
     #[arg(long)]
     chords: Option<String>,
+    /// With a melody GAN: a new melody over the chords of this song (a MIDI file; its
+    /// annotations beside it, as POP909's chord_midi.txt, else chords estimated from its
+    /// accompaniment), from the bar where its melody starts.
+    #[arg(long, conflicts_with = "chords", value_name = "MIDI")]
+    chords_from: Option<PathBuf>,
     /// With a melody GAN: write the melody alone, without the chords under it.
     #[arg(long)]
     melody_only: bool,
@@ -164,7 +169,7 @@ pub fn run(a: &GenerateArgs) -> Result<()> {
         control.then(|| PROMPT_MODEL.to_string())
     });
     let source = ModelSource::resolve(model.as_deref())?;
-    if a.chords.is_some() || source.kind()? == "melody_gan" {
+    if a.chords.is_some() || a.chords_from.is_some() || source.kind()? == "melody_gan" {
         return melody_run(a, &source);
     }
     if source.kind()? == "musegan" {
@@ -411,10 +416,26 @@ struct MelodyPiece {
     seconds: f64,
 }
 
+/// The progression of `--chords-from`.
+fn song_chords(song: &Path) -> Result<Vec<Option<Chord>>> {
+    let score = read_midi_file(song).with_context(|| "--chords-from is not a usable MIDI file")?;
+    let chords = euterpe_data::song_progression(&score, song, euterpe_music::MELODY_TRACK)
+        .with_context(|| format!("{}: cannot read its chords", song.display()))?;
+    if chords.iter().all(Option::is_none) {
+        anyhow::bail!("{}: no chords found in it", song.display());
+    }
+    Ok(chords)
+}
+
 /// `generate` with a melody GAN: a melody over `--chords`, bar after bar.
 fn melody_run(a: &GenerateArgs, source: &ModelSource) -> Result<()> {
-    let text = a.chords.as_deref().unwrap_or("C G Am F");
-    let chords = Chord::parse_progression(text).map_err(|e| anyhow::anyhow!("--chords: {e}"))?;
+    let chords = match &a.chords_from {
+        Some(song) => song_chords(song)?,
+        None => {
+            let text = a.chords.as_deref().unwrap_or("C G Am F");
+            Chord::parse_progression(text).map_err(|e| anyhow::anyhow!("--chords: {e}"))?
+        }
+    };
     let bars = match (a.bars, a.seconds) {
         (Some(b), _) => b,
         (None, Some(s)) => {
@@ -443,8 +464,10 @@ fn melody_run(a: &GenerateArgs, source: &ModelSource) -> Result<()> {
     let mut report = MelodyReport {
         model,
         seed: options.seed,
+        // The chords of the bars written (a long song's progression is cut to the length).
         chords: chords
             .iter()
+            .take(bars)
             .map(|c| c.map_or("N".to_string(), |c| c.to_string()))
             .collect(),
         bars,

@@ -199,6 +199,9 @@ pub enum View {
     Full,
     /// [`Score::notes_only`]: one merged track of pitches, onsets and durations.
     Notes,
+    /// [`Score::melody_only`]: the track named `MELODY`, else the highest, in bars of four
+    /// beats, for melody models trained on multi-track files (the melody GAN's reading).
+    Melody,
 }
 
 impl TokenizerConfig {
@@ -224,6 +227,7 @@ impl View {
         match self {
             View::Full => std::borrow::Cow::Borrowed(score),
             View::Notes => std::borrow::Cow::Owned(score.notes_only()),
+            View::Melody => std::borrow::Cow::Owned(score.melody_only()),
         }
     }
 }
