@@ -41,7 +41,7 @@ i=0
 while read -r song && [ "$i" -lt "$N" ]; do
     i=$((i + 1))
     "$BIN" generate --model melody-gan --chords-from "$song" --bars 16 --melody-only \
-        --seed $((SEED + i - 1)) --out "$OUT/gan/$(printf %03d "$i").mid" 2> /dev/null
+        --seed $((SEED + i - 1)) --out "$OUT/gan/$(printf %03d "$i").mid" > /dev/null 2>&1
 done < <("$BIN" data split "$DATA" --split valid)
 for model in lstm transformer; do
     dir=$LSTM

@@ -25,7 +25,10 @@ dataset_file() {
 
 names=("$@")
 if [ ${#names[@]} -eq 0 ]; then
-  for f in configs/{jsb,nottingham,piano,musedata}-*.toml; do [ -e "$f" ] && names+=("$(basename "$f" .toml)"); done
+  # Frame models only: configs/piano.toml and its kin are the token generator's.
+  for f in configs/{jsb,nottingham,piano,musedata}-*.toml; do
+    grep -q '^kind = "frame_lm"' "$f" && names+=("$(basename "$f" .toml)")
+  done
 fi
 for name in "${names[@]}"; do
   data=$(dataset_file "${name%%-*}")

@@ -222,6 +222,8 @@ pub type Frame = [bool; PIANO_KEYS];
 #[derive(Debug, Clone)]
 pub struct FrameWindows {
     windows: Windows<Frame>,
+    /// Most semitones a window is shifted by in a shuffled pass (0: never).
+    transpose: u8,
 }
 
 impl FrameWindows {
@@ -245,7 +247,32 @@ impl FrameWindows {
         });
         FrameWindows {
             windows: Windows::new(frames, steps),
+            transpose: 0,
         }
+    }
+
+    /// These windows, each shifted by a random number of semitones (up to `max` either way,
+    /// within the 88 keys) in every shuffled pass; never in a pass without a seed (evaluation).
+    pub fn with_transposition(mut self, max: u8) -> Self {
+        self.transpose = max;
+        self
+    }
+
+    /// A random shift of window `i` that keeps all its notes on the keyboard.
+    fn random_shift(&self, i: usize, rng: &mut SplitMix64) -> i32 {
+        let max = self.transpose as i32;
+        let w = self.windows.get(i);
+        let keys = w
+            .iter()
+            .flat_map(|f| f.iter().enumerate().filter(|(_, &on)| on));
+        let (lo, hi) = keys.fold((PIANO_KEYS as i32, -1), |(lo, hi), (k, _)| {
+            (lo.min(k as i32), hi.max(k as i32))
+        });
+        if hi < 0 {
+            return 0;
+        }
+        let (down, up) = ((-max).max(-lo), max.min(PIANO_KEYS as i32 - 1 - hi));
+        down + rng.below((up - down + 1) as usize) as i32
     }
 
     /// The windows.
@@ -256,14 +283,22 @@ impl FrameWindows {
     /// The batches of one pass; with a seed the windows are shuffled first, without one they are
     /// sorted by length.
     pub fn batches(&self, batch_size: usize, shuffle_seed: Option<u64>) -> Vec<FrameBatch> {
+        let mut shifts = vec![0i32; self.windows.len()];
+        if let (Some(seed), true) = (shuffle_seed, self.transpose > 0) {
+            // Another stream than the shuffle's, so that the order does not change with it.
+            let mut rng = SplitMix64::new(seed ^ 0x7472_616e_7370_6f73);
+            for (i, s) in shifts.iter_mut().enumerate() {
+                *s = self.random_shift(i, &mut rng);
+            }
+        }
         self.windows
             .batch_indices(batch_size, shuffle_seed)
             .iter()
-            .map(|c| self.batch(c))
+            .map(|c| self.batch(c, &shifts))
             .collect()
     }
 
-    fn batch(&self, indices: &[usize]) -> FrameBatch {
+    fn batch(&self, indices: &[usize], shifts: &[i32]) -> FrameBatch {
         let steps = self.windows.steps_of(indices);
         let k = PIANO_KEYS;
         let mut b = FrameBatch {
@@ -276,11 +311,17 @@ impl FrameWindows {
         };
         for (row, &i) in indices.iter().enumerate() {
             let w = self.windows.get(i);
+            // Keys are moved by the shift, which keeps every sounding key on the keyboard.
+            let shift = shifts[i];
             for t in 0..w.len() - 1 {
                 let at = (row * steps + t) * k;
                 for (key, (&now, &next)) in w[t].iter().zip(&w[t + 1]).enumerate() {
-                    b.inputs[at + key] = now as u8 as f32;
-                    b.targets[at + key] = next as u8 as f32;
+                    if !(now || next) {
+                        continue;
+                    }
+                    let to = at + (key as i32 + shift) as usize;
+                    b.inputs[to] = now as u8 as f32;
+                    b.targets[to] = next as u8 as f32;
                 }
                 b.mask[row * steps + t] = 1.0;
             }
@@ -611,6 +652,55 @@ mod tests {
         assert_eq!(b.inputs[0], 1.0);
         // Windowed: a 3-frame sequence with steps = 1 gives two windows.
         assert_eq!(FrameWindows::new(&seqs, Some(1)).windows().len(), 3);
+    }
+
+    #[test]
+    fn piano_roll_transposition_moves_whole_windows_and_keeps_them_on_the_keyboard() {
+        // A chord low on the keyboard, a melody high on it, and one in the middle.
+        let seqs: Vec<PitchSequence> = vec![
+            vec![vec![21, 25, 28], vec![21, 24], vec![23]],
+            vec![vec![100], vec![105], vec![108]],
+            vec![vec![60, 64], vec![62], vec![67], vec![65]],
+        ];
+        let keys = |b: &FrameBatch, row: usize, t: usize, of: &[f32]| -> Vec<usize> {
+            let at = (row * b.steps + t) * b.keys;
+            (0..b.keys).filter(|&k| of[at + k] == 1.0).collect()
+        };
+        let plain = FrameWindows::new(&seqs, None).batches(1, Some(3));
+        let w = FrameWindows::new(&seqs, None).with_transposition(5);
+        // Without a seed (evaluation) nothing moves.
+        assert_eq!(
+            w.batches(8, None),
+            FrameWindows::new(&seqs, None).batches(8, None)
+        );
+        let mut moved = 0;
+        for seed in 0..40 {
+            let shifted = w.batches(1, Some(seed));
+            let plain = FrameWindows::new(&seqs, None).batches(1, Some(seed));
+            for (a, b) in shifted.iter().zip(&plain) {
+                assert_eq!(a.mask, b.mask, "same windows in the same order");
+                let (ka, kb) = (keys(a, 0, 0, &a.inputs), keys(b, 0, 0, &b.inputs));
+                let shift = ka[0] as i32 - kb[0] as i32;
+                assert!(shift.abs() <= 5);
+                moved += (shift != 0) as usize;
+                // Every frame, input and target, moves by the same shift.
+                for t in 0..b.steps {
+                    for of in [
+                        |x: &FrameBatch| x.inputs.clone(),
+                        |x: &FrameBatch| x.targets.clone(),
+                    ] {
+                        let (fa, fb) = (of(a), of(b));
+                        let want: Vec<usize> = keys(b, 0, t, &fb)
+                            .iter()
+                            .map(|&k| (k as i32 + shift) as usize)
+                            .collect();
+                        assert_eq!(keys(a, 0, t, &fa), want);
+                    }
+                }
+            }
+        }
+        assert!(moved > 60, "{moved} of 120 windows moved");
+        assert_eq!(plain.len(), 3);
     }
 
     #[test]

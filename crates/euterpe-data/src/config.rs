@@ -45,8 +45,9 @@ pub struct DataConfig {
     /// unconditioned.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub conditions: Vec<Condition>,
-    /// Classifier training only: each window of a training pass is transposed at random by up
-    /// to this many semitones either way (default 0: never).
+    /// Classifier and piano-roll training: each window of a training pass is transposed at
+    /// random by up to this many semitones either way (piano-rolls: within the 88 keys;
+    /// default 0: never).
     pub transpose: u8,
     /// Only these top folders of a folder of corpora, in this order: the style classes and
     /// style control slots (default: every folder, classes sorted by name).

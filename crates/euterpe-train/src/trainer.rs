@@ -237,7 +237,9 @@ pub fn train<B: TrainingBackend>(
             let valid = valid_batches(&data.windows(Split::Valid, limit), t);
             run.run(
                 LikelihoodLearner::new(model, &config.optim),
-                &data.windows(Split::Train, window.or(limit)),
+                &data
+                    .windows(Split::Train, window.or(limit))
+                    .with_transposition(config.data.transpose),
                 &valid,
                 device,
             )
