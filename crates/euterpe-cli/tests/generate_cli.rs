@@ -444,3 +444,238 @@ fn key_moves_the_piece_into_the_key_asked_for() {
     );
     assert!(String::from_utf8_lossy(&bad.stderr).contains("is not a key"));
 }
+
+/// Onsets (in beats) of a written piece's notes.
+fn onsets_in_beats(score: &euterpe_music::Score) -> Vec<f64> {
+    let tpb = f64::from(score.ticks_per_beat);
+    score
+        .tracks
+        .iter()
+        .flat_map(|t| &t.notes)
+        .map(|n| n.onset as f64 / tpb)
+        .collect()
+}
+
+#[test]
+fn a_meter_from_the_prompt_or_the_flag_holds_for_every_bar() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = euterpe(
+        dir.path(),
+        &[
+            "generate",
+            "--prompt",
+            "a slow, sad piano piece in D minor, 3/4, 6 bars",
+            "--explain",
+            "--out",
+            "w.mid",
+            "--seed",
+            "2",
+        ],
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for line in [
+        "70 BPM",
+        "Q3 (sad)",
+        "D minor",
+        "3/4",
+        "Acoustic Grand Piano",
+        "6 bars",
+    ] {
+        assert!(stdout.contains(line), "--explain lacks {line:?}: {stdout}");
+    }
+    assert!(stdout.contains("(from \"3/4\")"), "{stdout}");
+    let score = euterpe_music::midi::read_midi_file(&dir.path().join("w.mid")).unwrap();
+    let meters: Vec<(u8, u8)> = score
+        .time_signatures
+        .iter()
+        .map(|t| (t.numerator, t.denominator))
+        .collect();
+    assert_eq!(meters, vec![(3, 4)]);
+    // Six bars of three beats: every onset before beat 18, and the last bar used.
+    let onsets = onsets_in_beats(&score);
+    let last = onsets.iter().cloned().fold(0.0, f64::max);
+    assert!((15.0..18.0).contains(&last), "last onset at beat {last}");
+
+    // The flag, in 6/8 with the default model; a model without the token says so.
+    let out = euterpe(
+        dir.path(),
+        &[
+            "generate", "--meter", "6/8", "--bars", "4", "--seed", "1", "--out", "s.mid",
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let score = euterpe_music::midi::read_midi_file(&dir.path().join("s.mid")).unwrap();
+    assert_eq!(score.time_signatures[0].numerator, 6);
+    assert_eq!(score.time_signatures[0].denominator, 8);
+    let last = onsets_in_beats(&score).into_iter().fold(0.0, f64::max);
+    assert!(
+        last < 12.0,
+        "4 bars of 6/8 are 12 quarter beats, onset at {last}"
+    );
+    for (meter, why) in [
+        ("3-4", "not a meter"),
+        ("0/4", "numerator"),
+        ("3/5", "denominator"),
+    ] {
+        let bad = euterpe(
+            dir.path(),
+            &["generate", "--meter", meter, "--out", "b.mid"],
+        );
+        assert!(!bad.status.success());
+        let stderr = String::from_utf8_lossy(&bad.stderr);
+        assert!(stderr.contains(why), "{meter}: {stderr}");
+    }
+}
+
+/// A picture of one colour, written as PNG.
+fn flat_png(path: &std::path::Path, rgb: [u8; 3], width: u32, height: u32) {
+    image::RgbImage::from_pixel(width, height, image::Rgb(rgb))
+        .save(path)
+        .unwrap();
+}
+
+#[test]
+fn a_picture_sets_valence_arousal_tempo_density_and_register() {
+    let dir = tempfile::tempdir().unwrap();
+    flat_png(&dir.path().join("dark_blue.png"), [10, 20, 90], 120, 80);
+    let out = euterpe(
+        dir.path(),
+        &[
+            "generate",
+            "--image",
+            "dark_blue.png",
+            "--explain",
+            "--bars",
+            "4",
+            "--seed",
+            "1",
+            "--out",
+            "i.mid",
+        ],
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stdout.contains("arousal -"), "dark blue is calm: {stdout}");
+    assert!(
+        stdout.contains("Q3"),
+        "dark blue is dark and calm: {stdout}"
+    );
+    assert!(stderr.contains("Valdez & Mehrabian"), "{stderr}");
+    assert!(stdout.contains("built-in model piano"), "{stdout}");
+    assert!(
+        euterpe_music::midi::read_midi_file(&dir.path().join("i.mid"))
+            .unwrap()
+            .note_count()
+            > 0
+    );
+
+    // The prompt wins over the picture where both speak; the picture fills the rest.
+    let out = euterpe(
+        dir.path(),
+        &[
+            "generate",
+            "--image",
+            "dark_blue.png",
+            "--prompt",
+            "happy",
+            "--explain",
+            "--bars",
+            "2",
+            "--seed",
+            "1",
+            "--out",
+            "j.mid",
+        ],
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("Q1 (happy) (from \"happy\")"), "{stdout}");
+    assert!(stdout.contains("register    around MIDI pitch"), "{stdout}");
+
+    // Bad pictures: not an image, too wide, missing — each named, nothing written.
+    std::fs::write(dir.path().join("notes.png"), b"not a picture").unwrap();
+    flat_png(&dir.path().join("wide.png"), [0, 0, 0], 50_000, 1);
+    for (file, why) in [
+        ("notes.png", "not a PNG or JPEG"),
+        ("wide.png", "too large"),
+        ("missing.png", "missing.png"),
+    ] {
+        let bad = euterpe(
+            dir.path(),
+            &["generate", "--image", file, "--out", "bad.mid"],
+        );
+        assert!(!bad.status.success(), "{file}");
+        let stderr = String::from_utf8_lossy(&bad.stderr);
+        assert!(
+            stderr.contains(file) && stderr.contains(why),
+            "{file}: {stderr}"
+        );
+        assert!(!dir.path().join("bad.mid").exists());
+    }
+}
+
+#[test]
+fn density_and_register_shape_the_notes() {
+    let dir = tempfile::tempdir().unwrap();
+    let stats = |args: &[&str]| {
+        let mut all = vec![
+            "generate",
+            "--bars",
+            "8",
+            "--num-outputs",
+            "4",
+            "--seed",
+            "5",
+        ];
+        all.extend_from_slice(args);
+        all.extend_from_slice(&["--out", "d.mid"]);
+        let out = euterpe(dir.path(), &all);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let (mut notes, mut pitch, mut n) = (0usize, 0.0, 0.0);
+        for i in 1..=4 {
+            let s = euterpe_music::midi::read_midi_file(&dir.path().join(format!("d-{i}.mid")))
+                .unwrap();
+            notes += s.note_count();
+            for note in s.tracks.iter().flat_map(|t| &t.notes) {
+                pitch += f64::from(note.pitch);
+                n += 1.0;
+            }
+        }
+        (notes, pitch / n)
+    };
+    let (plain_notes, plain_pitch) = stats(&[]);
+    let (dense_notes, _) = stats(&["--density", "3"]);
+    let (sparse_notes, _) = stats(&["--density", "0.3"]);
+    let (_, high_pitch) = stats(&["--register", "84"]);
+    assert!(
+        dense_notes > plain_notes && plain_notes > sparse_notes,
+        "notes: dense {dense_notes}, plain {plain_notes}, sparse {sparse_notes}"
+    );
+    assert!(
+        high_pitch > plain_pitch + 5.0,
+        "mean pitch {high_pitch} vs {plain_pitch}"
+    );
+    let bad = euterpe(
+        dir.path(),
+        &["generate", "--density", "9", "--out", "b.mid"],
+    );
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("density must be in [0.25, 4]"));
+}

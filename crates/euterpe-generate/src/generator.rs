@@ -11,7 +11,7 @@ use euterpe_music::tokens::{Grammar, GrammarOptions, Token, Tokenizer};
 
 use crate::controls::{ControlLayout, EmotionRequest, KeyTarget, StyleBlend};
 
-use crate::sampling::{sample, SamplingConfig};
+use crate::sampling::{note_bias, sample, time_bias, validate_pitch_shaping, SamplingConfig};
 use crate::score_util::{apply_program, apply_tempo, rescale, DEFAULT_BPM, OUTPUT_TICKS_PER_BEAT};
 use crate::GenerateError;
 
@@ -20,7 +20,8 @@ use crate::GenerateError;
 pub enum Length {
     /// Whole bars.
     Bars(usize),
-    /// Seconds, rounded up to whole bars of 4/4 at the piece's tempo.
+    /// Seconds, rounded up to whole bars (of 4/4, or of the meter asked for) at the piece's
+    /// tempo.
     Seconds(f64),
 }
 
@@ -62,6 +63,15 @@ pub struct GenerateOptions {
     /// key is this one, or its relative major or minor when the model wrote the other mode.
     /// Not with a primer (the user's music keeps its key).
     pub key: Option<KeyTarget>,
+    /// The meter `(numerator, denominator)` to write in: the first bar declares it and every
+    /// bar keeps it (REMI models, whose vocabulary holds the time signature). Not with a primer.
+    pub meter: Option<(u8, u8)>,
+    /// Notes this many times as often as the model would write them (a factor on every
+    /// `Pitch` token's probability; 1 = as the model plays, range [0.25, 4]). Sampling only.
+    pub density: f32,
+    /// A MIDI pitch the notes gather around (their log-probability falls with the squared
+    /// distance in octaves); `None`: the model's own register. Sampling only.
+    pub register: Option<f32>,
 }
 
 impl Default for GenerateOptions {
@@ -81,6 +91,9 @@ impl Default for GenerateOptions {
             guidance: 1.0,
             deadline: None,
             key: None,
+            meter: None,
+            density: 1.0,
+            register: None,
         }
     }
 }
@@ -150,6 +163,21 @@ impl GenerateOptions {
                 return bad("--key cannot move a primer's music; leave one of them out".into());
             }
         }
+        if let Some((n, d)) = self.meter {
+            if !(1..=32).contains(&n) || !matches!(d, 1 | 2 | 4 | 8 | 16 | 32) {
+                return bad(format!(
+                    "--meter {n}/{d}: the numerator must be 1–32 and the denominator 1, 2, 4, 8, 16 or 32"
+                ));
+            }
+            if self.primer.is_some() {
+                return bad("--meter cannot change a primer's bars; leave one of them out".into());
+            }
+        }
+        validate_pitch_shaping(self.density, self.register)
+            .map_err(|m| GenerateError::InvalidOptions(format!("--{m}")))?;
+        if self.beam.is_some() && (self.density != 1.0 || self.register.is_some()) {
+            return bad("--density and --register shape sampling, not --beam".into());
+        }
         if self.guidance > 1.0 && self.beam.is_some() {
             return bad("--guidance works with sampling, not with --beam".into());
         }
@@ -162,7 +190,11 @@ impl GenerateOptions {
             Length::Bars(n) => n,
             Length::Seconds(s) => {
                 let beats = s * self.tempo.unwrap_or(DEFAULT_BPM) / 60.0;
-                (beats / 4.0).ceil().max(1.0) as usize
+                // Quarter-note beats per bar: 4 in common time, else the meter's.
+                let bar = self
+                    .meter
+                    .map_or(4.0, |(n, d)| f64::from(n) * 4.0 / f64::from(d));
+                (beats / bar).ceil().max(1.0) as usize
             }
         }
     }
@@ -332,10 +364,19 @@ impl<'m, B: ModelBackend> Generator<'m, B> {
         options: &GenerateOptions,
     ) -> Result<Grammar, GenerateError> {
         let vocab = self.tokenizer.vocab();
+        if let Some((n, d)) = options.meter {
+            if vocab.id_of(Token::TimeSig(n, d)).is_err() {
+                return Err(GenerateError::InvalidOptions(format!(
+                    "this model cannot write in {n}/{d}: its vocabulary has no TimeSig_{n}/{d} \
+                     (REMI models with time signatures can)"
+                )));
+            }
+        }
         let mut grammar = Grammar::new(
             vocab,
             GrammarOptions {
                 allow_tempo: options.tempo.is_none(),
+                time_signature: options.meter,
                 ..GrammarOptions::default()
             },
         );
@@ -450,6 +491,10 @@ impl<'m, B: ModelBackend> Generator<'m, B> {
             .then(|| self.feed_prefix(&prefix.without_controls(), n));
         let mut mask = Vec::with_capacity(vocab);
         let mut guided = vec![0f32; vocab];
+        let mut shaped = vec![0f32; vocab];
+        let vocab_ref = self.tokenizer.vocab();
+        let bias = (options.density != 1.0 || options.register.is_some())
+            .then(|| note_bias(self.tokenizer.vocab(), options.density, options.register));
         loop {
             if past(options.deadline) {
                 return rows;
@@ -479,6 +524,18 @@ impl<'m, B: ModelBackend> Generator<'m, B> {
                         &guided[..]
                     }
                     None => lp,
+                };
+                let scores = match &bias {
+                    Some(bias) => {
+                        for ((out, &s), &b) in shaped.iter_mut().zip(scores).zip(bias) {
+                            *out = s + b;
+                        }
+                        if options.density != 1.0 {
+                            time_bias(&row.grammar, vocab_ref, options.density, &mut shaped);
+                        }
+                        &shaped[..]
+                    }
+                    None => scores,
                 };
                 let Some(id) = sample(scores, &mask, &options.sampling, &mut rngs[i]) else {
                     row.done = true;

@@ -16,7 +16,7 @@ use euterpe_models::{ModelBackend, Stepwise};
 use euterpe_music::tokens::{Grammar, GrammarOptions, Scheme, Token};
 
 use crate::generator::{ModelState, Prefix};
-use crate::sampling::sample;
+use crate::sampling::{note_bias, sample, time_bias, validate_pitch_shaping};
 use crate::{
     EmotionRequest, GenerateError, GenerateOptions, Generator, LoadedGenerator, SamplingConfig,
     StyleBlend,
@@ -72,20 +72,7 @@ impl LiveSettings {
             ..GenerateOptions::default()
         };
         options.validate()?;
-        if !(self.density.is_finite() && (0.25..=4.0).contains(&self.density)) {
-            return Err(GenerateError::InvalidOptions(format!(
-                "density must be in [0.25, 4], got {}",
-                self.density
-            )));
-        }
-        if let Some(r) = self.register {
-            if !(r.is_finite() && (21.0..=108.0).contains(&r)) {
-                return Err(GenerateError::InvalidOptions(format!(
-                    "register must be a MIDI pitch in [21, 108], got {r}"
-                )));
-            }
-        }
-        Ok(())
+        validate_pitch_shaping(self.density, self.register).map_err(GenerateError::InvalidOptions)
     }
 
     /// Whether changing from `self` to `next` needs the model's context rebuilt (the controls
@@ -200,7 +187,7 @@ impl<'g, B: ModelBackend> LiveSession<'g, B> {
             next_start: 0.0,
             step_seconds: Vec::new(),
         };
-        session.bias = session.pitch_bias();
+        session.bias = session.note_bias();
         // The header, up to the first bar's `Bar`.
         let bar = session.id(Token::Bar)?;
         loop {
@@ -233,7 +220,7 @@ impl<'g, B: ModelBackend> LiveSession<'g, B> {
         settings.validate()?;
         let reprime = self.settings.needs_reprime(&settings);
         self.settings = settings;
-        self.bias = self.pitch_bias();
+        self.bias = self.note_bias();
         if reprime {
             self.reprime()?;
         }
@@ -292,6 +279,9 @@ impl<'g, B: ModelBackend> LiveSession<'g, B> {
         };
         for (s, b) in scores.iter_mut().zip(&self.bias) {
             *s += b;
+        }
+        if self.settings.density != 1.0 {
+            time_bias(&self.grammar, vocab, self.settings.density, &mut scores);
         }
         let id = sample(&scores, &mask, &self.settings.sampling, &mut self.rng)
             .ok_or_else(|| GenerateError::Unsupported("no token may follow".into()))?;
@@ -407,22 +397,13 @@ impl<'g, B: ModelBackend> LiveSession<'g, B> {
         Ok(live)
     }
 
-    /// Log-probability added to each token: density and register act on `Pitch` tokens.
-    fn pitch_bias(&self) -> Vec<f32> {
-        let vocab = self.generator.tokenizer.vocab();
-        let density = self.settings.density.ln();
-        (0..vocab.len() as u32)
-            .map(|id| match vocab.token(id) {
-                Some(Token::Pitch(p)) => {
-                    let register = self.settings.register.map_or(0.0, |centre| {
-                        let octaves = (p as f32 - centre) / 12.0;
-                        -octaves * octaves
-                    });
-                    density + register
-                }
-                _ => 0.0,
-            })
-            .collect()
+    /// Log-probability added to each token: density and register act on note tokens.
+    fn note_bias(&self) -> Vec<f32> {
+        note_bias(
+            self.generator.tokenizer.vocab(),
+            self.settings.density,
+            self.settings.register,
+        )
     }
 
     fn id(&self, token: Token) -> Result<u32, GenerateError> {

@@ -2,6 +2,63 @@
 //! sampling over the tokens the grammar allows.
 
 use euterpe_base::SplitMix64;
+use euterpe_music::tokens::{Grammar, Token, Vocabulary};
+
+/// How hard a register pulls: a note an octave from it is e^-2 ≈ 1/7 as likely as the model
+/// had it, two octaves e^-8.
+pub const REGISTER_PULL: f32 = 2.0;
+
+/// Log-probability added to each token of `vocab` so that notes come about `density` times as
+/// often and, with a `register` (a MIDI pitch), gather around it. Density acts on the tokens that
+/// add a note where the grammar lets a sequence either add one or move on: `Pitch` and `NoteOn`
+/// (another note), `Position` (another onset before the bar line); the register subtracts
+/// [`REGISTER_PULL`] times the squared distance in octaves from each `Pitch`/`NoteOn`. Other
+/// tokens get 0.
+pub fn note_bias(vocab: &Vocabulary, density: f32, register: Option<f32>) -> Vec<f32> {
+    let density = density.ln();
+    let register = |p: u8| {
+        register.map_or(0.0, |centre| {
+            let octaves = (p as f32 - centre) / 12.0;
+            -REGISTER_PULL * octaves * octaves
+        })
+    };
+    vocab
+        .tokens()
+        .iter()
+        .map(|&t| match t {
+            Token::Pitch(p) | Token::NoteOn(p) => density + register(p),
+            Token::Position(_) => density,
+            _ => 0.0,
+        })
+        .collect()
+}
+
+/// Adds to `scores` the density's pull on time: each beat that a token lets pass before the next
+/// note (a later `Position`, a `Bar` closing the bar, a `TimeShift`) costs `ln(density)`, so a
+/// density above 1 favours close onsets and one below 1 distant ones.
+pub fn time_bias(grammar: &Grammar, vocab: &Vocabulary, density: f32, scores: &mut [f32]) {
+    let per_step = density.ln() / vocab.config().quantize.positions_per_beat as f32;
+    for (score, &token) in scores.iter_mut().zip(vocab.tokens()) {
+        if let Some(steps) = grammar.steps_ahead(token) {
+            *score -= per_step * steps as f32;
+        }
+    }
+}
+
+/// Checks a density factor and a register, naming the bad one.
+pub(crate) fn validate_pitch_shaping(density: f32, register: Option<f32>) -> Result<(), String> {
+    if !(density.is_finite() && (0.25..=4.0).contains(&density)) {
+        return Err(format!("density must be in [0.25, 4], got {density}"));
+    }
+    if let Some(r) = register {
+        if !(r.is_finite() && (21.0..=108.0).contains(&r)) {
+            return Err(format!(
+                "register must be a MIDI pitch in [21, 108], got {r}"
+            ));
+        }
+    }
+    Ok(())
+}
 
 /// How to sample from a next-token distribution.
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -9,10 +9,19 @@
 //! Every phrase it used is listed with its meaning in [`PromptControls::understood`], and the words
 //! it did not use in [`PromptControls::unused`], so a user sees what was heard.
 //!
+//! [`image_prompt`] reads a picture instead (colour–emotion relations, see [`image`]) into the
+//! same [`PromptControls`]; [`PromptControls::or`] combines a text's controls with a picture's,
+//! the text winning where both say something.
+//!
 //! A learned text encoder for what is not literal (character, imagery) is the next layer; it will
 //! fill the same [`PromptControls`].
 
+mod explain;
+pub mod image;
 mod lexicon;
+
+pub use explain::describe_controls;
+pub use image::{image_controls, image_prompt, read_image, ImageFeatures};
 
 use euterpe_generate::{EmotionRequest, Length, StyleBlend};
 use euterpe_music::tokens::Emotion;
@@ -26,6 +35,9 @@ pub enum PromptError {
     /// The prompt is empty or asks for something out of range; the message says what.
     #[error("prompt: {0}")]
     Invalid(String),
+    /// A picture cannot be read or is too large; the message names the file and the reason.
+    #[error("image {0}")]
+    Image(String),
 }
 
 /// A key asked for: its tonic (0 = C … 11 = B) and mode when given.
@@ -44,6 +56,28 @@ pub struct Understood {
     pub phrase: String,
     /// What they set, e.g. `tempo 70 BPM`.
     pub meaning: String,
+    /// The control they set (`tempo`, `emotion`, `style`, `key`, `meter`, `instrument`,
+    /// `length`, `density`, `register`), `None` for a phrase read but not followed.
+    pub control: Option<&'static str>,
+}
+
+impl Understood {
+    /// A phrase whose meaning begins with the control it sets (`tempo 70 BPM`, `6 bars`).
+    fn new(phrase: String, meaning: String) -> Understood {
+        const CONTROLS: [&str; 6] = ["tempo", "meter", "key", "style", "instrument", "emotion"];
+        let first = meaning.split(' ').next().unwrap_or_default();
+        let control = match CONTROLS.iter().find(|c| **c == first) {
+            Some(c) => Some(*c),
+            _ if meaning.ends_with(" bars") || meaning.ends_with(" seconds") => Some("length"),
+            _ => None,
+        };
+        let control = control.filter(|_| !meaning.ends_with("ignored)"));
+        Understood {
+            phrase,
+            meaning,
+            control,
+        }
+    }
 }
 
 /// What a prompt asks for. Every field is optional: a prompt says what it says.
@@ -71,6 +105,10 @@ pub struct PromptControls {
     pub key: Option<KeyRequest>,
     /// The meter `(numerator, denominator)`, when named.
     pub meter: Option<(u8, u8)>,
+    /// How many times as many notes as the model would write (a picture's complexity).
+    pub density: Option<f32>,
+    /// A MIDI pitch the notes gather around (a picture's brightness).
+    pub register: Option<f32>,
     /// Every phrase used, with its meaning, in the order found.
     pub understood: Vec<Understood>,
     /// Words that were not used (common function words left out).
@@ -81,6 +119,43 @@ impl PromptControls {
     /// Whether the prompt asked for an emotion or a style (something a conditioned model follows).
     pub fn wants_control(&self) -> bool {
         self.emotion.is_some() || self.style.is_some()
+    }
+
+    /// These controls, with `other`'s filling the fields these leave empty (the emotion counts
+    /// as one field: valence and arousal come together). What each understood is kept, these
+    /// first, less `other`'s phrases for controls these set; words not understood are these'.
+    pub fn or(self, other: PromptControls) -> PromptControls {
+        let set_here: Vec<&str> = self.understood.iter().filter_map(|u| u.control).collect();
+        let mut understood = self.understood;
+        understood.extend(
+            other
+                .understood
+                .into_iter()
+                .filter(|u| u.control.is_none_or(|c| !set_here.contains(&c))),
+        );
+        let (emotion, valence_arousal) = match self.emotion {
+            Some(e) => (Some(e), self.valence_arousal),
+            None => (other.emotion, other.valence_arousal),
+        };
+        let (style, style_text) = match self.style {
+            Some(s) => (Some(s), self.style_text),
+            None => (other.style, other.style_text),
+        };
+        PromptControls {
+            emotion,
+            valence_arousal,
+            style,
+            style_text,
+            tempo: self.tempo.or(other.tempo),
+            program: self.program.or(other.program),
+            length: self.length.or(other.length),
+            key: self.key.or(other.key),
+            meter: self.meter.or(other.meter),
+            density: self.density.or(other.density),
+            register: self.register.or(other.register),
+            understood,
+            unused: self.unused,
+        }
     }
 }
 
@@ -210,10 +285,10 @@ impl Parser<'_> {
             return 0;
         }
         self.used[from..from + n].iter_mut().for_each(|u| *u = true);
-        self.out.understood.push(Understood {
-            phrase: self.words[from..from + n].join(" "),
+        self.out.understood.push(Understood::new(
+            self.words[from..from + n].join(" "),
             meaning,
-        });
+        ));
         n
     }
 

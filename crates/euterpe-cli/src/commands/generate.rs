@@ -18,7 +18,7 @@ use euterpe_music::midi::{read_midi_file, write_midi_file};
 use euterpe_music::score::Score;
 use euterpe_music::tokens::Emotion;
 use euterpe_music::Chord;
-use euterpe_prompt::{parse_key, parse_prompt, PromptControls};
+use euterpe_prompt::{describe_controls, image_prompt, parse_key, parse_prompt, PromptControls};
 use euterpe_store::{builtin_models, ModelSource};
 
 use super::controls::ControlArgs;
@@ -94,11 +94,30 @@ pub struct GenerateArgs {
     /// its relative major or minor when the model wrote the other mode).
     #[arg(long, conflicts_with_all = ["primer", "primer_notes"])]
     key: Option<String>,
-    /// Say what to write in words: "a slow, sad piano piece in D minor, 16 bars". The tempo,
-    /// emotion, style, instrument, key and length it names are used where no flag sets them
-    /// (what was understood is printed); a meter is read but not yet followed.
+    /// Say what to write in words: "a slow, sad piano piece in D minor, 3/4, 16 bars". The
+    /// tempo, emotion, style, instrument, key, meter and length it names are used where no flag
+    /// sets them (what was understood is printed).
     #[arg(long)]
     prompt: Option<String>,
+    /// A picture (PNG or JPEG) to write music for: its brightness, saturation, hues, contrast
+    /// and edges set valence, arousal, tempo, note density and register where neither a flag
+    /// nor --prompt does.
+    #[arg(long, value_name = "PNG|JPEG")]
+    image: Option<PathBuf>,
+    /// Print the controls the piece is generated with and what set each (flags, --prompt's
+    /// words, --image's features).
+    #[arg(long)]
+    explain: bool,
+    /// The meter to write in, e.g. 3/4 or 6/8 (REMI models): the first bar declares it and
+    /// every bar keeps it.
+    #[arg(long, value_parser = parse_meter, conflicts_with_all = ["primer", "primer_notes"])]
+    meter: Option<(u8, u8)>,
+    /// Notes this many times as often as the model would play them, 0.25–4 (sampling only).
+    #[arg(long)]
+    density: Option<f32>,
+    /// A MIDI pitch the notes gather around, 21–108 (60 = middle C; sampling only).
+    #[arg(long)]
+    register: Option<f32>,
     /// A chord progression for a melody GAN (`--model melody-gan`), one chord per bar, repeated
     /// to the length: "C G Am F", "Dm7 | G7 | Cmaj7". Default for such a model: "C G Am F".
     #[arg(long)]
@@ -176,6 +195,18 @@ pub fn run(a: &GenerateArgs) -> Result<()> {
         return arrangement_run(a, &source);
     }
     let options = options(a, prompt.as_ref(), heard)?;
+    if a.explain {
+        let lines = describe_controls(&options, prompt.as_ref(), &source.name());
+        let text: String = lines
+            .iter()
+            .map(|(k, v)| format!("  {k:<11} {v}\n"))
+            .collect();
+        if a.json {
+            eprint!("controls:\n{text}");
+        } else {
+            print!("controls:\n{text}");
+        }
+    }
     let job = GenerateRun {
         source: &source,
         options: &options,
@@ -243,11 +274,40 @@ fn print_piece(p: &PieceReport) {
 /// The model a prompt that asks for an emotion or a style gets when no --model is given.
 const PROMPT_MODEL: &str = "piano";
 
-/// `--prompt`, read against the styles the models know; prints what it understood.
+/// `--prompt` and `--image`, the text winning where both say something; prints what was
+/// understood.
 fn prompt(a: &GenerateArgs) -> Result<Option<PromptControls>> {
-    let Some(text) = &a.prompt else {
-        return Ok(None);
+    let text = a.prompt.as_deref().map(|t| text_prompt(a, t)).transpose()?;
+    let picture = match &a.image {
+        Some(path) => {
+            let (features, controls) = image_prompt(path)?;
+            eprintln!(
+                "image {}: {} × {} px; brightness {:.2}, saturation {:.2}, colourfulness {:.2}, \
+                 contrast {:.2}, edges {:.2}",
+                path.display(),
+                features.width,
+                features.height,
+                features.brightness,
+                features.saturation,
+                features.colourfulness,
+                features.contrast,
+                features.edge_density
+            );
+            for u in &controls.understood {
+                eprintln!("image: {} → {}", u.phrase, u.meaning);
+            }
+            Some(controls)
+        }
+        None => None,
     };
+    Ok(match (text, picture) {
+        (Some(t), Some(p)) => Some(t.or(p)),
+        (t, p) => t.or(p),
+    })
+}
+
+/// `--prompt`'s text, read against the styles the models know; prints what it understood.
+fn text_prompt(a: &GenerateArgs, text: &str) -> Result<PromptControls> {
     let styles: Vec<String> = match a.model.as_deref().map(std::path::Path::new) {
         Some(dir) if dir.is_dir() => euterpe_store::dir_model_info("model", dir)?.styles,
         _ => builtin_models()?
@@ -262,10 +322,17 @@ fn prompt(a: &GenerateArgs) -> Result<Option<PromptControls>> {
     if !controls.unused.is_empty() {
         eprintln!("prompt: not understood: {}", controls.unused.join(", "));
     }
-    if controls.meter.is_some() {
-        eprintln!("prompt: the meter is read but the models do not follow it yet");
-    }
-    Ok(Some(controls))
+    Ok(controls)
+}
+
+/// `--meter 3/4`.
+fn parse_meter(text: &str) -> std::result::Result<(u8, u8), String> {
+    let bad = || format!("{text:?} is not a meter like 3/4 or 6/8");
+    let (n, d) = text.trim().split_once('/').ok_or_else(bad)?;
+    Ok((
+        n.trim().parse().map_err(|_| bad())?,
+        d.trim().parse().map_err(|_| bad())?,
+    ))
 }
 
 /// The library's options from the flags (and the prompt where no flag says); the library checks
@@ -349,6 +416,21 @@ fn options(
             }
             None => None,
         },
+        meter: a
+            .meter
+            .or(if a.primer.is_none() && a.primer_notes.is_none() {
+                prompt.and_then(|p| p.meter)
+            } else {
+                None
+            }),
+        // A picture's density and register shape sampling; beams keep the model's.
+        density: a
+            .density
+            .or(prompt.and_then(|p| p.density).filter(|_| a.beam.is_none()))
+            .unwrap_or(1.0),
+        register: a
+            .register
+            .or(prompt.and_then(|p| p.register).filter(|_| a.beam.is_none())),
     };
     // Checked before the model loads, so that a bad flag fails at once.
     options.validate()?;

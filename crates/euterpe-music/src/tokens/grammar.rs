@@ -19,6 +19,10 @@ pub struct GrammarOptions {
     pub allow_time_signature: bool,
     /// Most notes that may sound at once in MIDI-like sequences (bounds runaway note-ons).
     pub max_open_notes: usize,
+    /// REMI: the meter `(numerator, denominator)` every bar keeps. The first bar must declare it
+    /// (the encoder writes a `TimeSig` after the first `Bar`, so the model has seen pieces open
+    /// this way) and no later `TimeSig` may change it, so every bar has its length.
+    pub time_signature: Option<(u8, u8)>,
 }
 
 impl Default for GrammarOptions {
@@ -28,6 +32,7 @@ impl Default for GrammarOptions {
             allow_tempo: true,
             allow_time_signature: true,
             max_open_notes: 16,
+            time_signature: None,
         }
     }
 }
@@ -113,6 +118,19 @@ impl Grammar {
         }
     }
 
+    /// Grid steps from the current onset (REMI: the last `Position`, or the bar's start) to
+    /// where `token` would put the next one: a later `Position`, a `Bar` (the rest of the bar),
+    /// a MIDI-like `TimeShift`; `None` for tokens that do not move time.
+    pub fn steps_ahead(&self, token: Token) -> Option<u64> {
+        let now = u64::from(self.position.unwrap_or(0));
+        match token {
+            Token::Position(p) => Some(u64::from(p).saturating_sub(now)),
+            Token::Bar if self.bars > 0 => Some(self.bar_steps.saturating_sub(now)),
+            Token::TimeShift(s) => Some(u64::from(s)),
+            _ => None,
+        }
+    }
+
     /// Bars begun so far.
     pub fn bars(&self) -> usize {
         self.bars
@@ -185,8 +203,15 @@ impl Grammar {
 
     fn options_allow(&self, token: Token) -> bool {
         let o = &self.options;
+        if let Some((n, d)) = o.time_signature {
+            // The first bar declares the meter before anything else.
+            if self.phase == Phase::AfterBar && self.bars == 1 {
+                return token == Token::TimeSig(n, d);
+            }
+        }
         match token {
             Token::Tempo(_) => o.allow_tempo,
+            Token::TimeSig(..) if o.time_signature.is_some() => false,
             Token::TimeSig(..) => o.allow_time_signature,
             // Header controls are set by the caller, never sampled.
             Token::Emotion(_) | Token::Style(_) | Token::Pad | Token::Mask | Token::Bos => false,

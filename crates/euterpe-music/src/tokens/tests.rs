@@ -425,6 +425,62 @@ fn random_sequences_under_the_mask_always_decode() {
     }
 }
 
+/// With a meter asked for, the first bar declares it, no other `TimeSig` follows, and every
+/// onset of the decoded piece lies inside bars of that length.
+#[test]
+fn a_fixed_meter_holds_for_every_bar() {
+    let tokenizer = Tokenizer::new(TokenizerConfig::for_scheme(Scheme::Remi)).unwrap();
+    let vocab = tokenizer.vocab();
+    let options = GrammarOptions {
+        time_signature: Some((3, 4)),
+        ..GrammarOptions::default()
+    };
+    let mut mask = Vec::new();
+    for seed in 0..20u64 {
+        let mut rng = seed;
+        let mut grammar = Grammar::new(vocab, options);
+        let mut ids = vec![vocab.id_of(Token::Bos).unwrap()];
+        grammar.push(Token::Bos).unwrap();
+        while (ids.len() < 300 || grammar.inside_note()) && !grammar.is_finished() {
+            grammar.allowed_mask(vocab, &mut mask);
+            let allowed: Vec<u32> = (0..mask.len() as u32)
+                .filter(|&i| mask[i as usize])
+                .collect();
+            let id = allowed[(next_random(&mut rng) % allowed.len() as u64) as usize];
+            grammar.push(vocab.token(id).unwrap()).unwrap();
+            ids.push(id);
+        }
+        let time_sigs: Vec<Token> = ids
+            .iter()
+            .map(|&i| vocab.token(i).unwrap())
+            .filter(|t| matches!(t, Token::TimeSig(..)))
+            .collect();
+        assert_eq!(time_sigs, vec![Token::TimeSig(3, 4)], "seed {seed}");
+        let score = tokenizer.decode(&ids).unwrap();
+        let signatures: Vec<(u8, u8)> = score
+            .time_signatures
+            .iter()
+            .map(|t| (t.numerator, t.denominator))
+            .collect();
+        assert_eq!(signatures, vec![(3, 4)], "seed {seed}");
+        let bar = 3 * score.ticks_per_beat as u64;
+        let notes: Vec<&crate::score::Note> = score.tracks.iter().flat_map(|t| &t.notes).collect();
+        assert!(!notes.is_empty());
+        // Bars after the first hold notes too (the grammar's no-empty-bar rule), so the piece
+        // spans about as many 3-beat bars as it has Bar tokens.
+        let bars = ids
+            .iter()
+            .filter(|&&i| vocab.token(i) == Some(Token::Bar))
+            .count() as u64;
+        let last = notes.iter().map(|n| n.onset).max().unwrap();
+        assert!(
+            last < bars * bar,
+            "seed {seed}: onset {last} beyond {bars} bars of 3/4"
+        );
+        assert!(last >= (bars - 1) * bar, "seed {seed}: last bar empty");
+    }
+}
+
 #[test]
 fn emotion_words_and_their_synonyms_name_quadrants() {
     for (word, q) in [
