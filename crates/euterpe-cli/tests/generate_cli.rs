@@ -423,20 +423,27 @@ fn key_moves_the_piece_into_the_key_asked_for() {
         ("F# major", [(6, false), (3, true)]),
         ("c minor", [(0, true), (3, false)]),
     ] {
-        let out = euterpe(
-            dir.path(),
-            &[
-                "generate", "--key", text, "--bars", "4", "--seed", "8", "--out", "k.mid",
-            ],
-        );
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let score = euterpe_music::midi::read_midi_file(&dir.path().join("k.mid")).unwrap();
-        let key = score.estimated_key().unwrap();
-        assert!(want.contains(&key), "{text}: {key:?}");
+        // The mode is the model's: of a few candidates the first in the mode asked is kept, so
+        // nearly every piece is in the exact key and the rest in its relative.
+        let mut exact = 0;
+        for seed in ["1", "2", "3", "4", "5", "6"] {
+            let out = euterpe(
+                dir.path(),
+                &[
+                    "generate", "--key", text, "--bars", "4", "--seed", seed, "--out", "k.mid",
+                ],
+            );
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            let score = euterpe_music::midi::read_midi_file(&dir.path().join("k.mid")).unwrap();
+            let key = score.estimated_key().unwrap();
+            assert!(want.contains(&key), "{text}: {key:?}");
+            exact += usize::from(key == want[0]);
+        }
+        assert!(exact >= 5, "{text}: {exact} of 6 in the exact key");
     }
     let bad = euterpe(
         dir.path(),

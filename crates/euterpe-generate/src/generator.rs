@@ -200,6 +200,10 @@ impl GenerateOptions {
     }
 }
 
+/// Pieces sampled per output when a key with a mode is asked for: the first written in that
+/// mode is kept (the model chooses the mode; moving a piece only reaches the tonic).
+pub const MODE_CANDIDATES: usize = 4;
+
 /// One generated piece.
 #[derive(Debug, Clone)]
 pub struct Generated {
@@ -292,16 +296,44 @@ impl<'m, B: ModelBackend> Generator<'m, B> {
         let grammar = self.prefix_grammar(&prefix.ids, options)?;
         let budget = self.token_budget(options, prefix.ids.len())?;
         let target_bars = grammar.bars() + options.bars();
+        let n = options.num_outputs;
+        let candidates = match (options.key, options.beam) {
+            (Some(KeyTarget { minor: Some(_), .. }), None) => MODE_CANDIDATES.min(256 / n).max(1),
+            _ => 1,
+        };
         let rows = match options.beam {
             Some(width) => self.beam_search(&prefix, grammar, width, target_bars, budget, options),
-            None => self.sample_rows(&prefix, grammar, target_bars, budget, options),
+            None => {
+                let widened = GenerateOptions {
+                    num_outputs: n * candidates,
+                    ..options.clone()
+                };
+                self.sample_rows(&prefix, grammar, target_bars, budget, &widened)
+            }
         };
         if past(options.deadline) {
             return Err(GenerateError::TimedOut);
         }
-        rows.into_iter()
+        let mut pieces: Vec<Generated> = rows
+            .into_iter()
             .map(|row| self.finish(&prefix.ids, row, options))
-            .collect()
+            .collect::<Result<_, _>>()?;
+        if candidates == 1 {
+            return Ok(pieces);
+        }
+        // Piece j's candidates are rows j, j + n, j + 2n, …: row j is what one row would have
+        // given, kept unless it was written in the other mode and a later candidate was not.
+        let wanted = options.key.and_then(|k| k.minor);
+        let picks: Vec<usize> = (0..n)
+            .map(|j| {
+                (0..candidates)
+                    .map(|c| j + c * n)
+                    .find(|&i| pieces[i].score.estimated_key().map(|(_, minor)| minor) == wanted)
+                    .unwrap_or(j)
+            })
+            .collect();
+        let mut slots: Vec<Option<Generated>> = pieces.drain(..).map(Some).collect();
+        Ok(picks.into_iter().filter_map(|i| slots[i].take()).collect())
     }
 
     /// BOS, the control positions of the emotion and style asked for, then the primer's tokens
