@@ -33,6 +33,9 @@ pub struct ControlEvalOptions {
     pub emotion_style: Option<String>,
     /// Classifier-free guidance of the controls (1 = off).
     pub guidance: f32,
+    /// Keep, of a few sampled pieces, the one most clearly in the emotion's mode (as
+    /// [`GenerateOptions::emotion_mode`]); `false` lets the model choose.
+    pub emotion_mode: bool,
 }
 
 impl Default for ControlEvalOptions {
@@ -45,6 +48,7 @@ impl Default for ControlEvalOptions {
             blend_points: 5,
             emotion_style: None,
             guidance: 1.0,
+            emotion_mode: true,
         }
     }
 }
@@ -101,6 +105,8 @@ pub struct ControlReport {
     pub emotion_style: Option<String>,
     /// The guidance the pieces were written with (1 = none).
     pub guidance: f32,
+    /// Whether each piece was the clearest in its emotion's mode of a few candidates.
+    pub emotion_mode: bool,
     /// Emotion control, if the model follows emotion.
     pub emotion: Option<ControlFigures>,
     /// Style control, if the model follows style.
@@ -176,6 +182,7 @@ impl<B: ModelBackend> ControlJudge<'_, B> {
             bars: options.bars,
             emotion_style: options.emotion_style.clone(),
             guidance: options.guidance,
+            emotion_mode: options.emotion_mode,
             emotion,
             style,
             blends,
@@ -188,6 +195,7 @@ impl<B: ModelBackend> ControlJudge<'_, B> {
             sampling: options.sampling,
             seed: options.seed,
             guidance: options.guidance,
+            emotion_mode: options.emotion_mode,
             ..GenerateOptions::default()
         }
     }

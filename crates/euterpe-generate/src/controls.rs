@@ -47,6 +47,26 @@ impl EmotionRequest {
         Ok(())
     }
 
+    /// Valence and arousal in [-1, 1]: a quadrant's are ±1.
+    pub fn valence_arousal(&self) -> (f64, f64) {
+        match *self {
+            EmotionRequest::Quadrant(e) => match e.quadrant() {
+                1 => (1.0, 1.0),
+                2 => (-1.0, 1.0),
+                3 => (-1.0, -1.0),
+                _ => (1.0, -1.0),
+            },
+            EmotionRequest::ValenceArousal { valence, arousal } => (valence, arousal),
+        }
+    }
+
+    /// The mode that carries this emotion's valence (music's most consistent valence cue):
+    /// `Some(true)` minor for unpleasant, `Some(false)` major for pleasant, `None` neutral.
+    pub fn mode_minor(&self) -> Option<bool> {
+        let (valence, _) = self.valence_arousal();
+        (valence != 0.0).then_some(valence < 0.0)
+    }
+
     /// The weights of quadrants Q1–Q4 (summing to 1).
     pub fn weights(&self) -> [f32; 4] {
         match *self {

@@ -72,6 +72,10 @@ pub struct GenerateOptions {
     /// A MIDI pitch the notes gather around (their log-probability falls with the squared
     /// distance in octaves); `None`: the model's own register. Sampling only.
     pub register: Option<f32>,
+    /// With an emotion and no key: keep, of [`MODE_CANDIDATES`] sampled pieces, the first
+    /// written in the mode of the emotion's valence (major pleasant, minor unpleasant). On by
+    /// default; sampling only.
+    pub emotion_mode: bool,
 }
 
 impl Default for GenerateOptions {
@@ -94,6 +98,7 @@ impl Default for GenerateOptions {
             meter: None,
             density: 1.0,
             register: None,
+            emotion_mode: true,
         }
     }
 }
@@ -184,6 +189,27 @@ impl GenerateOptions {
         Ok(())
     }
 
+    /// The density sampled with: the one asked, else (with `emotion_mode`) the emotion's
+    /// arousal as `2^(AROUSAL_DENSITY × arousal)` — energetic music has more notes.
+    pub fn effective_density(&self) -> f32 {
+        match self.emotion {
+            Some(e) if self.density == 1.0 && self.emotion_mode && self.beam.is_none() => {
+                let (_, arousal) = e.valence_arousal();
+                2f32.powf(AROUSAL_DENSITY * arousal as f32)
+            }
+            _ => self.density,
+        }
+    }
+
+    /// The mode the pieces should be in: the key's, else the emotion's (with `emotion_mode`).
+    fn wanted_mode(&self) -> Option<bool> {
+        match self.key {
+            Some(k) => k.minor,
+            None if self.emotion_mode => self.emotion.and_then(|e| e.mode_minor()),
+            None => None,
+        }
+    }
+
     /// Bars to generate after the primer.
     fn bars(&self) -> usize {
         match self.length {
@@ -200,9 +226,14 @@ impl GenerateOptions {
     }
 }
 
-/// Pieces sampled per output when a key with a mode is asked for: the first written in that
-/// mode is kept (the model chooses the mode; moving a piece only reaches the tonic).
-pub const MODE_CANDIDATES: usize = 4;
+/// How strongly an emotion's arousal sets the note density (see
+/// [`GenerateOptions::effective_density`]).
+pub const AROUSAL_DENSITY: f32 = 0.6;
+
+/// Pieces sampled per output when a mode is asked for (a key's, or an emotion's): the one that
+/// sounds most clearly in that mode is kept (the model chooses the mode; moving a piece only
+/// reaches the tonic).
+pub const MODE_CANDIDATES: usize = 8;
 
 /// One generated piece.
 #[derive(Debug, Clone)]
@@ -297,8 +328,9 @@ impl<'m, B: ModelBackend> Generator<'m, B> {
         let budget = self.token_budget(options, prefix.ids.len())?;
         let target_bars = grammar.bars() + options.bars();
         let n = options.num_outputs;
-        let candidates = match (options.key, options.beam) {
-            (Some(KeyTarget { minor: Some(_), .. }), None) => MODE_CANDIDATES.min(256 / n).max(1),
+        let wanted = options.wanted_mode();
+        let candidates = match (wanted, options.beam) {
+            (Some(_), None) => MODE_CANDIDATES.min(256 / n).max(1),
             _ => 1,
         };
         let rows = match options.beam {
@@ -321,15 +353,24 @@ impl<'m, B: ModelBackend> Generator<'m, B> {
         if candidates == 1 {
             return Ok(pieces);
         }
-        // Piece j's candidates are rows j, j + n, j + 2n, …: row j is what one row would have
-        // given, kept unless it was written in the other mode and a later candidate was not.
-        let wanted = options.key.and_then(|k| k.minor);
+        // Piece j's candidates are rows j, j + n, j + 2n, …; the one that sounds most clearly
+        // in the mode asked is kept (row j, what one row would have given, on a tie).
+        let sign = if wanted == Some(true) { 1.0 } else { -1.0 };
+        let clarity = |i: usize| {
+            pieces[i]
+                .score
+                .minor_margin()
+                .map_or(f64::MIN, |m| sign * m)
+        };
         let picks: Vec<usize> = (0..n)
             .map(|j| {
-                (0..candidates)
-                    .map(|c| j + c * n)
-                    .find(|&i| pieces[i].score.estimated_key().map(|(_, minor)| minor) == wanted)
-                    .unwrap_or(j)
+                (0..candidates).map(|c| j + c * n).fold(j, |best, i| {
+                    if clarity(i) > clarity(best) {
+                        i
+                    } else {
+                        best
+                    }
+                })
             })
             .collect();
         let mut slots: Vec<Option<Generated>> = pieces.drain(..).map(Some).collect();
@@ -525,8 +566,9 @@ impl<'m, B: ModelBackend> Generator<'m, B> {
         let mut guided = vec![0f32; vocab];
         let mut shaped = vec![0f32; vocab];
         let vocab_ref = self.tokenizer.vocab();
-        let bias = (options.density != 1.0 || options.register.is_some())
-            .then(|| note_bias(self.tokenizer.vocab(), options.density, options.register));
+        let density = options.effective_density();
+        let bias = (density != 1.0 || options.register.is_some())
+            .then(|| note_bias(self.tokenizer.vocab(), density, options.register));
         loop {
             if past(options.deadline) {
                 return rows;
@@ -562,8 +604,8 @@ impl<'m, B: ModelBackend> Generator<'m, B> {
                         for ((out, &s), &b) in shaped.iter_mut().zip(scores).zip(bias) {
                             *out = s + b;
                         }
-                        if options.density != 1.0 {
-                            time_bias(&row.grammar, vocab_ref, options.density, &mut shaped);
+                        if density != 1.0 {
+                            time_bias(&row.grammar, vocab_ref, density, &mut shaped);
                         }
                         &shaped[..]
                     }

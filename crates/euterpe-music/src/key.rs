@@ -36,6 +36,24 @@ pub fn best_key(weights: &[u64; 12]) -> Option<(u8, bool)> {
     best.map(|(_, k)| k)
 }
 
+/// How much more the pitch-class `weights` look minor than major: the best minor key's
+/// Krumhansl–Schmuckler correlation less the best major key's (positive: minor); `None` when
+/// every weight is 0.
+pub fn minor_margin(weights: &[u64; 12]) -> Option<f64> {
+    if weights.iter().all(|&w| w == 0) {
+        return None;
+    }
+    let best = |profile: &[f64; 12]| {
+        (0..12)
+            .map(|tonic| {
+                let rotated: [f64; 12] = std::array::from_fn(|i| weights[(tonic + i) % 12] as f64);
+                correlation(&rotated, profile)
+            })
+            .fold(f64::NEG_INFINITY, f64::max)
+    };
+    Some(best(&KK_MINOR) - best(&KK_MAJOR))
+}
+
 /// Pearson correlation of two 12-vectors; 0 when either is constant.
 fn correlation(x: &[f64; 12], y: &[f64; 12]) -> f64 {
     let mx = x.iter().sum::<f64>() / 12.0;
@@ -86,6 +104,12 @@ impl Score {
             counts[n.pitch as usize % 12] += 1;
         }
         best_key(&counts)
+    }
+
+    /// How much more minor than major the piece sounds ([`minor_margin`] of its duration-
+    /// weighted pitch classes); `None` without pitched notes.
+    pub fn minor_margin(&self) -> Option<f64> {
+        minor_margin(&self.pitch_class_ticks())
     }
 
     /// The score moved by `semitones` (pitched tracks only; drum notes name instruments). Notes

@@ -49,6 +49,10 @@ pub struct ControlArgs {
     /// Classifier-free guidance of the controls, as for generate (1 = plain conditioning).
     #[arg(long, default_value_t = DEFAULT_GUIDANCE)]
     guidance: f32,
+    /// Let the model choose the mode, as `generate --free-mode` (by default each piece is the
+    /// clearest in its emotion's mode of a few candidates).
+    #[arg(long)]
+    free_mode: bool,
     /// Where to run: cpu, cuda or cuda:N.
     #[arg(long, default_value = "cpu")]
     device: DeviceSpec,
@@ -104,6 +108,7 @@ pub fn run(a: &ControlArgs) -> Result<()> {
         blend_points: a.blend_points,
         emotion_style: a.emotion_style.clone(),
         guidance: a.guidance,
+        emotion_mode: !a.free_mode,
         sampling: SamplingConfig {
             temperature: a.temperature,
             ..SamplingConfig::default()
@@ -122,6 +127,9 @@ pub fn run(a: &ControlArgs) -> Result<()> {
         }
         if r.guidance > 1.0 {
             println!("guidance {}", r.guidance);
+        }
+        if !r.emotion_mode {
+            println!("the model chooses the mode (--free-mode)");
         }
         for (what, figures) in [("emotion", &r.emotion), ("style", &r.style)] {
             match figures {

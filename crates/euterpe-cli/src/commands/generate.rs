@@ -118,6 +118,10 @@ pub struct GenerateArgs {
     /// A MIDI pitch the notes gather around, 21–108 (60 = middle C; sampling only).
     #[arg(long)]
     register: Option<f32>,
+    /// With an emotion: let the model choose the mode (by default, of a few sampled pieces the
+    /// first in the emotion's mode is kept: major for happy and calm, minor for tense and sad).
+    #[arg(long)]
+    free_mode: bool,
     /// A chord progression for a melody GAN (`--model melody-gan`), one chord per bar, repeated
     /// to the length: "C G Am F", "Dm7 | G7 | Cmaj7". Default for such a model: "C G Am F".
     #[arg(long)]
@@ -431,6 +435,7 @@ fn options(
         register: a
             .register
             .or(prompt.and_then(|p| p.register).filter(|_| a.beam.is_none())),
+        emotion_mode: !a.free_mode,
     };
     // Checked before the model loads, so that a bad flag fails at once.
     options.validate()?;
