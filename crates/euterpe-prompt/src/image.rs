@@ -64,19 +64,24 @@ pub const EDGE_THRESHOLD: f64 = 0.4;
 
 /// Decodes the picture at `path` and measures it.
 pub fn read_image(path: &Path) -> Result<ImageFeatures, PromptError> {
-    let named = |reason: String| PromptError::Image(format!("{}: {reason}", path.display()));
-    let reader = image::ImageReader::open(path)
-        .map_err(|e| named(e.to_string()))?
-        .with_guessed_format()
-        .map_err(|e| named(e.to_string()))?;
-    let (width, height) = reader
+    let bytes =
+        std::fs::read(path).map_err(|e| PromptError::Image(format!("{}: {e}", path.display())))?;
+    image_from_bytes(&bytes, &path.display().to_string())
+}
+
+/// Decodes a PNG or JPEG held in memory (an upload) and measures it; `name` goes in errors.
+pub fn image_from_bytes(bytes: &[u8], name: &str) -> Result<ImageFeatures, PromptError> {
+    let named = |reason: String| PromptError::Image(format!("{name}: {reason}"));
+    let reader = || {
+        image::ImageReader::new(std::io::Cursor::new(bytes))
+            .with_guessed_format()
+            .map_err(|e| named(e.to_string()))
+    };
+    let (width, height) = reader()?
         .into_dimensions()
         .map_err(|e| named(format!("not a PNG or JPEG picture ({e})")))?;
     check_size(width, height).map_err(named)?;
-    let mut reader = image::ImageReader::open(path)
-        .map_err(|e| named(e.to_string()))?
-        .with_guessed_format()
-        .map_err(|e| named(e.to_string()))?;
+    let mut reader = reader()?;
     let mut limits = image::Limits::default();
     limits.max_image_width = Some(MAX_SIDE);
     limits.max_image_height = Some(MAX_SIDE);

@@ -21,7 +21,7 @@ pub mod image;
 mod lexicon;
 
 pub use explain::describe_controls;
-pub use image::{image_controls, image_prompt, read_image, ImageFeatures};
+pub use image::{image_controls, image_from_bytes, image_prompt, read_image, ImageFeatures};
 
 use euterpe_generate::{EmotionRequest, Length, StyleBlend};
 use euterpe_music::tokens::Emotion;

@@ -10,14 +10,18 @@ use euterpe_music::tokens::Emotion;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use euterpe_prompt::{parse_key, parse_prompt, PromptControls};
+use euterpe_prompt::{image_controls, image_from_bytes, parse_key, parse_prompt, PromptControls};
 
 use crate::catalog::{Catalog, ServedModel};
 use crate::ApiError;
 
 /// The fields `POST /generate_music` reads.
-pub const FIELDS: [&str; 17] = [
+pub const FIELDS: [&str; 21] = [
     "prompt",
+    "image",
+    "meter",
+    "density",
+    "register",
     "key",
     "emotion",
     "style",
@@ -87,6 +91,14 @@ pub struct UsedParameters {
     pub prompt: Option<String>,
     /// The key the piece was moved to.
     pub key: Option<String>,
+    /// The meter every bar keeps (`None`: the model's).
+    pub meter: Option<String>,
+    /// Note density factor (1: as the model plays; an emotion may set it).
+    pub density: f32,
+    /// The MIDI pitch the notes gather around.
+    pub register: Option<f32>,
+    /// Whether a picture set some of the controls.
+    pub image: bool,
 }
 
 /// Reads and checks a request's fields against the models on offer.
@@ -101,10 +113,16 @@ pub fn parse_request(
             .with_valid(FIELDS.iter().map(|f| f.to_string()).collect()));
     }
     let prompt_text = text(fields, "prompt")?.map(str::to_string);
-    let prompt = prompt_text
+    let text_prompt = prompt_text
         .as_deref()
         .map(|t| read_prompt(t, catalog))
         .transpose()?;
+    let picture = image(fields)?;
+    let has_image = picture.is_some();
+    let prompt = match (text_prompt, picture) {
+        (Some(t), Some(p)) => Some(t.or(p)),
+        (t, p) => t.or(p),
+    };
     let with_prompt;
     let fields = match &prompt {
         Some(p) => {
@@ -156,6 +174,15 @@ pub fn parse_request(
             "cannot move a primer's music; leave one of them out",
         ));
     }
+    let meter = meter(fields)?;
+    if meter.is_some() && primer.is_some() {
+        return Err(ApiError::field(
+            "meter",
+            "cannot change a primer's bars; leave one of them out",
+        ));
+    }
+    let density = number(fields, "density", 0.25, 4.0)?.map(|d| d as f32);
+    let register = number(fields, "register", 21.0, 108.0)?.map(|r| r as f32);
     let used = UsedParameters {
         model: model.info.name.clone(),
         emotion: match &emotion {
@@ -176,6 +203,10 @@ pub fn parse_request(
         primer: primer.is_some(),
         prompt: prompt_text,
         key: key.map(|k| k.to_string()),
+        meter: meter.map(|(n, d)| format!("{n}/{d}")),
+        density: density.unwrap_or(1.0),
+        register,
+        image: has_image,
     };
     let options = GenerateOptions {
         length: Length::Bars(bars),
@@ -192,8 +223,13 @@ pub fn parse_request(
         style,
         guidance,
         key: key.map(|k| k.target()),
+        meter,
+        density: density.unwrap_or(1.0),
+        register,
         ..GenerateOptions::default()
     };
+    let mut used = used;
+    used.density = options.effective_density();
     options
         .validate()
         .map_err(|e| ApiError::new(axum::http::StatusCode::BAD_REQUEST, e.to_string()))?;
@@ -246,6 +282,15 @@ fn fill_from_prompt(fields: &Map<String, Value>, p: &PromptControls) -> Map<Stri
     }
     if let (Some(key), false) = (p.key, fields.contains_key("primer")) {
         set("key", Value::from(key.to_string()));
+    }
+    if let (Some((n, d)), false) = (p.meter, fields.contains_key("primer")) {
+        set("meter", Value::from(format!("{n}/{d}")));
+    }
+    if let Some(density) = p.density {
+        set("density", Value::from(density));
+    }
+    if let Some(register) = p.register {
+        set("register", Value::from(register));
     }
     match p.length {
         Some(Length::Bars(b)) => set("bars", Value::from(b)),
@@ -448,6 +493,31 @@ pub(crate) fn check_styles(blend: &StyleBlend, model: &ServedModel) -> Result<()
 }
 
 /// `primer`: a base64 MIDI file.
+/// `image`: a base64 PNG or JPEG (or a file part), read into controls.
+fn image(fields: &Map<String, Value>) -> Result<Option<PromptControls>, ApiError> {
+    let Some(encoded) = text(fields, "image")? else {
+        return Ok(None);
+    };
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(encoded)
+        .map_err(|e| ApiError::field("image", format!("not base64: {e}")))?;
+    let features =
+        image_from_bytes(&bytes, "image").map_err(|e| ApiError::field("image", e.to_string()))?;
+    Ok(Some(image_controls(&features)))
+}
+
+/// `meter`: `3/4`, `6/8`, …
+fn meter(fields: &Map<String, Value>) -> Result<Option<(u8, u8)>, ApiError> {
+    let Some(t) = text(fields, "meter")? else {
+        return Ok(None);
+    };
+    let bad = || ApiError::field("meter", format!("{t:?} is not a meter like 3/4 or 6/8"));
+    let (n, d) = t.split_once('/').ok_or_else(bad)?;
+    let n: u8 = n.trim().parse().map_err(|_| bad())?;
+    let d: u8 = d.trim().parse().map_err(|_| bad())?;
+    Ok(Some((n, d)))
+}
+
 fn primer(fields: &Map<String, Value>) -> Result<Option<euterpe_music::score::Score>, ApiError> {
     let Some(encoded) = text(fields, "primer")? else {
         return Ok(None);

@@ -799,3 +799,77 @@ fn a_prompt_fills_the_fields_it_names_and_the_answer_says_what_was_understood() 
     );
     assert_error(&bad, 400, Some("prompt"), "20–400");
 }
+
+/// A flat picture of one colour as PNG bytes.
+fn flat_png(rgb: [u8; 3]) -> Vec<u8> {
+    let mut out = std::io::Cursor::new(Vec::new());
+    image::RgbImage::from_pixel(64, 48, image::Rgb(rgb))
+        .write_to(&mut out, image::ImageFormat::Png)
+        .unwrap();
+    out.into_inner()
+}
+
+#[test]
+fn a_picture_and_a_meter_set_their_controls_and_bad_ones_are_named() {
+    use base64::Engine;
+    let server = TestServer::start(TestServer::default_config());
+    let dark_blue = base64::engine::general_purpose::STANDARD.encode(flat_png([10, 20, 90]));
+    let reply = post_json(
+        &server.url("/generate_music"),
+        &json!({"image": dark_blue, "meter": "3/4", "bars": 4, "seed": 2}),
+    );
+    assert_eq!(
+        reply.status,
+        200,
+        "{}",
+        String::from_utf8_lossy(&reply.bytes)
+    );
+    let body = reply.json();
+    let p = &body["parameters"];
+    assert_eq!(p["image"], true);
+    assert_eq!(p["meter"], "3/4");
+    assert_eq!(p["model"], "piano", "a picture asks for an emotion: {body}");
+    assert!(p["valence"].as_f64().unwrap() < 0.0, "{body}");
+    assert!(
+        p["arousal"].as_f64().unwrap() < 0.0,
+        "dark blue is calm: {body}"
+    );
+    assert!(
+        p["density"].as_f64().unwrap() < 1.0,
+        "a flat picture is sparse: {body}"
+    );
+    assert!(p["register"].as_f64().is_some());
+    let midi = get(&server.url(body["links"]["midi"].as_str().unwrap()), &[]).bytes;
+    let score = parse_midi(&midi).unwrap();
+    assert_eq!(score.time_signatures[0].numerator, 3);
+    // A field given explicitly wins over the picture.
+    let reply = post_json(
+        &server.url("/generate_music"),
+        &json!({"image": dark_blue, "emotion": "happy", "density": 2, "bars": 1}),
+    );
+    let p = &reply.json()["parameters"];
+    assert_eq!(p["emotion"], "happy");
+    assert_eq!(p["density"], 2.0);
+
+    let garbage = base64::engine::general_purpose::STANDARD.encode(b"not a picture");
+    for (body, field, words) in [
+        (json!({"image": garbage}), "image", "not a PNG or JPEG"),
+        (json!({"image": "%%%"}), "image", "base64"),
+        (json!({"meter": "three"}), "meter", "not a meter"),
+        (json!({"meter": "3/5"}), "meter", "denominator"),
+        (json!({"density": 9}), "density", "[0.25, 4]"),
+        (json!({"register": 5}), "register", "[21, 108]"),
+    ] {
+        let bad = post_json(&server.url("/generate_music"), &body);
+        if field == "meter" && words == "denominator" {
+            // Checked by the generator's options: a 400 whose message names it.
+            assert_eq!(bad.status, 400, "{body}");
+            assert!(
+                String::from_utf8_lossy(&bad.bytes).contains(words),
+                "{body}"
+            );
+            continue;
+        }
+        assert_error(&bad, 400, Some(field), words);
+    }
+}

@@ -93,15 +93,32 @@ function fields() {
   return f;
 }
 
+// The chosen picture as base64, or null.
+function pictureBase64() {
+  const file = $("image").files[0];
+  if (!file) return Promise.resolve(null);
+  return new Promise((resolve, reject) => {
+    const reader = new FileReader();
+    reader.onload = () => resolve(String(reader.result).split(",")[1] || null);
+    reader.onerror = () => reject(reader.error);
+    reader.readAsDataURL(file);
+  });
+}
+
 async function generate() {
   $("generate").disabled = true;
   $("progress").hidden = false;
   setStatus("");
   try {
+    const f = fields();
+    const picture = await pictureBase64();
+    if (picture) {
+      f.image = picture;
+    }
     const response = await api("/generate_music", {
       method: "POST",
       headers: { "Content-Type": "application/json" },
-      body: JSON.stringify(fields()),
+      body: JSON.stringify(f),
     });
     const body = await response.json();
     if (!response.ok) { setStatus(body.error || `error ${response.status}`, true); return; }
