@@ -97,8 +97,6 @@ pub struct UsedParameters {
     pub density: f32,
     /// The MIDI pitch the notes gather around.
     pub register: Option<f32>,
-    /// Whether a picture set some of the controls.
-    pub image: bool,
 }
 
 /// Reads and checks a request's fields against the models on offer.
@@ -118,7 +116,6 @@ pub fn parse_request(
         .map(|t| read_prompt(t, catalog))
         .transpose()?;
     let picture = image(fields)?;
-    let has_image = picture.is_some();
     let prompt = match (text_prompt, picture) {
         (Some(t), Some(p)) => Some(t.or(p)),
         (t, p) => t.or(p),
@@ -206,7 +203,6 @@ pub fn parse_request(
         meter: meter.map(|(n, d)| format!("{n}/{d}")),
         density: density.unwrap_or(1.0),
         register,
-        image: has_image,
     };
     let options = GenerateOptions {
         length: Length::Bars(bars),

@@ -826,7 +826,8 @@ fn a_picture_and_a_meter_set_their_controls_and_bad_ones_are_named() {
     );
     let body = reply.json();
     let p = &body["parameters"];
-    assert_eq!(p["image"], true);
+    let understood = body["prompt"]["understood"].to_string();
+    assert!(understood.contains("Valdez & Mehrabian"), "{understood}");
     assert_eq!(p["meter"], "3/4");
     assert_eq!(p["model"], "piano", "a picture asks for an emotion: {body}");
     assert!(p["valence"].as_f64().unwrap() < 0.0, "{body}");
