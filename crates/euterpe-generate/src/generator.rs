@@ -228,7 +228,7 @@ impl GenerateOptions {
 
 /// How strongly an emotion's arousal sets the note density (see
 /// [`GenerateOptions::effective_density`]).
-pub const AROUSAL_DENSITY: f32 = 0.6;
+pub const AROUSAL_DENSITY: f32 = 0.3;
 
 /// Pieces sampled per output when a mode is asked for (a key's, or an emotion's): the one that
 /// sounds most clearly in that mode is kept (the model chooses the mode; moving a piece only
