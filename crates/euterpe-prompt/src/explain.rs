@@ -64,7 +64,14 @@ pub fn describe_controls(
                 };
                 format!("{key}{}", from("key", p.key == Some(key)))
             }
-            None => "the model's choice".into(),
+            None => match options.emotion.filter(|_| options.emotion_mode) {
+                Some(e) => match e.mode_minor() {
+                    Some(true) => "the model's tonic, in minor (the emotion's valence)".into(),
+                    Some(false) => "the model's tonic, in major (the emotion's valence)".into(),
+                    None => "the model's choice".into(),
+                },
+                None => "the model's choice".into(),
+            },
         },
     );
     line(
@@ -98,15 +105,17 @@ pub fn describe_controls(
             ),
         },
     );
+    let density = options.effective_density();
     line(
         "density",
-        if options.density == 1.0 {
+        if density == 1.0 {
             "as the model plays".into()
+        } else if options.density == 1.0 {
+            format!("×{density:.2} notes (the emotion's arousal)")
         } else {
             format!(
-                "×{} notes{}",
-                options.density,
-                from("density", p.density == Some(options.density))
+                "×{density} notes{}",
+                from("density", p.density == Some(density))
             )
         },
     );
