@@ -106,6 +106,16 @@ def relative(a, b):
     return (ta + 3) % 12 == tb if ma else (tb + 3) % 12 == ta
 
 
+def varlen(body, j):
+    """A MIDI variable-length number at `body[j]`: its value and the index after it."""
+    n = 0
+    while True:
+        n = (n << 7) | (body[j] & 0x7F)
+        j += 1
+        if not body[j - 1] & 0x80:
+            return n, j
+
+
 def programs(path):
     """Programs of the melodic channels of a MIDI file (a small reader: program changes only)."""
     data = open(path, "rb").read()
@@ -117,27 +127,14 @@ def programs(path):
             continue
         j, status = 0, 0
         while j < len(body):
-            while body[j] & 0x80:
-                j += 1
-            j += 1
+            _, j = varlen(body, j)  # the delta time
             if body[j] & 0x80:
                 status, j = body[j], j + 1
             if status == 0xFF:
-                j += 1
-                n = 0
-                while True:
-                    n = (n << 7) | (body[j] & 0x7F)
-                    j += 1
-                    if not body[j - 1] & 0x80:
-                        break
+                n, j = varlen(body, j + 1)
                 j += n
             elif status in (0xF0, 0xF7):
-                n = 0
-                while True:
-                    n = (n << 7) | (body[j] & 0x7F)
-                    j += 1
-                    if not body[j - 1] & 0x80:
-                        break
+                n, j = varlen(body, j)
                 j += n
             elif status & 0xF0 == 0xC0:
                 if status & 0x0F != 9:
