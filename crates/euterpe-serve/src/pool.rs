@@ -1,6 +1,11 @@
 //! The generation workers: a fixed number of threads behind a bounded queue. A request that finds
-//! the queue full is refused at once (503) instead of waiting without bound; a request whose
-//! deadline passed while it waited is dropped unrun. Each worker keeps the models it has loaded.
+//! every worker busy and the queue full is refused at once (503) instead of waiting without bound;
+//! a request whose deadline passed while it waited is dropped unrun. Each worker keeps the models
+//! it has loaded.
+//!
+//! Admission counts jobs in the pool (running or waiting) against `workers + queue`, so whether a
+//! request is taken does not depend on whether an idle worker thread happens to be parked in
+//! `recv` at that instant (a zero-capacity channel would refuse it then).
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -71,6 +76,10 @@ pub struct Busy;
 pub struct Pool {
     sender: SyncSender<Envelope>,
     running: Arc<AtomicUsize>,
+    /// Jobs admitted and not yet finished (running or waiting).
+    admitted: Arc<AtomicUsize>,
+    /// Most jobs admitted at once: workers plus queue.
+    capacity: usize,
 }
 
 impl Pool {
@@ -84,15 +93,18 @@ impl Pool {
         sources: HashMap<String, ModelSource>,
     ) -> Pool {
         let sources = Arc::new(sources);
-        let (sender, receiver) = sync_channel::<Envelope>(queue);
+        let capacity = workers.max(1) + queue;
+        let (sender, receiver) = sync_channel::<Envelope>(capacity);
         let receiver = Arc::new(Mutex::new(receiver));
         let running = Arc::new(AtomicUsize::new(0));
+        let admitted = Arc::new(AtomicUsize::new(0));
         for i in 0..workers {
             let worker = Worker {
                 receiver: Arc::clone(&receiver),
                 store: Arc::clone(&store),
                 render: render.clone(),
                 running: Arc::clone(&running),
+                admitted: Arc::clone(&admitted),
                 sources: Arc::clone(&sources),
                 generators: HashMap::new(),
                 classifiers: HashMap::new(),
@@ -102,11 +114,25 @@ impl Pool {
                 .spawn(move || worker.run())
                 .expect("the OS can start a worker thread");
         }
-        Pool { sender, running }
+        Pool {
+            sender,
+            running,
+            admitted,
+            capacity,
+        }
     }
 
-    /// Queues a job; `Busy` when the queue is full. The receiver gets the outcome.
+    /// Queues a job; `Busy` when every worker is busy and the queue is full. The receiver gets
+    /// the outcome.
     pub fn submit(&self, job: Job, deadline: Instant) -> Result<oneshot::Receiver<Outcome>, Busy> {
+        let admit = self
+            .admitted
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
+                (n < self.capacity).then_some(n + 1)
+            });
+        if admit.is_err() {
+            return Err(Busy);
+        }
         let (reply, receiver) = oneshot::channel();
         let envelope = Envelope {
             job,
@@ -115,7 +141,10 @@ impl Pool {
         };
         match self.sender.try_send(envelope) {
             Ok(()) => Ok(receiver),
-            Err(TrySendError::Full(_)) | Err(TrySendError::Disconnected(_)) => Err(Busy),
+            Err(TrySendError::Full(_)) | Err(TrySendError::Disconnected(_)) => {
+                self.admitted.fetch_sub(1, Ordering::AcqRel);
+                Err(Busy)
+            }
         }
     }
 
@@ -130,6 +159,7 @@ struct Worker {
     store: Arc<PieceStore>,
     render: RenderOptions,
     running: Arc<AtomicUsize>,
+    admitted: Arc<AtomicUsize>,
     sources: Arc<HashMap<String, ModelSource>>,
     generators: HashMap<String, LoadedGenerator<Cpu>>,
     classifiers: HashMap<String, Classifier<Cpu>>,
@@ -145,6 +175,7 @@ impl Worker {
             // The pool is gone: the server is shutting down.
             let Ok(envelope) = next else { return };
             if Instant::now() > envelope.deadline || envelope.reply.is_closed() {
+                self.admitted.fetch_sub(1, Ordering::AcqRel);
                 let _ = envelope.reply.send(Outcome::Expired);
                 continue;
             }
@@ -163,6 +194,8 @@ impl Worker {
                 }
             };
             self.running.fetch_sub(1, Ordering::Relaxed);
+            // Free the slot before replying, so a client that hears back can submit again.
+            self.admitted.fetch_sub(1, Ordering::AcqRel);
             // The client may have gone (timeout, closed connection): nothing to tell then.
             let _ = envelope.reply.send(outcome);
         }
