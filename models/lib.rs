@@ -62,6 +62,7 @@ pub const BUILTIN: &[BuiltinModel] = &[
     builtin!("folk2pop", "folk2pop", none, "style transfer: a folk tune (or any piece) rewritten as POP909-style pop, bars and length kept; for `transfer` (CycleGAN-style, Essen ↔ POP909)"),
     builtin!("pop2folk", "folk2pop", none, "style transfer the other way: a pop song reduced to an Essen-style folk melody; for `transfer` (the same CycleGAN as folk2pop)"),
     builtin!("audio-lstm", "audio-lstm", none, "sound (20 MFCCs per 23 ms frame) rolled forward frame by frame, optionally of an emotion or continuing a recording; for `generate-audio` (the seed's audio LSTM, 2 × 256, mer4q)"),
+    builtin!("text-emotion", "text-emotion", none, "the emotion quadrant of mood words a prompt's lists do not hold (\"dreamy\", \"brooding\"): the learned layer of --prompt (pooled GloVe vectors and VADER valence → perceptron, mer4q mood tags)"),
 ];
 
 /// The default model (the first of [`BUILTIN`]).
@@ -72,4 +73,18 @@ pub fn default_model() -> &'static BuiltinModel {
 /// The built-in model called `name`.
 pub fn find(name: &str) -> Option<&'static BuiltinModel> {
     BUILTIN.iter().find(|m| m.name == name)
+}
+
+/// The files of the text encoder (`text-encoder/`, made by `tools/text-encoder/build.py`): GloVe
+/// 6B word vectors (PDDL 1.0) cut to the 50,000 most frequent words plus the VADER words, and the
+/// VADER valence lexicon (MIT). `euterpe-text` reads them.
+pub mod text_encoder {
+    /// One word per line, most frequent first.
+    pub const WORDS: &str = include_str!("text-encoder/words.txt");
+    /// One row of [`DIM`] little-endian IEEE half floats per word of [`WORDS`].
+    pub const VECTORS: &[u8] = include_bytes!("text-encoder/vectors.f16");
+    /// Values per word vector.
+    pub const DIM: usize = 50;
+    /// `word<TAB>mean valence (−4 to +4)` per line.
+    pub const VADER: &str = include_str!("text-encoder/vader.tsv");
 }

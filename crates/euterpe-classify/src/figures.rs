@@ -77,6 +77,33 @@ pub fn piece_scores<B: ModelBackend>(
     sum_by_piece(meta, rows, classes)
 }
 
+/// The class log-probabilities of every text of `batches`, each text its own piece (numbered in
+/// batch order), with its labelled class.
+pub fn text_scores<B: Backend>(
+    model: &euterpe_models::TextHead<B>,
+    batches: &[euterpe_data::TextBatch],
+    device: &B::Device,
+) -> PieceScores {
+    let classes = model.classes();
+    let mut rows = Vec::new();
+    for b in batches {
+        let x = Tensor::<B, 2>::from_data(
+            TensorData::new(b.features.clone(), [b.batch, b.width]),
+            device,
+        );
+        let logp: Vec<f32> = log_softmax(model.forward(x), 1)
+            .into_data()
+            .to_vec()
+            .unwrap_or_default();
+        rows.extend(logp.chunks(classes.max(1)).map(<[f32]>::to_vec));
+    }
+    let meta = batches
+        .iter()
+        .flat_map(|b| b.labels.iter().copied())
+        .enumerate();
+    sum_by_piece(meta, rows, classes)
+}
+
 /// The log-probability rows summed per piece: `meta` gives each row's piece and label.
 fn sum_by_piece(
     meta: impl Iterator<Item = (usize, u32)>,

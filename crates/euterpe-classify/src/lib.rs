@@ -22,4 +22,4 @@ pub mod figures;
 pub use classifier::{Classification, Classifier, ClassifyReport, FailedFile, PieceClass};
 pub use control::{ControlEvalOptions, ControlJudge, ControlReport};
 pub use error::ClassifyError;
-pub use figures::{piece_scores, recording_scores, ClassReport, PieceScores};
+pub use figures::{piece_scores, recording_scores, text_scores, ClassReport, PieceScores};

@@ -78,6 +78,10 @@ pub struct DataConfig {
     /// transfer (`[data.transfer]`; default: not set).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub transfer: Option<crate::transfer::TransferConfig>,
+    /// Read the data as a CSV of labelled texts, for the text head of prompts (`[data.text]`;
+    /// default: not set).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub text: Option<crate::text::TextDataConfig>,
     /// How recordings become clips of features, for audio data (`[data.audio]`).
     #[serde(skip_serializing_if = "crate::audio::AudioDataConfig::is_default")]
     pub audio: crate::audio::AudioDataConfig,
@@ -178,6 +182,7 @@ impl Default for DataConfig {
             lead_sheet: None,
             multitrack: None,
             transfer: None,
+            text: None,
             audio: crate::audio::AudioDataConfig::default(),
         }
     }

@@ -13,6 +13,7 @@
 //!   seed), recorded in every model directory;
 //! * [`task`] — [`TaskData`], a dataset of tokens or piano-roll frames split three ways, loaded
 //!   from any path;
+//! * [`text`] — CSVs of labelled texts (mood tags, captions) for the text head of prompts;
 //! * [`batch`] — one window helper for tokens and frames, and their padded batches;
 //! * [`progress`] — progress of jobs over many files, for front ends to draw.
 //!
@@ -32,6 +33,7 @@ pub mod roundtrip;
 pub mod split;
 pub mod stats;
 pub mod task;
+pub mod text;
 pub mod tokfile;
 pub mod transfer;
 
@@ -48,5 +50,6 @@ pub use probe::{probe, DataKind};
 pub use progress::{Progress, ProgressEvent};
 pub use split::{Split, SplitRatios};
 pub use task::{FrameData, TaskData, TokenData};
+pub use text::{TextBatch, TextData, TextDataConfig, TextExample, TextExamples};
 pub use tokfile::{TokenizedCorpus, TokenizedPiece};
 pub use transfer::{PhrasePairBatch, PhrasePairs, TransferConfig, TransferData};

@@ -33,6 +33,8 @@ pub enum TaskData {
     MultiTrack(crate::multitrack::MultiTrackData),
     /// Merged phrases of two styles (from a folder of corpora, with `data.transfer` set).
     Transfer(crate::transfer::TransferData),
+    /// Labelled texts (from a CSV, with `data.text` set).
+    Text(crate::text::TextData),
 }
 
 /// Two corpora of a folder of corpora as two styles of phrases (`data.transfer`).
@@ -117,6 +119,14 @@ impl TaskData {
         config: &DataConfig,
         progress: Option<Progress>,
     ) -> Result<(TaskData, TokenizeReport), DataError> {
+        if let Some(text) = &config.text {
+            let (data, failures) = crate::text::TextData::load(path, text, config.split_seed)?;
+            let report = TokenizeReport {
+                failures,
+                ..TokenizeReport::default()
+            };
+            return Ok((TaskData::Text(data), report));
+        }
         match probe(path)? {
             DataKind::PolyphonicJson => {
                 let d = PolyphonicDataset::load(path)?;
@@ -189,6 +199,7 @@ impl TaskData {
             TaskData::LeadSheets(_) => "lead sheets (melody bars over chords)",
             TaskData::MultiTrack(_) => "multi-track phrases (piano-rolls of four bars)",
             TaskData::Transfer(_) => "phrases of two styles (merged piano-rolls of four bars)",
+            TaskData::Text(_) => "labelled texts",
         }
     }
 
@@ -201,6 +212,7 @@ impl TaskData {
             TaskData::LeadSheets(l) => l.len(split),
             TaskData::MultiTrack(m) => m.len(split),
             TaskData::Transfer(t) => t.len(split),
+            TaskData::Text(t) => t.len(split),
         }
     }
 

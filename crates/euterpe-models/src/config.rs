@@ -8,7 +8,7 @@
 //! [model]
 //! kind = "token_lm"        # token_lm | frame_lm | classifier | audio_classifier | audio_lm
 //!                          # | audio_autoencoder | melody_gan | musegan
-//!                          # | cyclegan
+//!                          # | cyclegan | text_head
 //! embedding = 64
 //!
 //! [model.core]
@@ -66,6 +66,9 @@ pub enum ModelConfig {
     /// critics with cycle-consistency ([`StyleTransferPair`](crate::cyclegan::StyleTransferPair)).
     #[serde(rename = "cyclegan")]
     CycleGan(crate::cyclegan::CycleGanConfig),
+    /// Classifier of pooled text features: the learned layer of prompts
+    /// ([`TextHead`](crate::text_head::TextHead)).
+    TextHead(crate::text_head::TextHeadConfig),
 }
 
 impl Config for ModelConfig {}
@@ -83,6 +86,7 @@ impl ModelConfig {
             ModelConfig::MelodyGan(_) => "melody_gan",
             ModelConfig::MuseGan(_) => "musegan",
             ModelConfig::CycleGan(_) => "cyclegan",
+            ModelConfig::TextHead(_) => "text_head",
         }
     }
 
@@ -97,7 +101,8 @@ impl ModelConfig {
             | ModelConfig::AudioAutoencoder(_)
             | ModelConfig::MelodyGan(_)
             | ModelConfig::MuseGan(_)
-            | ModelConfig::CycleGan(_) => None,
+            | ModelConfig::CycleGan(_)
+            | ModelConfig::TextHead(_) => None,
         }
     }
 
@@ -155,6 +160,12 @@ impl ModelConfig {
                 c.blocks,
                 c.channels
             ),
+            ModelConfig::TextHead(c) => format!(
+                "text head of {} classes ({} hidden layer(s) of {} over pooled word vectors)",
+                c.classes.len(),
+                c.layers,
+                c.hidden
+            ),
         }
     }
 
@@ -169,7 +180,8 @@ impl ModelConfig {
             ModelConfig::AudioAutoencoder(_)
             | ModelConfig::MelodyGan(_)
             | ModelConfig::MuseGan(_)
-            | ModelConfig::CycleGan(_) => None,
+            | ModelConfig::CycleGan(_)
+            | ModelConfig::TextHead(_) => None,
         }
     }
 
@@ -185,6 +197,7 @@ impl ModelConfig {
             ModelConfig::MelodyGan(c) => c.validate(),
             ModelConfig::MuseGan(c) => c.validate(),
             ModelConfig::CycleGan(c) => c.validate(),
+            ModelConfig::TextHead(c) => c.validate(),
         }
     }
 }

@@ -25,6 +25,8 @@
 //!   mean squared error, optionally conditioned on emotion;
 //! * [`frame_lm`] — models of 88-key piano-roll frames with an independent-Bernoulli or a NADE
 //!   output (the keys of a frame modelled jointly, as in RNN-NADE);
+//! * [`text_head`] — the learned layer of text prompts: a small perceptron from pooled word
+//!   vectors to classes (the emotion of mood words);
 //! * [`standardise`] — per-band standardisation of audio frames, shared by the audio models;
 //! * [`backend`] — the concrete backends, [`DeviceSpec`](backend::DeviceSpec) (`cpu`, `cuda:N`)
 //!   and running generic code on the device a user chose.
@@ -51,6 +53,7 @@ pub mod recurrence;
 pub mod recurrent;
 pub mod standardise;
 pub mod step;
+pub mod text_head;
 pub mod token_lm;
 pub mod transformer;
 
@@ -67,4 +70,5 @@ pub use melody_gan::{MelodyCritic, MelodyGanConfig, MelodyGenerator};
 pub use model::Model;
 pub use ops::{ModelBackend, TrainingBackend};
 pub use step::Stepwise;
+pub use text_head::{TextHead, TextHeadConfig};
 pub use token_lm::TokenLm;

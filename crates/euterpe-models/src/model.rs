@@ -34,6 +34,8 @@ pub enum Model<B: Backend> {
     MuseGan(crate::musegan::MultiTrackGenerator<B>),
     /// Both generators of a style-transfer GAN.
     CycleGan(crate::cyclegan::StyleTransferPair<B>),
+    /// A classifier of pooled text features.
+    TextHead(crate::text_head::TextHead<B>),
 }
 
 impl ModelConfig {
@@ -49,6 +51,7 @@ impl ModelConfig {
             ModelConfig::MelodyGan(c) => Model::MelodyGan(c.init(device)),
             ModelConfig::MuseGan(c) => Model::MuseGan(c.init(device)),
             ModelConfig::CycleGan(c) => Model::CycleGan(c.init(device)),
+            ModelConfig::TextHead(c) => Model::TextHead(c.init(device)),
         }
     }
 }
@@ -66,6 +69,7 @@ impl<B: Backend> Model<B> {
             Model::MelodyGan(_) => "melody_gan",
             Model::MuseGan(_) => "musegan",
             Model::CycleGan(_) => "cyclegan",
+            Model::TextHead(_) => "text_head",
         }
     }
 }
@@ -121,5 +125,11 @@ impl<B: Backend> From<crate::musegan::MultiTrackGenerator<B>> for Model<B> {
 impl<B: Backend> From<crate::cyclegan::StyleTransferPair<B>> for Model<B> {
     fn from(m: crate::cyclegan::StyleTransferPair<B>) -> Self {
         Model::CycleGan(m)
+    }
+}
+
+impl<B: Backend> From<crate::text_head::TextHead<B>> for Model<B> {
+    fn from(m: crate::text_head::TextHead<B>) -> Self {
+        Model::TextHead(m)
     }
 }

@@ -153,6 +153,39 @@ pub fn style_synonym(phrase: &str) -> Option<&'static str> {
     })
 }
 
+/// Names of genres: a style when the model knows it, else a word read (and reported as
+/// ignored) rather than left to the learned layer as if it named a mood.
+pub const GENRES: &[&str] = &[
+    "pop",
+    "folk",
+    "game",
+    "pop-piano",
+    "jazz",
+    "rock",
+    "classical",
+    "blues",
+    "metal",
+    "hip-hop",
+    "rap",
+    "country",
+    "reggae",
+    "electronic",
+    "techno",
+    "house",
+    "disco",
+    "funk",
+    "soul",
+    "latin",
+    "baroque",
+    "romantic",
+    "swing",
+    "bossa",
+    "tango",
+    "gospel",
+    "punk",
+    "trance",
+];
+
 /// Words that carry no request (articles, prepositions, "piece", "music", …).
 pub fn is_function_word(word: &str) -> bool {
     const WORDS: [&str; 46] = [

@@ -13,15 +13,19 @@
 //! same [`PromptControls`]; [`PromptControls::or`] combines a text's controls with a picture's,
 //! the text winning where both say something.
 //!
-//! A learned text encoder for what is not literal (character, imagery) is the next layer; it will
-//! fill the same [`PromptControls`].
+//! The [`learned`] layer reads the mood words the lists do not hold ("dreamy", "brooding"): they
+//! are pooled into word vectors and classified by a trained `text_head` model, whose quadrant sets
+//! the emotion when no listed emotion word did. Words that neither layer knows are listed in
+//! [`PromptControls::unknown`].
 
 mod explain;
 pub mod image;
+pub mod learned;
 mod lexicon;
 
 pub use explain::describe_controls;
 pub use image::{image_controls, image_from_bytes, image_prompt, read_image, ImageFeatures};
+pub use learned::{LearnedEmotion, TextEmotion};
 
 use euterpe_generate::{EmotionRequest, Length, StyleBlend};
 use euterpe_music::tokens::Emotion;
@@ -113,6 +117,12 @@ pub struct PromptControls {
     pub understood: Vec<Understood>,
     /// Words that were not used (common function words left out).
     pub unused: Vec<String>,
+    /// Of the unused words, those the learned layer's vocabulary does not hold either (another
+    /// language, a typo).
+    pub unknown: Vec<String>,
+    /// What the learned layer made of the unused words, when it read them (no listed emotion
+    /// word was found).
+    pub learned: Option<LearnedEmotion>,
 }
 
 impl PromptControls {
@@ -155,13 +165,66 @@ impl PromptControls {
             register: self.register.or(other.register),
             understood,
             unused: self.unused,
+            unknown: self.unknown,
+            learned: self.learned.or(other.learned),
         }
     }
 }
 
-/// Reads a prompt. `styles` are the styles the model knows (style words outside them are
-/// reported as unused).
+/// Reads a prompt with both layers: the exact lists, then the built-in learned layer for the
+/// emotion of the words left over. `styles` are the styles the model knows (style words outside
+/// them are reported as unused).
 pub fn parse_prompt(text: &str, styles: &[String]) -> Result<PromptControls, PromptError> {
+    let mut out = parse_exact(text, styles)?;
+    let unknown = euterpe_text::TextEncoder::builtin()
+        .encode_words(&out.unused)
+        .unknown;
+    out.unknown = unknown;
+    if out.emotion.is_none() && out.unknown.len() < out.unused.len() {
+        if let Some(learned) = TextEmotion::builtin()?.judge(&out.unused) {
+            apply_learned(&mut out, learned);
+        }
+    }
+    Ok(out)
+}
+
+/// Sets the emotion from the learned layer's reading when it is sure enough, and records it.
+fn apply_learned(out: &mut PromptControls, learned: LearnedEmotion) {
+    let shares: Vec<String> = learned
+        .classes
+        .iter()
+        .zip(&learned.probabilities)
+        .map(|(c, p)| format!("{c} {p:.2}"))
+        .collect();
+    let quadrant = learned
+        .class
+        .strip_prefix('Q')
+        .and_then(|q| q.parse::<u8>().ok())
+        .and_then(Emotion::from_quadrant);
+    let meaning = match quadrant {
+        Some(e) if learned.confidence() >= learned::CONFIDENT => {
+            out.emotion = Some(EmotionRequest::Quadrant(e));
+            out.valence_arousal = learned.valence_arousal;
+            let anchor = Emotion::NAMES
+                .iter()
+                .find(|(x, _)| *x == e)
+                .map_or("", |(_, words)| words[0]);
+            format!(
+                "emotion {} ({anchor}) (learned: {})",
+                learned.class,
+                shares.join(", ")
+            )
+        }
+        _ => format!("no clear emotion (learned: {}; ignored)", shares.join(", ")),
+    };
+    out.understood
+        .push(Understood::new(learned.words.join(" "), meaning));
+    out.unused.retain(|w| !learned.words.contains(w));
+    out.learned = Some(learned);
+}
+
+/// The exact layer alone: what the lists and patterns read, nothing learned.
+pub fn parse_exact(text: &str, styles: &[String]) -> Result<PromptControls, PromptError> {
     let words = words(text);
     if words.is_empty() {
         return Err(PromptError::Invalid("the prompt is empty".into()));
@@ -440,6 +503,15 @@ impl Parser<'_> {
 
     fn style(&mut self, i: usize) -> usize {
         let Some((style, n)) = self.style_at(i) else {
+            let word = self.word(i);
+            let name = lexicon::style_synonym(word).unwrap_or(word).to_string();
+            if lexicon::GENRES.contains(&name.as_str()) {
+                return self.take(
+                    i,
+                    1,
+                    format!("style {name} (not a style of this model: ignored)"),
+                );
+            }
             return 0;
         };
         // Followed by "piece", "song", "style", "music": still a style.

@@ -119,16 +119,27 @@ fn several_emotion_words_meet_in_between_and_negations_are_not_followed() {
 fn styles_blends_and_synonyms_among_the_models_styles() {
     let p = parse_prompt("like a video game boss fight", &styles()).unwrap();
     assert_eq!(p.style_text.as_deref(), Some("game=1.00"));
+    assert!(p.unused.is_empty(), "{:?}", p.unused);
+    let learned = p
+        .learned
+        .as_ref()
+        .expect("the learned layer read what was left");
+    assert_eq!(learned.words, ["boss", "fight"]);
     assert_eq!(
-        p.unused,
-        ["boss", "fight"],
-        "what the exact layer leaves to a learned one"
+        p.emotion,
+        Some(EmotionRequest::Quadrant(Emotion::Tense)),
+        "a boss fight is tense: {learned:?}"
     );
     let p = parse_prompt("70% pop, 30 percent folk", &styles()).unwrap();
     assert_eq!(p.style_text.as_deref(), Some("pop=0.70,folk=0.30"));
     let p = parse_prompt("a jazzy pop tune", &styles()).unwrap();
     assert_eq!(p.style_text.as_deref(), Some("pop=1.00"));
-    assert_eq!(p.unused, ["jazzy"]);
+    assert!(p.unused.is_empty(), "{:?}", p.unused);
+    assert_eq!(
+        p.learned.map(|l| l.words),
+        Some(vec!["jazzy".to_string()]),
+        "a style the lists lack is left to the learned layer's mood"
+    );
     let none = parse_prompt("a folk song", &["pop".to_string()]).unwrap();
     assert!(
         none.style.is_none(),
@@ -157,4 +168,32 @@ fn bad_prompts_are_errors_that_say_why() {
     assert!(err("  ,, ").contains("empty"));
     assert!(err("at 900 bpm").contains("20–400"));
     assert!(err("0 bars").contains("bars"));
+}
+
+#[test]
+fn the_learned_layer_reads_mood_words_the_lists_lack_and_never_overrides_them() {
+    let p = parse_prompt("something brooding and wintry, 90 bpm", &styles()).unwrap();
+    assert_eq!(p.tempo, Some(90.0));
+    assert_eq!(p.emotion, Some(EmotionRequest::Quadrant(Emotion::Sad)));
+    let u = p
+        .understood
+        .iter()
+        .find(|u| u.meaning.contains("learned"))
+        .unwrap();
+    assert_eq!(u.phrase, "brooding wintry");
+    assert_eq!(u.control, Some("emotion"));
+    // A listed word wins: the learned layer is not asked.
+    let p = parse_prompt("a calm, brooding piece", &styles()).unwrap();
+    assert_eq!(p.emotion, Some(EmotionRequest::Quadrant(Emotion::Calm)));
+    assert!(p.learned.is_none());
+    assert_eq!(p.unused, ["brooding"]);
+}
+
+#[test]
+fn words_no_layer_knows_are_named_and_set_nothing() {
+    let p = parse_prompt("zxqv blorptastic, 3/4", &styles()).unwrap();
+    assert_eq!(p.meter, Some((3, 4)));
+    assert_eq!(p.emotion, None);
+    assert!(p.learned.is_none());
+    assert_eq!(p.unknown, ["zxqv", "blorptastic"]);
 }

@@ -99,7 +99,7 @@ pub async fn generate_music(
         None => {
             let mut body = piece_json(&id, &used, &piece);
             if let Some(p) = prompt {
-                body["prompt"] = json!({"understood": p.understood, "unused": p.unused, "key": p.key, "meter": p.meter});
+                body["prompt"] = json!({"understood": p.understood, "unused": p.unused, "unknown": p.unknown, "key": p.key, "meter": p.meter});
             }
             Ok((StatusCode::OK, Json(body)).into_response())
         }

@@ -39,6 +39,7 @@ pub(crate) fn write_card(
         kind = config.model.describe(),
         units = match data {
             TaskData::Audio(_) => "clips",
+            TaskData::Text(_) => "texts",
             _ => "sequences",
         },
         params = summary.parameters,

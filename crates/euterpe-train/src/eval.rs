@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use euterpe_classify::{piece_scores, recording_scores, ClassReport};
+use euterpe_classify::{piece_scores, recording_scores, text_scores, ClassReport};
 use euterpe_data::{Failure, Split, TaskData, TokenData};
 use euterpe_models::{ModelBackend, ModelConfig};
 use euterpe_store::ModelSource;
@@ -285,6 +285,22 @@ pub fn evaluate<B: ModelBackend>(
             report.nll = t.distance;
             report.unit = "phrase".into();
             report.transfer = Some(t);
+        }
+        Paired::TextClasses { model, data } => {
+            let classes = match &loaded.config {
+                ModelConfig::TextHead(c) => c.classes.clone(),
+                _ => Vec::new(),
+            };
+            let data = data
+                .in_classes(&classes)
+                .map_err(|e| TrainError::Unusable(e.to_string()))?;
+            let batches = data.examples(split, false).batches(bs, None);
+            let t = evaluate_batches(&model, &batches, device);
+            report.nll = t.mean();
+            report.unit = "text".into();
+            report.accuracy = t.accuracy();
+            let scores = text_scores(&model, &batches, device);
+            report.classification = Some(ClassReport::from_scores(&classes, &scores));
         }
         Paired::AudioClasses { model, data } => {
             let classes = match &loaded.config {

@@ -126,6 +126,24 @@ impl<B: ModelBackend> Likelihood<B> for AudioClassifier<B> {
     }
 }
 
+impl<B: ModelBackend> Likelihood<B> for euterpe_models::TextHead<B> {
+    type Batch = euterpe_data::TextBatch;
+    const UNIT: &'static str = "text";
+
+    fn batch_loss(&self, b: &euterpe_data::TextBatch, device: &B::Device) -> BatchLoss<B> {
+        let labels: Vec<i64> = b.labels.iter().map(|&l| l as i64).collect();
+        let (sum, correct) = self.nll(
+            floats(&b.features, [b.batch, b.width], device),
+            Tensor::from_data(TensorData::new(labels, [b.batch]), device),
+        );
+        BatchLoss {
+            sum,
+            count: b.batch,
+            correct: Some(correct),
+        }
+    }
+}
+
 impl<B: ModelBackend> Likelihood<B> for AudioLm<B> {
     type Batch = AudioBatch;
     const UNIT: &'static str = "frame";

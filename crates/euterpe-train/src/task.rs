@@ -73,6 +73,13 @@ pub enum Paired<'d, B: Backend> {
         /// The data.
         data: &'d MultiTrackData,
     },
+    /// A text head and labelled texts.
+    TextClasses {
+        /// The model.
+        model: euterpe_models::TextHead<B>,
+        /// The data.
+        data: &'d euterpe_data::TextData,
+    },
     /// A style-transfer GAN's generators and phrases of two styles.
     Transfer {
         /// Both generators.
@@ -101,6 +108,9 @@ fn wanted(model: &ModelConfig) -> &'static str {
         }
         ModelConfig::MuseGan(_) => {
             "multi-track phrases (MIDI with named tracks, read with [data.multitrack] set)"
+        }
+        ModelConfig::TextHead(_) => {
+            "labelled texts (a CSV of texts and classes, read with [data.text] set)"
         }
         ModelConfig::CycleGan(_) => {
             "phrases of two styles (a folder of corpora, two of them in data.folders, read with [data.transfer] set)"
@@ -236,6 +246,23 @@ pub fn resolve(
             c.styles = names;
             Ok(ModelConfig::CycleGan(c))
         }
+        (ModelConfig::TextHead(c), TaskData::Text(t)) => {
+            let mut c = c.clone();
+            for (field, given, found) in [
+                ("model.inputs", c.inputs.to_string(), t.width.to_string()),
+                ("model.classes", c.classes.join(","), t.classes.join(",")),
+            ] {
+                if !(given.is_empty() || given == "0" || given == found) {
+                    return Err(TrainError::Unusable(format!(
+                        "{}: the data give {field} = {found}, the config {given}",
+                        path.display()
+                    )));
+                }
+            }
+            c.inputs = t.width;
+            c.classes = t.classes.clone();
+            Ok(ModelConfig::TextHead(c))
+        }
         _ => Err(mismatch(model, data, path)),
     }
 }
@@ -288,6 +315,7 @@ pub fn pair<'d, B: Backend>(
             Ok(Paired::MultiTrack { model, data })
         }
         (Model::CycleGan(model), TaskData::Transfer(data)) => Ok(Paired::Transfer { model, data }),
+        (Model::TextHead(model), TaskData::Text(data)) => Ok(Paired::TextClasses { model, data }),
         _ => Err(mismatch(config, data, path)),
     }
 }

@@ -127,6 +127,13 @@ impl BatchSource for AudioClips<'_> {
     }
 }
 
+impl BatchSource for euterpe_data::TextExamples<'_> {
+    type Batch = euterpe_data::TextBatch;
+    fn batches(&self, batch_size: usize, seed: Option<u64>) -> Vec<Self::Batch> {
+        euterpe_data::TextExamples::batches(self, batch_size, seed)
+    }
+}
+
 impl BatchSource for euterpe_data::Phrases {
     type Batch = euterpe_data::PhraseBatch;
     fn batches(&self, batch_size: usize, seed: Option<u64>) -> Vec<Self::Batch> {
@@ -318,6 +325,16 @@ pub fn train<B: TrainingBackend>(
             run.run(
                 crate::style_transfer::StyleTransferLearner::new(model, gan, &config.optim, device),
                 &data.phrases(Split::Train),
+                &valid,
+                device,
+            )
+        }
+        Paired::TextClasses { model, data } => {
+            let subsets = config.data.text.as_ref().is_some_and(|t| t.word_subsets);
+            let valid = valid_batches(&data.examples(Split::Valid, false), t);
+            run.run(
+                LikelihoodLearner::new(model, &config.optim),
+                &data.examples(Split::Train, subsets),
                 &valid,
                 device,
             )

@@ -113,7 +113,9 @@ pub struct TuneSummary {
 /// minimise their validation loss.
 pub fn direction_of(model: &ModelConfig) -> Direction {
     match model {
-        ModelConfig::Classifier(_) | ModelConfig::AudioClassifier(_) => Direction::Maximize,
+        ModelConfig::Classifier(_) | ModelConfig::AudioClassifier(_) | ModelConfig::TextHead(_) => {
+            Direction::Maximize
+        }
         _ => Direction::Minimize,
     }
 }

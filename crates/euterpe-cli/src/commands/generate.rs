@@ -326,6 +326,12 @@ fn text_prompt(a: &GenerateArgs, text: &str) -> Result<PromptControls> {
     if !controls.unused.is_empty() {
         eprintln!("prompt: not understood: {}", controls.unused.join(", "));
     }
+    if !controls.unknown.is_empty() {
+        eprintln!(
+            "prompt: words the text encoder does not know (it reads English): {}",
+            controls.unknown.join(", ")
+        );
+    }
     Ok(controls)
 }
 
