@@ -686,3 +686,35 @@ fn density_and_register_shape_the_notes() {
     );
     assert!(String::from_utf8_lossy(&bad.stderr).contains("density must be in [0.25, 4]"));
 }
+
+#[test]
+fn mood_words_outside_the_lists_are_read_by_the_learned_layer_and_unknown_words_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = euterpe(
+        dir.path(),
+        &[
+            "generate",
+            "--prompt",
+            "something brooding and wintry, qwzx, 4 bars",
+            "--explain",
+            "--out",
+            "b.mid",
+            "--seed",
+            "3",
+        ],
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.contains("emotion Q3 (sad) (learned: "), "{stderr}");
+    assert!(
+        stdout.contains("Q3 (sad) (from \"brooding wintry\")"),
+        "{stdout}"
+    );
+    assert!(
+        stderr.contains("words the text encoder does not know (it reads English): qwzx"),
+        "{stderr}"
+    );
+    let score = euterpe_music::midi::read_midi_file(&dir.path().join("b.mid")).unwrap();
+    assert!(score.note_count() > 0);
+}

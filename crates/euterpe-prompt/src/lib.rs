@@ -171,6 +171,24 @@ impl PromptControls {
     }
 }
 
+/// A meter written `N/D` ("3/4", "6/8"): 1–32 beats of a whole, half, quarter, eighth or
+/// sixteenth note. The message says what is wrong.
+pub fn parse_meter(text: &str) -> Result<(u8, u8), String> {
+    let bad = || format!("{text:?} is not a meter like 3/4 or 6/8");
+    let (n, d) = text.trim().split_once('/').ok_or_else(bad)?;
+    let n: u8 = n.trim().parse().map_err(|_| bad())?;
+    let d: u8 = d.trim().parse().map_err(|_| bad())?;
+    if !matches!(d, 1 | 2 | 4 | 8 | 16) {
+        return Err(format!(
+            "{text:?}: the denominator must be 1, 2, 4, 8 or 16"
+        ));
+    }
+    if !(1..=32).contains(&n) {
+        return Err(format!("{text:?}: the numerator must be 1 to 32"));
+    }
+    Ok((n, d))
+}
+
 /// Reads a prompt with both layers: the exact lists, then the built-in learned layer for the
 /// emotion of the words left over. `styles` are the styles the model knows (style words outside
 /// them are reported as unused).
@@ -358,13 +376,9 @@ impl Parser<'_> {
     /// Numbers with units: BPM, bars, seconds, minutes, meters, style percentages.
     fn numbers(&mut self, i: usize) -> Result<usize, PromptError> {
         let w = self.word(i).to_string();
-        if let Some((n, d)) = w.split_once('/') {
-            if let (Ok(n), Ok(d)) = (n.parse::<u8>(), d.parse::<u8>()) {
-                if (1..=32).contains(&n) && matches!(d, 1 | 2 | 4 | 8 | 16) {
-                    self.out.meter = Some((n, d));
-                    return Ok(self.take(i, 1, format!("meter {n}/{d}")));
-                }
-            }
+        if let Ok((n, d)) = parse_meter(&w) {
+            self.out.meter = Some((n, d));
+            return Ok(self.take(i, 1, format!("meter {n}/{d}")));
         }
         if let Some(p) = w.strip_suffix('%').and_then(|p| p.parse::<f64>().ok()) {
             return Ok(self.style_percent(i, p));

@@ -507,11 +507,9 @@ fn meter(fields: &Map<String, Value>) -> Result<Option<(u8, u8)>, ApiError> {
     let Some(t) = text(fields, "meter")? else {
         return Ok(None);
     };
-    let bad = || ApiError::field("meter", format!("{t:?} is not a meter like 3/4 or 6/8"));
-    let (n, d) = t.split_once('/').ok_or_else(bad)?;
-    let n: u8 = n.trim().parse().map_err(|_| bad())?;
-    let d: u8 = d.trim().parse().map_err(|_| bad())?;
-    Ok(Some((n, d)))
+    euterpe_prompt::parse_meter(&t)
+        .map(Some)
+        .map_err(|e| ApiError::field("meter", e))
 }
 
 fn primer(fields: &Map<String, Value>) -> Result<Option<euterpe_music::score::Score>, ApiError> {

@@ -110,7 +110,7 @@ pub struct GenerateArgs {
     explain: bool,
     /// The meter to write in, e.g. 3/4 or 6/8 (REMI models): the first bar declares it and
     /// every bar keeps it.
-    #[arg(long, value_parser = parse_meter, conflicts_with_all = ["primer", "primer_notes"])]
+    #[arg(long, value_parser = euterpe_prompt::parse_meter, conflicts_with_all = ["primer", "primer_notes"])]
     meter: Option<(u8, u8)>,
     /// Notes this many times as often as the model would play them, 0.25–4 (sampling only).
     #[arg(long)]
@@ -333,16 +333,6 @@ fn text_prompt(a: &GenerateArgs, text: &str) -> Result<PromptControls> {
         );
     }
     Ok(controls)
-}
-
-/// `--meter 3/4`.
-fn parse_meter(text: &str) -> std::result::Result<(u8, u8), String> {
-    let bad = || format!("{text:?} is not a meter like 3/4 or 6/8");
-    let (n, d) = text.trim().split_once('/').ok_or_else(bad)?;
-    Ok((
-        n.trim().parse().map_err(|_| bad())?,
-        d.trim().parse().map_err(|_| bad())?,
-    ))
 }
 
 /// The library's options from the flags (and the prompt where no flag says); the library checks
