@@ -507,7 +507,7 @@ fn meter(fields: &Map<String, Value>) -> Result<Option<(u8, u8)>, ApiError> {
     let Some(t) = text(fields, "meter")? else {
         return Ok(None);
     };
-    euterpe_prompt::parse_meter(&t)
+    euterpe_prompt::parse_meter(t)
         .map(Some)
         .map_err(|e| ApiError::field("meter", e))
 }
