@@ -132,7 +132,7 @@ fn generate_request_schema() -> Value {
         "type": "object",
         "additionalProperties": false,
         "properties": {
-            "prompt": {"type": "string", "description": "What to write, in words (\"a slow, sad piano piece in 3/4, 16 bars\"): its tempo, emotion, style, instrument, key, meter and length fill the fields not given; the response lists what was understood."},
+            "prompt": {"type": "string", "description": "What to write, in words (\"a slow, sad piano piece in 3/4, 16 bars\"): its tempo, emotion, style, instrument, key, meter and length fill the fields not given (mood words outside the lists go to the learned text-emotion layer); the response's prompt object lists what was understood, the words not used and the words the text encoder does not know (unknown)."},
             "image": {"type": "string", "format": "byte", "description": "A picture, base64 PNG or JPEG (or a file part in a multipart form): its brightness, saturation, hues, contrast and edges set valence, arousal, tempo, density and register where neither a field nor the prompt does."},
             "meter": {"type": "string", "description": "The meter every bar keeps (\"3/4\", \"6/8\"); REMI models; not with a primer."},
             "density": {"type": "number", "minimum": 0.25, "maximum": 4, "description": "Notes this many times as often as the model would play them (default 1, or set by the emotion's arousal)."},

@@ -143,7 +143,9 @@ async function showPiece(piece) {
   const p = piece.parameters;
   const mood = p.emotion || (p.valence !== null ? `valence ${p.valence}, arousal ${p.arousal}` : "any mood");
   $("result-title").textContent = `${mood}${p.style ? ", " + p.style : ""} — ${p.bars} bars`;
-  const heard = piece.prompt ? "; prompt read as " + piece.prompt.understood.map((u) => u.meaning).join(", ") : "";
+  const unknown = piece.prompt && piece.prompt.unknown && piece.prompt.unknown.length
+    ? "; words not known (English only): " + piece.prompt.unknown.join(", ") : "";
+  const heard = piece.prompt ? "; prompt read as " + piece.prompt.understood.map((u) => u.meaning).join(", ") + unknown : "";
   $("result-info").textContent = `model ${p.model}, temperature ${p.temperature}, seed ${p.seed}, ` +
     `${piece.notes} notes, written in ${piece.generation_seconds.toFixed(2)} s${heard}`;
   $("result").hidden = false;
