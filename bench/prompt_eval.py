@@ -9,6 +9,12 @@ with Krumhansl–Schmuckler, exact and up to the relative major/minor), meter, i
 emotion and style by the built-in classifiers.
 
     python3 bench/prompt_eval.py [--bin target/release/euterpe] [--per-corpus 60] [--out DIR]
+                                 [--moods exact|learned]
+
+--moods learned writes the emotion with mood words that are in neither the exact layer's lists nor
+the learned layer's training tags (mer4q's AllMusic moods), so the learned layer alone reads them.
+"emotion read" is the share of captions whose emotion the prompt layers turned into the quadrant
+the caption's piece is labelled with (from `--explain`), before any music is written.
 
 Standard library only; the euterpe binary does the MIDI work (data split, stats, metrics,
 classify). Prints a Markdown table and writes DIR/results.json.
@@ -28,6 +34,13 @@ EMOTION_WORDS = {
     2: ["tense", "angry", "anxious", "agitated"],
     3: ["sad", "melancholic", "gloomy", "sorrowful"],
     4: ["calm", "relaxed", "peaceful", "serene"],
+}
+# Mood words in neither the exact lists nor mer4q's tags (the learned layer's training data).
+UNSEEN_EMOTION_WORDS = {
+    1: ["jubilant", "elated", "festive", "bouncy", "sunny", "upbeat", "merry", "ecstatic"],
+    2: ["furious", "frantic", "violent", "frightening", "stormy", "chaotic", "panicked", "hectic"],
+    3: ["grieving", "heartbroken", "desolate", "tearful", "wistful", "forlorn", "doleful", "bereaved"],
+    4: ["restful", "placid", "lulling", "meditative", "unhurried", "hushed", "balmy", "leisurely"],
 }
 STYLE_WORDS = {"pop": ["pop"], "pop-piano": ["pop-piano"], "game": ["game"], "folk": ["folk"]}
 CORPUS_STYLE = {"emopia": "pop-piano", "vgmidi": "game", "pop909": "pop", "essen": "folk"}
@@ -77,14 +90,14 @@ def tempo_bin(bpm):
     return next(name for lo, hi, name in BINS if lo <= bpm < hi)
 
 
-def caption(rng, attrs, q, style):
+def caption(rng, attrs, q, style, words=EMOTION_WORDS):
     if rng.random() < 0.5 and attrs["bpm"]:
         bpm = int(round(attrs["bpm"]))
         tempo_text, tempo = f"at {bpm} BPM", bpm
     else:
         word, bpm = min(TEMPO_WORDS, key=lambda w: abs(w[1] - (attrs["bpm"] or 110)))
         tempo_text, tempo = word, bpm
-    emotion = rng.choice(EMOTION_WORDS[q]) if q else ""
+    emotion = rng.choice(words[q]) if q else ""
     text = rng.choice(PHRASINGS).format(emotion=emotion, style=style, key=attrs["key"],
                                         tempo=tempo_text)
     text = text.replace("mood: ; ", "").replace("sounds ,", "sounds,")
@@ -92,6 +105,15 @@ def caption(rng, attrs, q, style):
     if attrs["meter"] in ("3/4", "6/8") and rng.random() < 0.5:
         text += f", in {attrs['meter']}"
     return text, tempo
+
+
+def read_emotion(explain):
+    """The quadrant on --explain's emotion line (None when no emotion was asked)."""
+    for line in explain.splitlines():
+        words = line.split()
+        if words[:1] == ["emotion"]:
+            return next((w.rstrip(":") for w in words if w.rstrip(":") in ("Q1", "Q2", "Q3", "Q4")), None)
+    return None
 
 
 def read_key(name):
@@ -154,7 +176,9 @@ def main():
     ap.add_argument("--bars", type=int, default=8)
     ap.add_argument("--out", default="runs/prompt-eval")
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--moods", choices=["exact", "learned"], default="exact")
     a = ap.parse_args()
+    words = EMOTION_WORDS if a.moods == "exact" else UNSEEN_EMOTION_WORDS
     rng = random.Random(a.seed)
     os.makedirs(os.path.join(a.out, "midi"), exist_ok=True)
     rows = []
@@ -166,7 +190,7 @@ def main():
             if not attrs["key"]:
                 continue
             q = quadrant(piece.get("label"))
-            text, tempo = caption(rng, attrs, q, style)
+            text, tempo = caption(rng, attrs, q, style, words)
             rows.append({"corpus": corpus, "source": piece["path"], "caption": text,
                          "tempo": tempo, "key": attrs["key"], "quadrant": q, "style": style,
                          "meter": attrs["meter"] if ("in " + str(attrs["meter"])) in text else None})
@@ -179,6 +203,7 @@ def main():
         r["ok"] = res.returncode == 0
         r["out"] = out
         r["explain"] = res.stdout
+        r["read_emotion"] = read_emotion(res.stdout)
         if not r["ok"]:
             r["error"] = res.stderr.strip().splitlines()[-1:]
             continue
@@ -213,6 +238,7 @@ def report(rows):
         "key (or its relative)": share(relative(r["got_key"], r["key"]) for r in ok if r["got_key"]),
         "meter": share(r["got_meter"] == r["meter"] for r in ok if r["meter"]),
         "instrument (piano)": share(r["got_programs"] in ([], [0]) for r in ok),
+        "emotion read": share(r.get("read_emotion") == f"Q{r['quadrant']}" for r in ok if r["quadrant"]),
         "emotion (classifier)": share(r["got_emotion"] == f"Q{r['quadrant']}" for r in ok if r["quadrant"]),
         "style (classifier)": share(r["got_style"] == r["style"] for r in ok),
     }
