@@ -22,7 +22,8 @@ pub struct TrainArgs {
     /// Training configuration (TOML); see configs/ for examples.
     #[arg(long)]
     config: PathBuf,
-    /// A polyphonic JSON file, a MIDI file or folder, or a token file.
+    /// A polyphonic JSON file, a MIDI file or folder, a token file, a folder of recordings, or a
+    /// CSV of labelled texts (with `[data.text]`).
     #[arg(long)]
     data: PathBuf,
     /// The model directory to write.
