@@ -54,11 +54,7 @@ pub fn window_log_probs<B: ModelBackend>(
         let ids = Tensor::<B, 2, Int>::from_data(TensorData::new(ids, [b.batch, b.steps]), device);
         let mask =
             Tensor::<B, 2>::from_data(TensorData::new(b.mask.clone(), [b.batch, b.steps]), device);
-        let logp: Vec<f32> = log_softmax(model.forward(ids, mask), 1)
-            .into_data()
-            .to_vec()
-            .unwrap_or_default();
-        out.extend(logp.chunks(classes.max(1)).map(<[f32]>::to_vec));
+        out.extend(log_prob_rows(model.forward(ids, mask), classes));
     }
     out
 }
@@ -91,17 +87,22 @@ pub fn text_scores<B: Backend>(
             TensorData::new(b.features.clone(), [b.batch, b.width]),
             device,
         );
-        let logp: Vec<f32> = log_softmax(model.forward(x), 1)
-            .into_data()
-            .to_vec()
-            .unwrap_or_default();
-        rows.extend(logp.chunks(classes.max(1)).map(<[f32]>::to_vec));
+        rows.extend(log_prob_rows(model.forward(x), classes));
     }
     let meta = batches
         .iter()
         .flat_map(|b| b.labels.iter().copied())
         .enumerate();
     sum_by_piece(meta, rows, classes)
+}
+
+/// Class log-probabilities of logits `[items, classes]`, one row per item.
+fn log_prob_rows<B: Backend>(logits: Tensor<B, 2>, classes: usize) -> Vec<Vec<f32>> {
+    let logp: Vec<f32> = log_softmax(logits, 1)
+        .into_data()
+        .to_vec()
+        .unwrap_or_default();
+    logp.chunks(classes.max(1)).map(<[f32]>::to_vec).collect()
 }
 
 /// The log-probability rows summed per piece: `meta` gives each row's piece and label.
@@ -136,11 +137,7 @@ pub fn clip_log_probs<B: Backend>(
             TensorData::new(b.values.clone(), [b.batch, b.frames, b.width]),
             device,
         );
-        let logp: Vec<f32> = log_softmax(model.forward(x), 1)
-            .into_data()
-            .to_vec()
-            .unwrap_or_default();
-        out.extend(logp.chunks(classes.max(1)).map(<[f32]>::to_vec));
+        out.extend(log_prob_rows(model.forward(x), classes));
     }
     out
 }

@@ -54,6 +54,19 @@ pub struct LabelTable {
     rows: HashMap<String, LabelRow>,
 }
 
+/// Where each of the classes `from` stands in `to` (a model's classes: data may hold a subset of
+/// them, in another order); a class not in `to` is an error that names it.
+pub fn class_renumbering(from: &[String], to: &[String]) -> Result<Vec<u32>, String> {
+    from.iter()
+        .map(|c| {
+            to.iter()
+                .position(|m| m == c)
+                .map(|i| i as u32)
+                .ok_or_else(|| format!("class {c:?} is not one of the model's ({})", to.join(", ")))
+        })
+        .collect()
+}
+
 /// The name of a file without folder and extension, the key that label rows are matched by.
 pub fn piece_key(name: &str) -> String {
     let base = name.rsplit(['/', '\\']).next().unwrap_or(name);

@@ -43,7 +43,7 @@ pub use audio::{
 pub use config::{Condition, DataConfig, LabelSource};
 pub use corpus::{Corpus, CorpusEntry, CorpusOptions, Failure};
 pub use error::DataError;
-pub use labels::{Label, LabelTable};
+pub use labels::{class_renumbering, Label, LabelTable};
 pub use lead_sheet::{song_progression, BarBatch, BarPairs, LeadSheetConfig, LeadSheetData};
 pub use multitrack::{MultiTrackConfig, MultiTrackData, PhraseBatch, Phrases};
 pub use probe::{probe, DataKind};

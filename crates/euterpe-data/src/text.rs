@@ -233,19 +233,8 @@ impl TextData {
     /// The same texts with their labels renumbered in `classes` (a model's: the data may hold
     /// a subset of them, in another order); a class not among them is an error naming it.
     pub fn in_classes(&self, classes: &[String]) -> Result<TextData, DataError> {
-        let mut index = Vec::with_capacity(self.classes.len());
-        for c in &self.classes {
-            let i = classes.iter().position(|m| m == c).ok_or_else(|| {
-                DataError::invalid(
-                    &self.source,
-                    format!(
-                        "class {c:?} is not one of the model's ({})",
-                        classes.join(", ")
-                    ),
-                )
-            })?;
-            index.push(i as u32);
-        }
+        let index = crate::labels::class_renumbering(&self.classes, classes)
+            .map_err(|e| DataError::invalid(&self.source, e))?;
         let mut out = self.clone();
         for example in out.splits.iter_mut().flatten() {
             example.label = index[example.label as usize];

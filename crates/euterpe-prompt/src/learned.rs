@@ -6,9 +6,11 @@
 //! trained by `euterpe train` on mer4q's mood tags (`configs/text-emotion.toml`). Its quadrant
 //! becomes the prompt's emotion when it is sure enough ([`CONFIDENT`]).
 
+use euterpe_generate::EmotionRequest;
 use euterpe_models::backend::Cpu;
 use euterpe_models::burn::tensor::{Tensor, TensorData};
 use euterpe_models::{Model, ModelConfig, TextHead};
+use euterpe_music::tokens::Emotion;
 use euterpe_store::ModelSource;
 use euterpe_text::TextEncoder;
 use serde::Serialize;
@@ -122,17 +124,13 @@ impl TextEmotion {
     }
 }
 
-/// Expected valence and arousal when the classes are the four quadrants.
+/// Expected valence and arousal when the classes are the four quadrants (each at its corner,
+/// as [`EmotionRequest::valence_arousal`] places it).
 fn quadrant_point(classes: &[String], p: &[f64]) -> Option<(f64, f64)> {
-    let corners = [
-        ("Q1", 1.0, 1.0),
-        ("Q2", -1.0, 1.0),
-        ("Q3", -1.0, -1.0),
-        ("Q4", 1.0, -1.0),
-    ];
     let (mut v, mut a) = (0.0, 0.0);
     for (class, prob) in classes.iter().zip(p) {
-        let &(_, cv, ca) = corners.iter().find(|(name, _, _)| name == class)?;
+        let q = class.strip_prefix('Q')?.parse::<u8>().ok()?;
+        let (cv, ca) = EmotionRequest::Quadrant(Emotion::from_quadrant(q)?).valence_arousal();
         v += prob * cv;
         a += prob * ca;
     }

@@ -334,17 +334,8 @@ fn in_model_classes(
     classes: &[String],
     path: &Path,
 ) -> Result<TokenData, TrainError> {
-    let mut index = Vec::with_capacity(data.classes.len());
-    for c in &data.classes {
-        let i = classes.iter().position(|m| m == c).ok_or_else(|| {
-            TrainError::Unusable(format!(
-                "{}: class {c:?} is not one of the model's ({})",
-                path.display(),
-                classes.join(", ")
-            ))
-        })?;
-        index.push(i as u32);
-    }
+    let index = euterpe_data::class_renumbering(&data.classes, classes)
+        .map_err(|e| TrainError::Unusable(format!("{}: {e}", path.display())))?;
     let mut out = data.clone();
     for split in &mut out.labels {
         for label in split.iter_mut() {
