@@ -21,12 +21,14 @@ use euterpe_models::{CoreConfig, Stepwise, TokenLm, TokenLmConfig};
 use euterpe_store::ModelSource;
 use euterpe_testkit::{arg, cpu_seconds};
 
-/// Steps a random-weight model `warmup + tokens` times at batch 1, sampling each next token.
+/// Steps a random-weight model `warmup + tokens` times for `--batch` rows (default 1), sampling
+/// each row's next token; `tokens` counts steps, the rates count tokens of every row.
 fn raw(args: &[String]) -> serde_json::Value {
     let cell = arg(args, "--cell", "lstm".to_string());
     let tokens: usize = arg(args, "--tokens", 2000);
     let warmup: usize = arg(args, "--warmup", 20);
     let vocab: usize = arg(args, "--vocab", 130);
+    let batch: usize = arg(args, "--batch", 1);
     let transformer = cell == "transformer";
     let mut core = CoreConfig::of_cell(
         &cell,
@@ -51,23 +53,26 @@ fn raw(args: &[String]) -> serde_json::Value {
     let mut rng = SplitMix64::new(7);
     let allowed = vec![true; vocab];
     let sampling = SamplingConfig::default();
-    let mut state = model.initial_state(1, &device);
-    let mut id = 1u32;
+    let mut state = model.initial_state(batch, &device);
+    let mut ids = vec![1u32; batch];
     let (mut t0, mut c0) = (Instant::now(), cpu_seconds());
     for step in 0..warmup + tokens {
         if step == warmup {
             (t0, c0) = (Instant::now(), cpu_seconds());
         }
-        let input =
-            Tensor::<Cpu, 1, Int>::from_data(TensorData::new(vec![id as i64], [1]), &device);
+        let input: Vec<i64> = ids.iter().map(|&id| id as i64).collect();
+        let input = Tensor::<Cpu, 1, Int>::from_data(TensorData::new(input, [batch]), &device);
         let (log_probs, next) = model.step(input, state);
         state = next;
         let lp: Vec<f32> = log_probs.into_data().to_vec().unwrap_or_default();
-        id = sample(&lp, &allowed, &sampling, &mut rng).unwrap_or(0);
+        for (id, row) in ids.iter_mut().zip(lp.chunks_exact(vocab)) {
+            *id = sample(row, &allowed, &sampling, &mut rng).unwrap_or(0);
+        }
     }
     let (wall, cpu) = (t0.elapsed().as_secs_f64(), cpu_seconds() - c0);
+    let tokens = tokens * batch;
     serde_json::json!({
-        "tool": "euterpe", "mode": "sample", "cell": cell,
+        "tool": "euterpe", "mode": "sample", "cell": cell, "batch": batch,
         "tokens": tokens, "wall_s": wall, "cpu_s": cpu,
         "tokens_per_s": tokens as f64 / wall, "tokens_per_cpu_s": tokens as f64 / cpu,
         "parameters": burn::module::Module::num_params(&model),

@@ -130,7 +130,9 @@ pub fn sample(
     if candidates.is_empty() {
         return None;
     }
-    candidates.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    // The key is total (ties broken by id), so the unstable sort gives the stable sort's order
+    // without its scratch buffer.
+    candidates.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
     if let Some(k) = config.top_k {
         candidates.truncate(k.max(1));
     }

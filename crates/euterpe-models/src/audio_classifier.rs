@@ -72,7 +72,7 @@ impl AudioClassifierConfig {
                 return Err(format!("{name} = {value}; give 1 to {max}"));
             }
         }
-        if self.kernel % 2 == 0 {
+        if self.kernel.is_multiple_of(2) {
             return Err(format!(
                 "model.kernel = {}; give an odd number",
                 self.kernel

@@ -421,7 +421,7 @@ impl TransformerConfig {
             ));
         }
         probability("model.core.dropout", self.dropout)?;
-        if self.hidden % self.heads != 0 {
+        if !self.hidden.is_multiple_of(self.heads) {
             return Err(format!(
                 "model.core.hidden ({}) must be a multiple of model.core.heads ({})",
                 self.hidden, self.heads

@@ -49,14 +49,14 @@ impl CoreConfig {
 }
 
 impl<B: ModelBackend> SequenceCore<B> {
-    /// The core with its recurrent weights in their inference form (see
-    /// [`ModelBackend::inference_weight`]); a Transformer core is kept as it is.
+    /// The core with its weight matrices in their inference form (see
+    /// [`ModelBackend::inference_weight`]).
     pub fn with_inference_weights(self) -> Self {
         match self {
             SequenceCore::Recurrent(stack) => {
                 SequenceCore::Recurrent(stack.with_inference_weights())
             }
-            transformer => transformer,
+            SequenceCore::Transformer(t) => SequenceCore::Transformer(t.with_inference_weights()),
         }
     }
 

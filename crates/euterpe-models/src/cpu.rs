@@ -4,7 +4,7 @@
 use burn::backend::flex::FlexTensor;
 use burn::backend::Flex;
 use burn::tensor::ops::FloatTensorOps;
-use burn::tensor::{f16, DType, FloatDType, TensorData};
+use burn::tensor::{f16, DType, FloatDType, TensorData, TensorMetadata};
 
 /// A contiguous `f32` tensor, or `None` for another element type.
 pub(crate) fn contiguous(t: &FlexTensor) -> Option<FlexTensor> {
@@ -48,12 +48,20 @@ pub(crate) fn to_half(t: FlexTensor) -> FlexTensor {
 }
 
 /// `t` widened to `f32` if it is in half precision, for the operations that have no
-/// half-precision loop.
+/// half-precision loop. Products of many rows widen the inference weights on every step, so the
+/// common (contiguous) case converts the slice with F16C vectors rather than value by value.
 pub(crate) fn widen(t: FlexTensor) -> FlexTensor {
-    if t.dtype() == DType::F16 {
-        Flex::float_cast(t, FloatDType::F32)
-    } else {
-        t
+    if t.dtype() != DType::F16 {
+        return t;
+    }
+    match half_view(&t) {
+        Some(values) => {
+            let mut wide = vec![0.0f32; values.len()];
+            half::slice::HalfFloatSliceExt::convert_to_f32_slice(values, &mut wide);
+            let shape: Vec<usize> = t.shape().iter().copied().collect();
+            tensor(wide, &shape)
+        }
+        None => Flex::float_cast(t, FloatDType::F32),
     }
 }
 

@@ -4,7 +4,9 @@
 //!
 //! * the recurrences of RNN, LSTM and GRU layers ([`crate::recurrence`]);
 //! * the NADE output of frame models ([`crate::nade`]);
-//! * few-row affine products for inference steps ([`ModelBackend::affine`]).
+//! * few-row affine products for inference steps ([`ModelBackend::affine`]);
+//! * the attention of a Transformer's generation step over its key/value cache
+//!   ([`crate::attention`]).
 //!
 //! Every model is generic over [`ModelBackend`]; training over [`TrainingBackend`]. A new backend
 //! needs only `impl ModelBackend for NewBackend {}` to run everything (the defaults), and can then
@@ -18,7 +20,7 @@ use burn::tensor::{Tensor, TensorPrimitive};
 
 use crate::nade::NadeInputs;
 use crate::recurrence::{Cell, Initial, Params, Trace};
-use crate::{nade, recurrence};
+use crate::{attention, nade, recurrence};
 
 /// A burn backend with euterpe's fused operations.
 pub trait ModelBackend: Backend {
@@ -78,6 +80,18 @@ pub trait ModelBackend: Backend {
         let value: Tensor<Self, 4> = wrap(value);
         let [batch, heads, _, d_k] = value.dims();
         unwrap(cache.slice_assign([0..batch, 0..heads, at..at + 1, 0..d_k], value))
+    }
+
+    /// The attention of one query position `q` `[batch, heads, 1, d_k]` over the first `seen`
+    /// positions of a key/value cache `[batch, heads, capacity, d_k]`: `softmax(q · Kᵀ / √d_k) ·
+    /// V`, the heads side by side `[batch, heads × d_k]` (inference; see [`crate::attention`]).
+    fn attend_one(
+        q: FloatTensor<Self>,
+        keys: FloatTensor<Self>,
+        values: FloatTensor<Self>,
+        seen: usize,
+    ) -> FloatTensor<Self> {
+        attention::generic::<Self>(q, keys, values, seen)
     }
 
     /// The NADE logits `[frames, keys]` (see [`crate::nade`]), forward only.
@@ -180,6 +194,18 @@ impl ModelBackend for burn::backend::Flex {
         FloatTensor<Self>,
     ) {
         nade::cpu::backward(x, grad_logits)
+    }
+
+    fn attend_one(
+        q: FloatTensor<Self>,
+        keys: FloatTensor<Self>,
+        values: FloatTensor<Self>,
+        seen: usize,
+    ) -> FloatTensor<Self> {
+        attention::cpu(q, keys, values, seen).unwrap_or_else(|inputs| {
+            let (q, k, v) = *inputs;
+            attention::generic::<Self>(q, k, v, seen)
+        })
     }
 }
 

@@ -2,7 +2,7 @@
 
 use burn::module::Module;
 use burn::nn::transformer::{
-    TransformerEncoder, TransformerEncoderConfig, TransformerEncoderLayer,
+    PositionWiseFeedForward, TransformerEncoder, TransformerEncoderConfig, TransformerEncoderLayer,
 };
 use burn::nn::{Embedding, EmbeddingConfig, LayerNorm, LayerNormConfig, Linear, LinearConfig};
 use burn::tensor::activation::softmax;
@@ -10,7 +10,7 @@ use burn::tensor::backend::Backend;
 use burn::tensor::{Int, Tensor, TensorData};
 
 use crate::config::TransformerConfig;
-use crate::ops::{affine, unwrap, wrap, ModelBackend};
+use crate::ops::{affine, inference_weight, unwrap, wrap, ModelBackend};
 use crate::step::Stepwise;
 
 /// Self-attention layers over `[batch, time, input]` with a causal mask: the input is projected
@@ -47,7 +47,31 @@ impl TransformerConfig {
     }
 }
 
-impl<B: Backend> CausalTransformer<B> {
+impl<B: ModelBackend> CausalTransformer<B> {
+    /// The model with the weight matrices of its projections in their inference form (half
+    /// precision on the CPU backend, see [`ModelBackend::inference_weight`]): every step of
+    /// generation reads all of them, and half the bytes stay in the cache. Layer norms, biases
+    /// and the position table stay in `f32`.
+    pub fn with_inference_weights(mut self) -> Self {
+        self.input = with_inference_weight(self.input);
+        self.encoder.layers = self
+            .encoder
+            .layers
+            .into_iter()
+            .map(|mut layer| {
+                let mha = &mut layer.mha;
+                mha.query = with_inference_weight(mha.query.clone());
+                mha.key = with_inference_weight(mha.key.clone());
+                mha.value = with_inference_weight(mha.value.clone());
+                mha.output = with_inference_weight(mha.output.clone());
+                layer.pwff.linear_inner = with_inference_weight(layer.pwff.linear_inner.clone());
+                layer.pwff.linear_outer = with_inference_weight(layer.pwff.linear_outer.clone());
+                layer
+            })
+            .collect();
+        self
+    }
+
     /// Longest sequence the learned positions cover.
     pub fn max_len(&self) -> usize {
         self.max_len
@@ -70,14 +94,16 @@ impl<B: Backend> CausalTransformer<B> {
     /// is what burn's encoder computes: the CPU backend broadcasts in two dimensions with a fast
     /// row loop but in three or four dimensions element by element.
     pub fn forward(&self, x: Tensor<B, 3>) -> Tensor<B, 3> {
-        let x = self.input.forward(x);
-        let [batch, steps, hidden] = x.dims();
+        let [batch, steps, width] = x.dims();
+        let x = linear(&self.input, x.reshape([batch * steps, width]));
+        let hidden = x.dims()[1];
+        let x = x.reshape([batch, steps, hidden]);
         let mask = causal_mask::<B>(steps, &x.device());
         let mut x = self.add_positions(x).reshape([batch * steps, hidden]);
         for layer in &self.encoder.layers {
             let attended = self.attention(layer, layer.norm_2.forward(x.clone()), &mask, batch);
             x = x + layer.dropout.forward(attended);
-            let ff = layer.pwff.forward(layer.norm_1.forward(x.clone()));
+            let ff = feed_forward(&layer.pwff, layer.norm_1.forward(x.clone()));
             x = x + layer.dropout.forward(ff);
         }
         self.norm.forward(x).reshape([batch, steps, hidden])
@@ -101,9 +127,9 @@ impl<B: Backend> CausalTransformer<B> {
                 .swap_dims(1, 2)
                 .reshape([batch * heads, steps, d_k])
         };
-        let q = split(mha.query.forward(x.clone()));
-        let k = split(mha.key.forward(x.clone()));
-        let v = split(mha.value.forward(x));
+        let q = split(linear(&mha.query, x.clone()));
+        let k = split(linear(&mha.key, x.clone()));
+        let v = split(linear(&mha.value, x));
         let scores = q
             .matmul(k.swap_dims(1, 2))
             .div_scalar((d_k as f64).sqrt())
@@ -118,7 +144,7 @@ impl<B: Backend> CausalTransformer<B> {
             .reshape([batch, heads, steps, d_k])
             .swap_dims(1, 2)
             .reshape([rows, hidden]);
-        mha.output.forward(context)
+        linear(&mha.output, context)
     }
 
     /// A fresh key/value cache for step-by-step inference of `batch` sequences.
@@ -139,7 +165,7 @@ impl<B: Backend> CausalTransformer<B> {
     where
         B: ModelBackend,
     {
-        let x = self.input.forward(x);
+        let x = linear(&self.input, x);
         let [batch, hidden] = x.dims();
         let device = x.device();
         let position = Tensor::<B, 1, Int>::from_data([cache.len as i64], &device);
@@ -149,9 +175,6 @@ impl<B: Backend> CausalTransformer<B> {
             .reshape([1, hidden]);
         // Two-dimensional rows `[batch, hidden]` throughout, and the streaming product for every
         // projection: at batch 1 the cost is reading the weights.
-        let linear = |l: &Linear<B>, x: Tensor<B, 2>| {
-            affine(x, l.weight.val(), l.bias.as_ref().map(|b| b.val()))
-        };
         let mut x = x + pos;
         for (layer, slot) in self.encoder.layers.iter().zip(&mut cache.layers) {
             let mha = &layer.mha;
@@ -162,20 +185,15 @@ impl<B: Backend> CausalTransformer<B> {
             let k = split(linear(&mha.key, normed.clone()));
             let v = split(linear(&mha.value, normed));
             let (keys, values) = slot.append(k, v, cache.len);
-            let seen = cache.len + 1;
-            let scores = q
-                .matmul(keys.swap_dims(2, 3))
-                .div_scalar((d_k as f64).sqrt())
-                .reshape([batch * heads, seen]);
-            let weights = softmax(scores, 1).reshape([batch, heads, 1, seen]);
-            let context = weights.matmul(values).reshape([batch, hidden]);
+            let context = wrap(B::attend_one(
+                unwrap(q),
+                unwrap(keys),
+                unwrap(values),
+                cache.len + 1,
+            ));
             x = x + linear(&mha.output, context);
             let normed = layer.norm_1.forward(x.clone());
-            let inner = layer
-                .pwff
-                .activation
-                .forward(linear(&layer.pwff.linear_inner, normed));
-            x = x + linear(&layer.pwff.linear_outer, inner);
+            x = x + feed_forward(&layer.pwff, normed);
         }
         cache.len += 1;
         self.norm.forward(x)
@@ -206,6 +224,25 @@ impl<B: ModelBackend> Stepwise<B> for CausalTransformer<B> {
 
 /// The additive causal mask `[1, time × time]`: 0 where position i may attend to j (j ≤ i), a
 /// large negative number elsewhere (finite, so that no row of the softmax is ever NaN).
+/// `x · w + b` of a linear layer for two-dimensional `x` `[rows, in]`, as [`affine`]: the same
+/// product as `Linear::forward`, and one that also reads inference (half-precision) weights.
+fn linear<B: ModelBackend>(l: &Linear<B>, x: Tensor<B, 2>) -> Tensor<B, 2> {
+    affine(x, l.weight.val(), l.bias.as_ref().map(|b| b.val()))
+}
+
+/// A layer's position-wise feed-forward block, as `PositionWiseFeedForward::forward` computes
+/// it (inner projection, activation, dropout, outer projection), with [`linear`] products.
+fn feed_forward<B: ModelBackend>(ff: &PositionWiseFeedForward<B>, x: Tensor<B, 2>) -> Tensor<B, 2> {
+    let inner = ff.activation.forward(linear(&ff.linear_inner, x));
+    linear(&ff.linear_outer, ff.dropout.forward(inner))
+}
+
+/// `l` with its weight matrix in inference form (see [`inference_weight`]).
+fn with_inference_weight<B: ModelBackend>(mut l: Linear<B>) -> Linear<B> {
+    l.weight = l.weight.map(inference_weight);
+    l
+}
+
 fn causal_mask<B: Backend>(steps: usize, device: &B::Device) -> Tensor<B, 2> {
     let values: Vec<f32> = (0..steps * steps)
         .map(|ij| if ij % steps > ij / steps { -1.0e9 } else { 0.0 })
@@ -259,8 +296,10 @@ impl<B: Backend> KvCache<B> {
 }
 
 trait AppendKv<B: Backend> {
-    /// Writes the new key and value `[batch, heads, 1, d_k]` at position `len`; returns the keys
-    /// and values of positions `0..=len`.
+    /// Writes the new key and value `[batch, heads, 1, d_k]` at position `len`; returns the
+    /// whole key and value caches `[batch, heads, capacity, d_k]`, whose positions `0..=len` are
+    /// written (the caller reads only those, and drops the returned handles before the next
+    /// write, which then stays in place).
     fn append(
         &mut self,
         k: Tensor<B, 4>,
@@ -300,10 +339,7 @@ impl<B: ModelBackend> AppendKv<B> for Option<LayerKv<B>> {
         };
         kv.keys = write(kv.keys, k);
         kv.values = write(kv.values, v);
-        let out = (
-            kv.keys.clone().narrow(2, 0, len + 1),
-            kv.values.clone().narrow(2, 0, len + 1),
-        );
+        let out = (kv.keys.clone(), kv.values.clone());
         *self = Some(kv);
         out
     }

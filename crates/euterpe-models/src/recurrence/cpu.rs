@@ -174,15 +174,20 @@ unsafe fn few_rows_half_f16c(
     // SAFETY: only called with rows r < m, which `few_rows_half` checked lie inside `dst`.
     let out_row = |r: usize| unsafe { base.add(d.offset + r * d.stride) };
     let coef = |r: usize, kk: usize| a[ar.offset + r * ar.stride + kk];
+    let coef_row = |r: usize| &a[ar.offset + r * ar.stride..][..k];
     let wide_n = n / 8 * 8;
+    if std::is_x86_feature_detected!("avx512f") {
+        // SAFETY: AVX-512F was detected; the rows lie inside `dst` and `a` as checked by
+        // `few_rows_half`.
+        unsafe { few_rows_half_avx512((m, n, k), &out_row, &coef_row, wp) };
+        return;
+    }
     if m <= FEW_ROWS {
         // One row at a time, its coefficients in registers: the fastest form for a batch of one;
         // the weights (in L2) are read once per row.
         for r in 0..m {
             // SAFETY: the bounds of row r as checked by `few_rows_half`.
-            unsafe {
-                one_row_half_f16c(n, k, out_row(r), &a[ar.offset + r * ar.stride..][..k], wp)
-            };
+            unsafe { one_row_half_f16c(n, k, out_row(r), coef_row(r), wp) };
         }
         return;
     }
@@ -234,6 +239,55 @@ unsafe fn few_rows_half_f16c(
                 unsafe { *out_row(r).add(j) += coef(r, kk) * half(wp.add(kk * n + j)) };
             }
         }
+    }
+}
+
+/// [`few_rows_half`] with AVX-512: one row alone, then further rows four at a time (see
+/// [`super::row_avx512`]).
+///
+/// # Safety
+/// The CPU must have AVX-512F; `out_row(r)` must point at `n` outputs and `coef_row(r)` hold `k`
+/// coefficients for every r < m; `wp` must hold `k × n` weights.
+#[cfg(target_arch = "x86_64")]
+unsafe fn few_rows_half_avx512<'a>(
+    (m, n, k): (usize, usize, usize),
+    out_row: &dyn Fn(usize) -> *mut f32,
+    coef_row: &dyn Fn(usize) -> &'a [f32],
+    wp: *const u16,
+) {
+    use super::row_avx512::{one_row_half, rows_half};
+    let mut r = 0;
+    while r < m {
+        let left = m - r;
+        // SAFETY: rows r..r + min(left, 4) are below m, whose outputs and coefficients the
+        // caller guarantees; AVX-512F as the caller guarantees.
+        unsafe {
+            match left {
+                1 => one_row_half(n, k, out_row(r), coef_row(r), wp),
+                2 => rows_half::<2>(
+                    n,
+                    k,
+                    [0, 1].map(|i| out_row(r + i)),
+                    [0, 1].map(|i| coef_row(r + i)),
+                    wp,
+                ),
+                3 => rows_half::<3>(
+                    n,
+                    k,
+                    [0, 1, 2].map(|i| out_row(r + i)),
+                    [0, 1, 2].map(|i| coef_row(r + i)),
+                    wp,
+                ),
+                _ => rows_half::<4>(
+                    n,
+                    k,
+                    [0, 1, 2, 3].map(|i| out_row(r + i)),
+                    [0, 1, 2, 3].map(|i| coef_row(r + i)),
+                    wp,
+                ),
+            }
+        }
+        r += left.min(4);
     }
 }
 
@@ -747,7 +801,14 @@ mod tests {
     /// exactly, for shapes with remainders in both loops and strided rows.
     #[test]
     fn the_half_precision_product_matches_the_full_one() {
-        for (m, n, k) in [(1, 13, 7), (3, 24, 9), (4, 1031, 64), (17, 40, 33)] {
+        for (m, n, k) in [
+            (1, 13, 7),
+            (1, 300, 20),
+            (2, 80, 5),
+            (3, 24, 9),
+            (4, 1031, 64),
+            (17, 40, 33),
+        ] {
             let w: Vec<f32> = (0..k * n)
                 .map(|i| ((i * 37 % 129) as f32 - 64.0) / 64.0)
                 .collect();

@@ -25,6 +25,8 @@
 pub mod autodiff;
 pub mod cpu;
 pub mod generic;
+#[cfg(target_arch = "x86_64")]
+mod row_avx512;
 
 use burn::tensor::backend::Backend;
 use burn::tensor::ops::FloatTensor;

@@ -144,7 +144,7 @@ impl DrumVoice {
             if self.tone_amp > SILENT {
                 if self.sweep_from > 0.0 {
                     self.sweep *= self.sweep_coef;
-                    if self.t % 16 == 0 {
+                    if self.t.is_multiple_of(16) {
                         self.tone
                             .set_freq(self.sweep_to + self.sweep_from * self.sweep, sr);
                     }

@@ -473,7 +473,7 @@ impl Subtractive {
         }
         if let Some(fe) = &mut self.filter_env {
             let e = fe.next();
-            if self.age % 32 == 0 {
+            if self.age.is_multiple_of(32) {
                 let cutoff =
                     self.freq * (self.cutoff_base + self.cutoff_depth * e) + self.cutoff_extra_hz;
                 self.filter.set(cutoff, self.q, self.sample_rate);
