@@ -10,7 +10,8 @@
 # docs/benchmarks.md. Raw results go to bench/out/speed/.
 #
 # Environment: ROUNDS (3), STEPS (5, timed training steps per run), TOKENS (2000, sampled tokens
-# per run), PYTHON (python3, to create the venv).
+# per run), SECTIONS (train,sample: which to measure and rewrite; `sample` alone leaves the
+# training table as it is), PYTHON (python3, to create the venv).
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -18,6 +19,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 ROUNDS=${ROUNDS:-3}
 STEPS=${STEPS:-5}
 TOKENS=${TOKENS:-2000}
+SECTIONS=${SECTIONS:-train,sample}
 PYTHON=${PYTHON:-python3}
 VENV=bench/.venv-torch
 OUT=bench/out/speed
@@ -40,4 +42,4 @@ BENCH_DATE=$(date -u '+%Y-%m-%d %H:%M UTC') \
 BENCH_MACHINE="$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), nproc $(nproc --all)" \
 BENCH_RUSTC=$(rustc --version) \
     "$VENV/bin/python" bench/speed.py --rounds "$ROUNDS" --steps "$STEPS" --tokens "$TOKENS" \
-    --out "$OUT" --docs docs/benchmarks.md
+    --out "$OUT" --docs docs/benchmarks.md --sections "$SECTIONS"

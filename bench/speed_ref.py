@@ -14,11 +14,12 @@ Subcommands (each prints exactly one JSON line on stdout; diagnostics go to stde
         Full training steps (forward, mean cross-entropy, backward, Adam lr 1e-3) on fresh
         seeded random ids and targets; warm-up steps are not timed.
 
-    python bench/speed_ref.py sample --cell transformer [--tokens 2000 --warmup 20] [--check]
-        Batch-1 autoregressive sampling from token 1, one token per step with carried state
-        (the recurrent hidden state, or a key/value cache for the transformer), under
-        torch.inference_mode(). The warm-up is a separate, untimed generation of --warmup
-        tokens; the timed one generates --tokens from scratch. --check first verifies that
+    python bench/speed_ref.py sample --cell transformer [--tokens 2000 --warmup 20] [--batch 1]
+        [--check]
+        Autoregressive sampling of --batch rows (default 1) from token 1, one token per row and
+        step with carried state (the recurrent hidden state, or a key/value cache for the
+        transformer), under torch.inference_mode(). The warm-up is a separate, untimed
+        generation of --warmup steps; the timed one generates --tokens steps from scratch. --check first verifies that
         step-by-step log-probabilities match a full causal forward over 32 random tokens
         (within 1e-4) and exits with status 1 if they do not.
 
@@ -64,7 +65,7 @@ class RecurrentLm(nn.Module):
         h, _ = self.core(self.embedding(ids))
         return self.head(h)
 
-    def initial_state(self):
+    def initial_state(self, batch=1):
         return None
 
     def step(self, ids, state):
@@ -106,33 +107,37 @@ class TransformerLm(nn.Module):
             x = block(x, src_mask=mask, is_causal=True)
         return self.head(self.norm(x))
 
-    def initial_state(self):
-        """An empty key/value cache [layers, 2, heads, max_len, head_dim] and position 0."""
+    def initial_state(self, batch=1):
+        """An empty key/value cache [layers, 2, batch × heads, max_len, head_dim] and position 0
+        (batch and heads in one dimension, so that the attention is two 3-D batched products on
+        views of the cache, as at batch 1)."""
         hidden = self.embedding.embedding_dim
-        shape = (len(self.blocks), 2, self.heads, self.max_len, hidden // self.heads)
+        shape = (len(self.blocks), 2, batch * self.heads, self.max_len, hidden // self.heads)
         return torch.zeros(shape), 0
 
     def step(self, ids, state):
-        """Logits [1, vocab] after feeding ids [1, 1] at the cache's position; batch 1 only."""
+        """Logits [batch, vocab] after feeding ids [batch, 1] at the cache's position."""
         cache, pos = state
-        x = self.embedding(ids[0]) + self.position.weight[pos]  # [1, hidden]
+        x = self.embedding(ids[:, 0]) + self.position.weight[pos]  # [batch, hidden]
         for block, layer_cache in zip(self.blocks, cache):
             x = cached_block(block, x, layer_cache, pos, self.heads)
         return self.head(self.norm(x)), (cache, pos + 1)
 
 
 def cached_block(block, x, cache, pos, heads):
-    """One pre-norm TransformerEncoderLayer on one new position x [1, hidden], written with the
-    layer's own weights; its key and value go into cache[:, :, pos] ([2, heads, max_len, dh])."""
+    """One pre-norm TransformerEncoderLayer on one new position x [batch, hidden], written with
+    the layer's own weights; its keys and values go into cache[:, :, pos] ([2, batch × heads,
+    max_len, dh])."""
     attn = block.self_attn
-    hidden = x.shape[-1]
+    batch, hidden = x.shape
     dh = hidden // heads
+    rows = batch * heads
     q, k, v = F.linear(block.norm1(x), attn.in_proj_weight, attn.in_proj_bias).split(hidden, -1)
-    cache[0, :, pos] = k.view(heads, dh)
-    cache[1, :, pos] = v.view(heads, dh)
-    keys, values = cache[0, :, : pos + 1], cache[1, :, : pos + 1]  # [heads, pos+1, dh]
-    scores = keys @ (q.view(heads, dh, 1) / math.sqrt(dh))  # [heads, pos+1, 1]
-    mixed = (values.transpose(1, 2) @ torch.softmax(scores, dim=1)).view(1, hidden)
+    cache[0, :, pos] = k.reshape(rows, dh)
+    cache[1, :, pos] = v.reshape(rows, dh)
+    keys, values = cache[0, :, : pos + 1], cache[1, :, : pos + 1]  # [rows, pos+1, dh]
+    scores = keys @ (q.reshape(rows, dh, 1) / math.sqrt(dh))  # [rows, pos+1, 1]
+    mixed = (values.transpose(1, 2) @ torch.softmax(scores, dim=1)).reshape(batch, hidden)
     x = x + attn.out_proj(mixed)
     return x + block.linear2(block.activation(block.linear1(block.norm2(x))))
 
@@ -187,10 +192,11 @@ def train(args):
     }
 
 
-def generate(model, tokens, temperature, generator):
-    """Samples `tokens` tokens from START_TOKEN with carried state; returns their ids."""
-    state = model.initial_state()
-    token = torch.tensor([[START_TOKEN]])
+def generate(model, tokens, temperature, generator, batch=1):
+    """Samples `tokens` steps of `batch` rows from START_TOKEN with carried state; returns the
+    ids [batch, 1] of every step."""
+    state = model.initial_state(batch)
+    token = torch.full((batch, 1), START_TOKEN)
     out = []
     for _ in range(tokens):
         logits, state = model.step(token, state)
@@ -225,19 +231,21 @@ def sample(args):
                   file=sys.stderr)
             if not ok:
                 sys.exit(1)
-        generate(model, args.warmup, args.temperature, generator)
+        generate(model, args.warmup, args.temperature, generator, args.batch)
         t0, c0 = time.perf_counter(), time.process_time()
-        generate(model, args.tokens, args.temperature, generator)
+        generate(model, args.tokens, args.temperature, generator, args.batch)
         wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+    tokens = args.tokens * args.batch
     return {
         "tool": "pytorch",
         "mode": "sample",
         "cell": args.cell,
-        "tokens": args.tokens,
+        "batch": args.batch,
+        "tokens": tokens,
         "wall_s": wall,
         "cpu_s": cpu,
-        "tokens_per_s": args.tokens / wall,
-        "tokens_per_cpu_s": args.tokens / cpu,
+        "tokens_per_s": tokens / wall,
+        "tokens_per_cpu_s": tokens / cpu,
         "parameters": parameter_count(model),
         "torch": torch.__version__,
     }
@@ -262,8 +270,9 @@ def parse_args(argv):
     p.add_argument("--steps", type=int, default=10)
     p.add_argument("--warmup", type=int, default=2)
     p.add_argument("--compile", action="store_true", help="wrap the model in torch.compile")
-    p = sub.add_parser("sample", parents=[common], help="batch-1 sampling throughput")
-    p.add_argument("--tokens", type=int, default=2000)
+    p = sub.add_parser("sample", parents=[common], help="sampling throughput")
+    p.add_argument("--tokens", type=int, default=2000, help="steps (tokens per row)")
+    p.add_argument("--batch", type=int, default=1, help="rows sampled side by side")
     p.add_argument("--warmup", type=int, default=20)
     p.add_argument("--temperature", type=float, default=1.0)
     p.add_argument("--check", action="store_true",

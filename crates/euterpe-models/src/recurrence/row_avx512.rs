@@ -1,43 +1,14 @@
 //! The few-row products of generation steps, `out[m × n] += x[m × k] · w` with half-precision
 //! `w` `[k, n]`, for CPUs with AVX-512: sixteen columns per vector and the outputs of a block of
 //! columns held in registers across all `k` weight rows, so that the only memory traffic is the
-//! weights themselves, read once in the order of their rows. One row (batch 1) keeps eight vectors
-//! of outputs; two to four rows share each converted weight vector, so that the conversions from
-//! half precision, which bound the one-row loop, are paid once for up to four rows.
+//! weights themselves, read once in the order of their rows. Two to four rows share each converted
+//! weight vector, so that the conversions from half precision, which bound a one-row loop, are
+//! paid once for up to four rows.
 
 use burn::tensor::f16;
 
 /// Columns per accumulator vector.
 const LANES: usize = 16;
-
-/// `out[n] += x[k] · w` for one row, `w` `[k, n]` row-major at `wp`.
-///
-/// # Safety
-/// The CPU must have AVX-512F; `out` must hold `n` values and `wp` `k × n`.
-#[target_feature(enable = "avx512f")]
-pub(super) unsafe fn one_row_half(n: usize, k: usize, out: *mut f32, x: &[f32], wp: *const u16) {
-    debug_assert!(x.len() >= k);
-    let mut j = 0;
-    while j + 8 * LANES <= n {
-        // SAFETY: columns j..j + 128 of every row are in bounds (the loop condition).
-        unsafe { block::<8>(n, k, out.add(j), x, wp.add(j)) };
-        j += 8 * LANES;
-    }
-    while j + LANES <= n {
-        // SAFETY: columns j..j + 16 of every row are in bounds.
-        unsafe { block::<1>(n, k, out.add(j), x, wp.add(j)) };
-        j += LANES;
-    }
-    for col in j..n {
-        let mut o = 0.0f32;
-        for (kk, &c) in x[..k].iter().enumerate() {
-            // SAFETY: row kk, column col of the `k × n` weights.
-            o += c * f16::from_bits(unsafe { *wp.add(kk * n + col) }).to_f32();
-        }
-        // SAFETY: col < n.
-        unsafe { *out.add(col) += o };
-    }
-}
 
 /// `out[r] += x[r] · w` for `R` rows (2 to 4), `w` `[k, n]` at `wp`; row `r`'s outputs start at
 /// `out[r]` and its coefficients are `x[r][..k]`.
@@ -117,36 +88,6 @@ unsafe fn rows_block<const R: usize, const V: usize>(
             for (v, a) in row.iter().enumerate() {
                 _mm512_storeu_ps(o.add(v * LANES), *a);
             }
-        }
-    }
-}
-
-/// `V × 16` columns starting at `out` and `wp`, whose rows are `n` weights apart.
-///
-/// # Safety
-/// As [`one_row_half`], for the `V × 16` columns at `out` and `wp`.
-#[target_feature(enable = "avx512f")]
-#[inline]
-unsafe fn block<const V: usize>(n: usize, k: usize, out: *mut f32, x: &[f32], wp: *const u16) {
-    use std::arch::x86_64::*;
-    // SAFETY: every pointer below stays in the block's columns of rows 0..k (the caller's bounds).
-    unsafe {
-        let mut acc = [_mm512_setzero_ps(); V];
-        for (v, a) in acc.iter_mut().enumerate() {
-            *a = _mm512_loadu_ps(out.add(v * LANES));
-        }
-        let mut row = wp;
-        for &c in &x[..k] {
-            let cv = _mm512_set1_ps(c);
-            for (v, a) in acc.iter_mut().enumerate() {
-                let w = _mm512_cvtph_ps(_mm256_loadu_si256(row.add(v * LANES).cast()));
-                *a = _mm512_fmadd_ps(cv, w, *a);
-            }
-            // Wrapping: past the last row this points beyond the weights, never read.
-            row = row.wrapping_add(n);
-        }
-        for (v, a) in acc.iter().enumerate() {
-            _mm512_storeu_ps(out.add(v * LANES), *a);
         }
     }
 }
