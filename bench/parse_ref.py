@@ -229,11 +229,12 @@ def report(results_path):
     pm = rows[("pretty_midi", "subset")]
     vs_ticks = sy_ticks["seconds"] / eu["seconds"]
     vs_secs = sy_secs["seconds"] / eu["seconds"]
-    met = vs_ticks >= 2.0
+    # The goal of issue 17: four times symusic with notes in seconds (the first goal was 2×).
+    met = vs_secs >= 4.0
     goal = (
-        f"**Goal (euterpe ≥ 2× symusic per CPU-second): {'met' if met else 'not met'}** — "
-        f"{vs_ticks:.2f}× symusic with tick-time notes, {vs_secs:.2f}× symusic with notes "
-        "converted to seconds (the like-for-like comparison)."
+        f"**Goal (euterpe ≥ 4× symusic per CPU-second, notes in seconds): "
+        f"{'met' if met else 'not met'}** — {vs_secs:.2f}× symusic with notes converted to "
+        f"seconds (the like-for-like comparison), {vs_ticks:.2f}× symusic with tick-time notes."
     )
 
     out = env("BENCH_OUT", "bench/out/parse")
@@ -309,7 +310,9 @@ def report(results_path):
             "faster euterpe is).",
             "* **euterpe**: `parse_midi`, then `tempo_map().seconds_at()` for every note's onset and "
             "offset (`crates/euterpe-music/examples/parse_bench.rs`). **euterpe (ticks only)**: the "
-            "same without the conversion to seconds.",
+            "same without the conversion to seconds. The release profile builds with thin LTO "
+            "(`Cargo.toml`): on 2026-12-06, on this machine, the same parse of [all] took 0.147 s "
+            "without it and 0.109 s with it, midly's event reader inlined into the parser.",
             "* **symusic (ticks)**: `Score.from_midi(bytes)` and every track's notes as numpy arrays "
             "(`notes.numpy()`), in ticks. **symusic (seconds)**: the same after "
             "`score.to(\"second\")`. Notes are read through numpy rather than one Python object "
