@@ -44,10 +44,10 @@ pub struct TuneArgs {
     /// The training data.
     #[arg(long, required_unless_present = "report")]
     data: Option<PathBuf>,
-    /// The study store (default sqlite:<dir>/study.db).
+    /// The study store (default sqlite:DIR/study.db, DIR as --dir gives it).
     #[arg(long)]
     storage: Option<String>,
-    /// Where the trials' model directories go (default runs/tune/<study>).
+    /// Where the trials' model directories go (default runs/tune/NAME, NAME as --study gives it).
     #[arg(long)]
     dir: Option<PathBuf>,
     /// How to choose each trial's values.
