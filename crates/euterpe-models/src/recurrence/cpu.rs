@@ -248,8 +248,9 @@ unsafe fn few_rows_half_f16c(
 /// alone with the AVX2 loop.
 ///
 /// # Safety
-/// The CPU must have AVX-512F (and so AVX2, FMA and F16C); `out_row(r)` must point at `n` outputs and `coef_row(r)` hold `k`
-/// coefficients for every r < m; `wp` must hold `k × n` weights.
+/// The CPU must have AVX-512F, AVX2, FMA and F16C (the last three checked by [`few_rows_half`]);
+/// `out_row(r)` must point at `n` outputs and `coef_row(r)` hold `k` coefficients for every
+/// r < m; `wp` must hold `k × n` weights.
 #[cfg(target_arch = "x86_64")]
 unsafe fn few_rows_half_avx512<'a>(
     (m, n, k): (usize, usize, usize),
@@ -258,33 +259,34 @@ unsafe fn few_rows_half_avx512<'a>(
     wp: *const u16,
 ) {
     use super::row_avx512::rows_half;
+    use std::array::from_fn;
     let mut r = 0;
     while r < m {
         let left = m - r;
         // SAFETY: rows r..r + min(left, 4) are below m, whose outputs and coefficients the
-        // caller guarantees; AVX-512F as the caller guarantees.
+        // caller guarantees, as it does the CPU features.
         unsafe {
             match left {
                 1 => one_row_half_f16c(n, k, out_row(r), coef_row(r), wp),
                 2 => rows_half::<2>(
                     n,
                     k,
-                    [0, 1].map(|i| out_row(r + i)),
-                    [0, 1].map(|i| coef_row(r + i)),
+                    from_fn(|i| out_row(r + i)),
+                    from_fn(|i| coef_row(r + i)),
                     wp,
                 ),
                 3 => rows_half::<3>(
                     n,
                     k,
-                    [0, 1, 2].map(|i| out_row(r + i)),
-                    [0, 1, 2].map(|i| coef_row(r + i)),
+                    from_fn(|i| out_row(r + i)),
+                    from_fn(|i| coef_row(r + i)),
                     wp,
                 ),
                 _ => rows_half::<4>(
                     n,
                     k,
-                    [0, 1, 2, 3].map(|i| out_row(r + i)),
-                    [0, 1, 2, 3].map(|i| coef_row(r + i)),
+                    from_fn(|i| out_row(r + i)),
+                    from_fn(|i| coef_row(r + i)),
                     wp,
                 ),
             }
