@@ -9,7 +9,7 @@ use burn::tensor::backend::Backend;
 use burn::tensor::ops::FloatTensor;
 use burn::tensor::{DType, Tensor, TensorMetadata};
 
-use crate::cpu::{contiguous, dispatch, tensor, view};
+use crate::cpu::{contiguous, dispatch, dot, tensor, view};
 use crate::ops::{unwrap, wrap};
 
 /// The default: `softmax(q · Kᵀ / √d_k) · V` over the first `seen` positions, with burn's tensor
@@ -126,25 +126,6 @@ fn attend_heads(heads: Heads, qv: &[f32], kv: &[f32], vv: &[f32]) -> Vec<f32> {
         }
     }
     out
-}
-
-/// `a · b` with eight partial sums, so that the loop vectorises.
-#[inline(always)]
-fn dot(a: &[f32], b: &[f32]) -> f32 {
-    let mut acc = [0.0f32; 8];
-    let (a8, b8) = (a.chunks_exact(8), b.chunks_exact(8));
-    let tail: f32 = a8
-        .remainder()
-        .iter()
-        .zip(b8.remainder())
-        .map(|(x, y)| x * y)
-        .sum();
-    for (x, y) in a8.zip(b8) {
-        for i in 0..8 {
-            acc[i] += x[i] * y[i];
-        }
-    }
-    acc.iter().sum::<f32>() + tail
 }
 
 #[cfg(test)]

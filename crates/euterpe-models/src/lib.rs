@@ -39,6 +39,7 @@ pub mod audio_autoencoder;
 pub mod audio_classifier;
 pub mod audio_lm;
 pub mod backend;
+pub mod causal_attention;
 pub mod classifier;
 pub mod config;
 pub mod core;

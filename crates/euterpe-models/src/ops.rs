@@ -6,7 +6,8 @@
 //! * the NADE output of frame models ([`crate::nade`]);
 //! * few-row affine products for inference steps ([`ModelBackend::affine`]);
 //! * the attention of a Transformer's generation step over its key/value cache
-//!   ([`crate::attention`]).
+//!   ([`crate::attention`]);
+//! * the causal self-attention of a Transformer over whole sequences ([`crate::causal_attention`]).
 //!
 //! Every model is generic over [`ModelBackend`]; training over [`TrainingBackend`]. A new backend
 //! needs only `impl ModelBackend for NewBackend {}` to run everything (the defaults), and can then
@@ -18,9 +19,10 @@ use burn::tensor::backend::Backend;
 use burn::tensor::ops::FloatTensor;
 use burn::tensor::{Tensor, TensorPrimitive};
 
+use crate::causal_attention::{Attended, HeadLayout, Saved};
 use crate::nade::NadeInputs;
 use crate::recurrence::{Cell, Initial, Params, Trace};
-use crate::{attention, nade, recurrence};
+use crate::{attention, causal_attention, nade, recurrence};
 
 /// A burn backend with euterpe's fused operations.
 pub trait ModelBackend: Backend {
@@ -92,6 +94,36 @@ pub trait ModelBackend: Backend {
         seen: usize,
     ) -> FloatTensor<Self> {
         attention::generic::<Self>(q, keys, values, seen)
+    }
+
+    /// The causal self-attention contexts of queries, keys and values `[batch × time, heads ×
+    /// d_k]` and the log-sum-exp of every row of scores (see [`crate::causal_attention`]).
+    fn causal_attention_forward(
+        q: FloatTensor<Self>,
+        k: FloatTensor<Self>,
+        v: FloatTensor<Self>,
+        layout: HeadLayout,
+    ) -> Attended<Self> {
+        causal_attention::generic::forward::<Self>(q, k, v, layout)
+    }
+
+    /// The gradients of the causal self-attention at its queries, keys and values, given the
+    /// contexts' gradient.
+    fn causal_attention_backward(
+        saved: Saved<Self>,
+        grad: FloatTensor<Self>,
+    ) -> (FloatTensor<Self>, FloatTensor<Self>, FloatTensor<Self>) {
+        causal_attention::generic::backward::<Self>(saved, grad)
+    }
+
+    /// The differentiable causal self-attention; autodiff backends record it as one node.
+    fn causal_attention(
+        q: FloatTensor<Self>,
+        k: FloatTensor<Self>,
+        v: FloatTensor<Self>,
+        layout: HeadLayout,
+    ) -> FloatTensor<Self> {
+        Self::causal_attention_forward(q, k, v, layout).context
     }
 
     /// The NADE logits `[frames, keys]` (see [`crate::nade`]), forward only.
@@ -196,6 +228,22 @@ impl ModelBackend for burn::backend::Flex {
         nade::cpu::backward(x, grad_logits)
     }
 
+    fn causal_attention_forward(
+        q: FloatTensor<Self>,
+        k: FloatTensor<Self>,
+        v: FloatTensor<Self>,
+        layout: HeadLayout,
+    ) -> Attended<Self> {
+        causal_attention::cpu::forward(q, k, v, layout)
+    }
+
+    fn causal_attention_backward(
+        saved: Saved<Self>,
+        grad: FloatTensor<Self>,
+    ) -> (FloatTensor<Self>, FloatTensor<Self>, FloatTensor<Self>) {
+        causal_attention::cpu::backward(saved, grad)
+    }
+
     fn attend_one(
         q: FloatTensor<Self>,
         keys: FloatTensor<Self>,
@@ -240,6 +288,15 @@ impl<B: ModelBackend, C: CheckpointStrategy> ModelBackend for Autodiff<B, C> {
 
     fn nade(x: NadeInputs<Self>) -> FloatTensor<Self> {
         nade::autodiff::nade(x)
+    }
+
+    fn causal_attention(
+        q: FloatTensor<Self>,
+        k: FloatTensor<Self>,
+        v: FloatTensor<Self>,
+        layout: HeadLayout,
+    ) -> FloatTensor<Self> {
+        causal_attention::autodiff::causal_attention::<B, C>(q, k, v, layout)
     }
 }
 

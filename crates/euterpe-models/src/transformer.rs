@@ -9,6 +9,7 @@ use burn::tensor::activation::softmax;
 use burn::tensor::backend::Backend;
 use burn::tensor::{Int, Tensor, TensorData};
 
+use crate::causal_attention::{causal_self_attention, HeadLayout};
 use crate::config::TransformerConfig;
 use crate::ops::{affine, inference_weight, unwrap, wrap, ModelBackend};
 use crate::step::Stepwise;
@@ -98,10 +99,9 @@ impl<B: ModelBackend> CausalTransformer<B> {
         let x = linear(&self.input, x.reshape([batch * steps, width]));
         let hidden = x.dims()[1];
         let x = x.reshape([batch, steps, hidden]);
-        let mask = causal_mask::<B>(steps, &x.device());
         let mut x = self.add_positions(x).reshape([batch * steps, hidden]);
         for layer in &self.encoder.layers {
-            let attended = self.attention(layer, layer.norm_2.forward(x.clone()), &mask, batch);
+            let attended = self.attention(layer, layer.norm_2.forward(x.clone()), batch);
             x = x + layer.dropout.forward(attended);
             let ff = feed_forward(&layer.pwff, layer.norm_1.forward(x.clone()));
             x = x + layer.dropout.forward(ff);
@@ -109,17 +109,43 @@ impl<B: ModelBackend> CausalTransformer<B> {
         self.norm.forward(x).reshape([batch, steps, hidden])
     }
 
-    /// Causal multi-head self-attention over `[batch × time, hidden]` rows.
+    /// Causal multi-head self-attention over `[batch × time, hidden]` rows: one fused operation
+    /// ([`causal_self_attention`]) unless attention dropout is active (training with a dropout
+    /// probability above 0), which the fused operation does not do.
     fn attention(
         &self,
         layer: &TransformerEncoderLayer<B>,
         x: Tensor<B, 2>,
-        mask: &Tensor<B, 2>,
+        batch: usize,
+    ) -> Tensor<B, 2> {
+        let mha = &layer.mha;
+        let dropout_active = mha.dropout.prob > 0.0 && B::ad_enabled(&x.device());
+        if dropout_active {
+            return self.attention_with_dropout(layer, x, batch);
+        }
+        let layout = HeadLayout {
+            batch,
+            steps: x.dims()[0] / batch,
+            heads: mha.n_heads,
+        };
+        let q = linear(&mha.query, x.clone());
+        let k = linear(&mha.key, x.clone());
+        let v = linear(&mha.value, x);
+        linear(&mha.output, causal_self_attention(q, k, v, layout))
+    }
+
+    /// [`Self::attention`] with dropout on the scores, as burn's attention does, in burn's
+    /// tensor operations.
+    fn attention_with_dropout(
+        &self,
+        layer: &TransformerEncoderLayer<B>,
+        x: Tensor<B, 2>,
         batch: usize,
     ) -> Tensor<B, 2> {
         let mha = &layer.mha;
         let [rows, hidden] = x.dims();
         let steps = rows / batch;
+        let mask = causal_mask::<B>(steps, &x.device());
         let (heads, d_k) = (mha.n_heads, mha.d_k);
         // [batch × time, hidden] → [batch × heads, time, d_k]
         let split = |t: Tensor<B, 2>| {
@@ -136,7 +162,7 @@ impl<B: ModelBackend> CausalTransformer<B> {
             .reshape([batch * heads, steps * steps]);
         // Dropout before the mask, as burn's attention does: a dropped masked score would be 0,
         // and the position would see the future.
-        let scores = mha.dropout.forward(scores) + mask.clone();
+        let scores = mha.dropout.forward(scores) + mask;
         let weights = softmax(scores.reshape([batch * heads * steps, steps]), 1);
         let context = weights
             .reshape([batch * heads, steps, steps])

@@ -1,0 +1,105 @@
+//! [`super`] with burn's tensor operations: the default of every backend.
+
+use burn::tensor::backend::Backend;
+use burn::tensor::ops::FloatTensor;
+use burn::tensor::{Tensor, TensorData};
+
+use super::{Attended, HeadLayout, Saved};
+use crate::ops::{unwrap, wrap};
+
+/// `[batch × time, heads × d_k]` → `[batch × heads, time, d_k]`.
+fn split<B: Backend>(t: FloatTensor<B>, layout: HeadLayout) -> Tensor<B, 3> {
+    let HeadLayout {
+        batch,
+        steps,
+        heads,
+    } = layout;
+    let t: Tensor<B, 2> = wrap(t);
+    let d_k = t.dims()[1] / heads;
+    t.reshape([batch, steps, heads, d_k])
+        .swap_dims(1, 2)
+        .reshape([batch * heads, steps, d_k])
+}
+
+/// `[batch × heads, time, d_k]` → `[batch × time, heads × d_k]`.
+fn merge<B: Backend>(t: Tensor<B, 3>, layout: HeadLayout) -> FloatTensor<B> {
+    let HeadLayout {
+        batch,
+        steps,
+        heads,
+    } = layout;
+    let d_k = t.dims()[2];
+    unwrap(
+        t.reshape([batch, heads, steps, d_k])
+            .swap_dims(1, 2)
+            .reshape([batch * steps, heads * d_k]),
+    )
+}
+
+/// The scaled scores `s·Q·Kᵀ` `[batch × heads, time, time]`, with a large negative number above
+/// the diagonal (the future).
+fn scores<B: Backend>(q: &Tensor<B, 3>, k: &Tensor<B, 3>) -> Tensor<B, 3> {
+    let [_, steps, d_k] = q.dims();
+    let future: Vec<f32> = (0..steps * steps)
+        .map(|ij| if ij % steps > ij / steps { -1.0e9 } else { 0.0 })
+        .collect();
+    let mask = Tensor::from_data(TensorData::new(future, [1, steps, steps]), &q.device());
+    q.clone()
+        .matmul(k.clone().swap_dims(1, 2))
+        .mul_scalar(1.0 / (d_k as f64).sqrt())
+        + mask
+}
+
+/// The forward pass.
+pub fn forward<B: Backend>(
+    q: FloatTensor<B>,
+    k: FloatTensor<B>,
+    v: FloatTensor<B>,
+    layout: HeadLayout,
+) -> Attended<B> {
+    let (q, k, v) = (
+        split::<B>(q, layout),
+        split::<B>(k, layout),
+        split::<B>(v, layout),
+    );
+    let scores = scores(&q, &k);
+    let max = scores.clone().max_dim(2);
+    let log_sum_exp = (scores.clone() - max.clone()).exp().sum_dim(2).log() + max;
+    let weights = (scores - log_sum_exp.clone()).exp();
+    let [rows, steps, _] = log_sum_exp.dims();
+    Attended {
+        context: merge(weights.matmul(v), layout),
+        log_sum_exp: unwrap(log_sum_exp.reshape([rows, steps])),
+    }
+}
+
+/// The backward pass: the gradients at `q`, `k` and `v` given the context's gradient.
+pub fn backward<B: Backend>(
+    saved: Saved<B>,
+    grad: FloatTensor<B>,
+) -> (FloatTensor<B>, FloatTensor<B>, FloatTensor<B>) {
+    let Saved {
+        q,
+        k,
+        v,
+        attended,
+        layout,
+    } = saved;
+    let (q, k, v) = (
+        split::<B>(q, layout),
+        split::<B>(k, layout),
+        split::<B>(v, layout),
+    );
+    let grad = split::<B>(grad, layout);
+    let context = split::<B>(attended.context, layout);
+    let [rows, steps, d_k] = q.dims();
+    let log_sum_exp: Tensor<B, 2> = wrap(attended.log_sum_exp);
+    let weights = (scores(&q, &k) - log_sum_exp.reshape([rows, steps, 1])).exp();
+    let dv = weights.clone().swap_dims(1, 2).matmul(grad.clone());
+    let dp = grad.clone().matmul(v.swap_dims(1, 2));
+    let delta = (grad * context).sum_dim(2);
+    let ds = (weights * (dp - delta)).mul_scalar(1.0 / (d_k as f64).sqrt());
+    let dq = ds.clone().matmul(k);
+    let dk = ds.swap_dims(1, 2).matmul(q);
+    (merge(dq, layout), merge(dk, layout), merge(dv, layout))
+}
