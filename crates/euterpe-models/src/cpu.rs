@@ -95,6 +95,89 @@ pub(crate) fn sigmoid(x: f32) -> f32 {
     0.5 + 0.5 * tanh(0.5 * x)
 }
 
+/// A matrix inside a slice: element `(r, c)` at `offset + r·row + c·col`.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Strided {
+    pub(crate) offset: usize,
+    pub(crate) row: usize,
+    pub(crate) col: usize,
+}
+
+impl Strided {
+    /// Rows `stride` apart, starting at `offset`.
+    pub(crate) fn rows(offset: usize, stride: usize) -> Self {
+        Strided {
+            offset,
+            row: stride,
+            col: 1,
+        }
+    }
+
+    /// The same elements read as the transpose.
+    pub(crate) fn t(self) -> Self {
+        Strided {
+            row: self.col,
+            col: self.row,
+            ..self
+        }
+    }
+
+    /// The matrix from row `r` on.
+    pub(crate) fn down(self, r: usize) -> Self {
+        Strided {
+            offset: self.offset + r * self.row,
+            ..self
+        }
+    }
+
+    /// Whether all of an `m × n` matrix here lies inside `len` elements.
+    fn fits(self, m: usize, n: usize, len: usize) -> bool {
+        self.offset + (m - 1) * self.row + (n - 1) * self.col < len
+    }
+}
+
+/// `dst[m×n] = beta · a[m×k] · b[k×n]`, added to `dst` with `accumulate`.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn product(
+    (m, n, k): (usize, usize, usize),
+    dst: &mut [f32],
+    d: Strided,
+    accumulate: bool,
+    a: &[f32],
+    av: Strided,
+    b: &[f32],
+    bv: Strided,
+    beta: f32,
+) {
+    assert!(m > 0 && n > 0 && k > 0);
+    assert!(d.fits(m, n, dst.len()) && av.fits(m, k, a.len()) && bv.fits(k, n, b.len()));
+    // SAFETY: the asserts above keep every element gemm reads or writes inside its slice; `dst`
+    // is borrowed mutably and cannot alias `a` or `b`, and its (row, column) places are distinct.
+    unsafe {
+        gemm::gemm(
+            m,
+            n,
+            k,
+            dst.as_mut_ptr().add(d.offset),
+            d.col as isize,
+            d.row as isize,
+            accumulate,
+            a.as_ptr().add(av.offset),
+            av.col as isize,
+            av.row as isize,
+            b.as_ptr().add(bv.offset),
+            bv.col as isize,
+            bv.row as isize,
+            1.0,
+            beta,
+            false,
+            false,
+            false,
+            gemm::Parallelism::None,
+        );
+    }
+}
+
 /// `a · b` with eight partial sums, so that the loop vectorises.
 #[inline(always)]
 pub(crate) fn dot(a: &[f32], b: &[f32]) -> f32 {

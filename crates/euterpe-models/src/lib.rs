@@ -34,6 +34,7 @@
 //! Start with [`ModelConfig`] and [`Model`]; a new kind of model is one module, one variant of
 //! each (see `docs/architecture.md`).
 
+pub mod affine;
 pub mod attention;
 pub mod audio_autoencoder;
 pub mod audio_classifier;

@@ -19,6 +19,7 @@ use burn::tensor::backend::Backend;
 use burn::tensor::ops::FloatTensor;
 use burn::tensor::{Tensor, TensorPrimitive};
 
+use crate::affine::AffineGrads;
 use crate::causal_attention::{Attended, HeadLayout, Saved};
 use crate::nade::NadeInputs;
 use crate::recurrence::{Cell, Initial, Params, Trace};
@@ -58,6 +59,17 @@ pub trait ModelBackend: Backend {
         b: Option<FloatTensor<Self>>,
     ) -> FloatTensor<Self> {
         recurrence::generic::affine::<Self>(x, w, b)
+    }
+
+    /// The gradients of [`affine`](ModelBackend::affine) at `x`, `w` and, `has_bias`, `b`, given
+    /// the result's gradient `grad` `[rows, out]`.
+    fn affine_backward(
+        x: FloatTensor<Self>,
+        w: FloatTensor<Self>,
+        has_bias: bool,
+        grad: FloatTensor<Self>,
+    ) -> AffineGrads<Self> {
+        crate::affine::generic_backward::<Self>(x, w, has_bias, grad)
     }
 
     /// A weight matrix in the form that [`affine`](ModelBackend::affine) and the recurrences of
@@ -197,6 +209,15 @@ impl ModelBackend for burn::backend::Flex {
         recurrence::cpu::affine(x, w, b)
     }
 
+    fn affine_backward(
+        x: FloatTensor<Self>,
+        w: FloatTensor<Self>,
+        has_bias: bool,
+        grad: FloatTensor<Self>,
+    ) -> AffineGrads<Self> {
+        crate::affine::cpu_backward(x, w, has_bias, grad)
+    }
+
     fn nade_forward(x: NadeInputs<Self>) -> FloatTensor<Self> {
         nade::cpu::forward(x)
     }
@@ -297,6 +318,14 @@ impl<B: ModelBackend, C: CheckpointStrategy> ModelBackend for Autodiff<B, C> {
         layout: HeadLayout,
     ) -> FloatTensor<Self> {
         causal_attention::autodiff::causal_attention::<B, C>(q, k, v, layout)
+    }
+
+    fn affine(
+        x: FloatTensor<Self>,
+        w: FloatTensor<Self>,
+        b: Option<FloatTensor<Self>>,
+    ) -> FloatTensor<Self> {
+        crate::affine::autodiff::<B, C>(x, w, b)
     }
 }
 

@@ -7,95 +7,12 @@ use burn::backend::Flex;
 use burn::tensor::TensorMetadata;
 
 use super::{generic, Attended, HeadLayout, Saved};
-use crate::cpu::{contiguous, dispatch, dot, exp, tensor, view};
+use crate::cpu::{contiguous, dispatch, dot, exp, product, tensor, view, Strided};
 
 /// Rows of scores computed at once. A block's scores reach only as far right as its last row
 /// (the rest is the future), which skips most of the upper triangle, and `BLOCK × time` floats stay
 /// in the cache between the products that read them.
 const BLOCK: usize = 64;
-
-/// A matrix inside a slice: element `(r, c)` at `offset + r·row + c·col`.
-#[derive(Clone, Copy, Debug)]
-struct Strided {
-    offset: usize,
-    row: usize,
-    col: usize,
-}
-
-impl Strided {
-    /// Rows `stride` apart, starting at `offset`.
-    fn rows(offset: usize, stride: usize) -> Self {
-        Strided {
-            offset,
-            row: stride,
-            col: 1,
-        }
-    }
-
-    /// The same elements read as the transpose.
-    fn t(self) -> Self {
-        Strided {
-            row: self.col,
-            col: self.row,
-            ..self
-        }
-    }
-
-    /// The matrix from row `r` on.
-    fn down(self, r: usize) -> Self {
-        Strided {
-            offset: self.offset + r * self.row,
-            ..self
-        }
-    }
-
-    /// Whether all of an `m × n` matrix here lies inside `len` elements.
-    fn fits(self, m: usize, n: usize, len: usize) -> bool {
-        self.offset + (m - 1) * self.row + (n - 1) * self.col < len
-    }
-}
-
-/// `dst[m×n] = beta · a[m×k] · b[k×n]`, added to `dst` with `accumulate`.
-#[allow(clippy::too_many_arguments)]
-fn product(
-    (m, n, k): (usize, usize, usize),
-    dst: &mut [f32],
-    d: Strided,
-    accumulate: bool,
-    a: &[f32],
-    av: Strided,
-    b: &[f32],
-    bv: Strided,
-    beta: f32,
-) {
-    assert!(m > 0 && n > 0 && k > 0);
-    assert!(d.fits(m, n, dst.len()) && av.fits(m, k, a.len()) && bv.fits(k, n, b.len()));
-    // SAFETY: the asserts above keep every element gemm reads or writes inside its slice; `dst`
-    // is borrowed mutably and cannot alias `a` or `b`, and its (row, column) places are distinct.
-    unsafe {
-        gemm::gemm(
-            m,
-            n,
-            k,
-            dst.as_mut_ptr().add(d.offset),
-            d.col as isize,
-            d.row as isize,
-            accumulate,
-            a.as_ptr().add(av.offset),
-            av.col as isize,
-            av.row as isize,
-            b.as_ptr().add(bv.offset),
-            bv.col as isize,
-            bv.row as isize,
-            1.0,
-            beta,
-            false,
-            false,
-            false,
-            gemm::Parallelism::None,
-        );
-    }
-}
 
 /// The sizes the kernels work with.
 #[derive(Clone, Copy, Debug)]

@@ -698,7 +698,8 @@ fn backward_body(
 }
 
 /// `x · w (+ b)` (see [`ModelBackend::affine`](super::ModelBackend::affine)): the
-/// vector loop for one to four rows, the general matrix product otherwise.
+/// vector loop for one to four rows, the general matrix product (`gemm` straight into rows that
+/// start as the bias) otherwise.
 pub fn affine(x: FlexTensor, w: FlexTensor, b: Option<FlexTensor>) -> FlexTensor {
     let rows = x.shape()[0];
     let prepared = (|| {
@@ -719,9 +720,11 @@ pub fn affine(x: FlexTensor, w: FlexTensor, b: Option<FlexTensor>) -> FlexTensor
             });
         }
     }
+    let w = widen(w);
+    let sizes = rows > 0 && x.shape()[1] > 0 && w.shape()[1] > 0;
     match contiguous(&w) {
-        Some(w) if rows <= FEW_ROWS => dispatch!(affine_body(&x, &w, b.as_ref())),
-        _ => generic::affine::<Flex>(x, widen(w), b),
+        Some(wc) if sizes => dispatch!(affine_body(&x, &wc, b.as_ref())),
+        _ => generic::affine::<Flex>(x, w, b),
     }
 }
 
