@@ -204,8 +204,12 @@ pub(crate) fn dot(a: &[f32], b: &[f32]) -> f32 {
 #[inline(always)]
 #[allow(clippy::excessive_precision)] // Cephes' coefficients, as published.
 pub(crate) fn exp(x: f32) -> f32 {
+    // Adding 1.5·2²³ rounds to the nearest integer and leaves it in the low mantissa bits, which
+    // gives 2ⁿ below with integer operations only (a float-to-int cast would not vectorise).
+    const SHIFT: f32 = 12_582_912.0;
     let x = x.clamp(-87.336_55, 88.376_26);
-    let n = (x * std::f32::consts::LOG2_E).round_ties_even();
+    let shifted = x * std::f32::consts::LOG2_E + SHIFT;
+    let n = shifted - SHIFT;
     // x − n·ln 2 in two parts, so that the reduction loses no bits.
     let r = x - n * 0.693_359_375 - n * -2.121_944_4e-4;
     let p = 1.987_569_1e-4;
@@ -216,7 +220,11 @@ pub(crate) fn exp(x: f32) -> f32 {
     let p = p * r + 5.000_000_1e-1;
     let y = p * r * r + r + 1.0;
     // 2ⁿ from its exponent bits; n lies in [−126, 127] after the clamp.
-    y * f32::from_bits(((n as i32 + 127) as u32) << 23)
+    let biased = shifted
+        .to_bits()
+        .wrapping_sub(SHIFT.to_bits())
+        .wrapping_add(127);
+    y * f32::from_bits(biased << 23)
 }
 
 /// Runs `body` compiled for AVX2 and FMA when the CPU has them (the element-wise loops and the

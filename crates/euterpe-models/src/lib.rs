@@ -47,6 +47,7 @@ pub mod core;
 mod cpu;
 pub mod cyclegan;
 pub mod frame_lm;
+pub mod gelu;
 pub mod melody_gan;
 pub mod model;
 pub mod musegan;

@@ -7,7 +7,8 @@
 //! * few-row affine products for inference steps ([`ModelBackend::affine`]);
 //! * the attention of a Transformer's generation step over its key/value cache
 //!   ([`crate::attention`]);
-//! * the causal self-attention of a Transformer over whole sequences ([`crate::causal_attention`]).
+//! * the causal self-attention of a Transformer over whole sequences ([`crate::causal_attention`]);
+//! * affine maps in training ([`crate::affine`]) and GELU ([`crate::gelu`]).
 //!
 //! Every model is generic over [`ModelBackend`]; training over [`TrainingBackend`]. A new backend
 //! needs only `impl ModelBackend for NewBackend {}` to run everything (the defaults), and can then
@@ -138,6 +139,21 @@ pub trait ModelBackend: Backend {
         Self::causal_attention_forward(q, k, v, layout).context
     }
 
+    /// GELU (exact, erf form) of every element (see [`crate::gelu`]).
+    fn fused_gelu_forward(x: FloatTensor<Self>) -> FloatTensor<Self> {
+        crate::gelu::generic_forward::<Self>(x)
+    }
+
+    /// The gradient of GELU at its input `x`, given the output's gradient.
+    fn fused_gelu_backward(x: FloatTensor<Self>, grad: FloatTensor<Self>) -> FloatTensor<Self> {
+        crate::gelu::generic_backward::<Self>(x, grad)
+    }
+
+    /// The differentiable GELU; autodiff backends record it as one node.
+    fn fused_gelu(x: FloatTensor<Self>) -> FloatTensor<Self> {
+        Self::fused_gelu_forward(x)
+    }
+
     /// The NADE logits `[frames, keys]` (see [`crate::nade`]), forward only.
     fn nade_forward(x: NadeInputs<Self>) -> FloatTensor<Self> {
         nade::generic::forward::<Self>(x)
@@ -216,6 +232,14 @@ impl ModelBackend for burn::backend::Flex {
         grad: FloatTensor<Self>,
     ) -> AffineGrads<Self> {
         crate::affine::cpu_backward(x, w, has_bias, grad)
+    }
+
+    fn fused_gelu_forward(x: FloatTensor<Self>) -> FloatTensor<Self> {
+        crate::gelu::cpu_forward(x)
+    }
+
+    fn fused_gelu_backward(x: FloatTensor<Self>, grad: FloatTensor<Self>) -> FloatTensor<Self> {
+        crate::gelu::cpu_backward(x, grad)
     }
 
     fn nade_forward(x: NadeInputs<Self>) -> FloatTensor<Self> {
@@ -326,6 +350,10 @@ impl<B: ModelBackend, C: CheckpointStrategy> ModelBackend for Autodiff<B, C> {
         b: Option<FloatTensor<Self>>,
     ) -> FloatTensor<Self> {
         crate::affine::autodiff::<B, C>(x, w, b)
+    }
+
+    fn fused_gelu(x: FloatTensor<Self>) -> FloatTensor<Self> {
+        crate::gelu::autodiff::<B, C>(x)
     }
 }
 

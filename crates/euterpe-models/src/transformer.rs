@@ -1,6 +1,7 @@
 //! A causal, pre-norm Transformer decoder with learned positions.
 
 use burn::module::Module;
+use burn::nn::activation::Activation;
 use burn::nn::transformer::{
     PositionWiseFeedForward, TransformerEncoder, TransformerEncoderConfig, TransformerEncoderLayer,
 };
@@ -11,6 +12,7 @@ use burn::tensor::{Int, Tensor, TensorData};
 
 use crate::causal_attention::{causal_self_attention, HeadLayout};
 use crate::config::TransformerConfig;
+use crate::gelu::gelu;
 use crate::ops::{affine, inference_weight, unwrap, wrap, ModelBackend};
 use crate::step::Stepwise;
 
@@ -259,7 +261,11 @@ fn linear<B: ModelBackend>(l: &Linear<B>, x: Tensor<B, 2>) -> Tensor<B, 2> {
 /// A layer's position-wise feed-forward block, as `PositionWiseFeedForward::forward` computes
 /// it (inner projection, activation, dropout, outer projection), with [`linear`] products.
 fn feed_forward<B: ModelBackend>(ff: &PositionWiseFeedForward<B>, x: Tensor<B, 2>) -> Tensor<B, 2> {
-    let inner = ff.activation.forward(linear(&ff.linear_inner, x));
+    let inner = linear(&ff.linear_inner, x);
+    let inner = match &ff.activation {
+        Activation::Gelu(_) => gelu(inner),
+        other => other.forward(inner),
+    };
     linear(&ff.linear_outer, ff.dropout.forward(inner))
 }
 
