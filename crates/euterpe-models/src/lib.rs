@@ -48,6 +48,7 @@ mod cpu;
 pub mod cyclegan;
 pub mod frame_lm;
 pub mod gelu;
+pub mod layer_norm;
 pub mod melody_gan;
 pub mod model;
 pub mod musegan;

@@ -8,7 +8,8 @@
 //! * the attention of a Transformer's generation step over its key/value cache
 //!   ([`crate::attention`]);
 //! * the causal self-attention of a Transformer over whole sequences ([`crate::causal_attention`]);
-//! * affine maps in training ([`crate::affine`]) and GELU ([`crate::gelu`]).
+//! * affine maps in training ([`crate::affine`]), GELU ([`crate::gelu`]) and layer
+//!   normalisation ([`crate::layer_norm`]).
 //!
 //! Every model is generic over [`ModelBackend`]; training over [`TrainingBackend`]. A new backend
 //! needs only `impl ModelBackend for NewBackend {}` to run everything (the defaults), and can then
@@ -22,6 +23,7 @@ use burn::tensor::{Tensor, TensorPrimitive};
 
 use crate::affine::AffineGrads;
 use crate::causal_attention::{Attended, HeadLayout, Saved};
+use crate::layer_norm::{NormGrads, Normalised};
 use crate::nade::NadeInputs;
 use crate::recurrence::{Cell, Initial, Params, Trace};
 use crate::{attention, causal_attention, nade, recurrence};
@@ -154,6 +156,37 @@ pub trait ModelBackend: Backend {
         Self::fused_gelu_forward(x)
     }
 
+    /// Layer normalisation of `[rows, width]` with scale `gamma` and shift `beta` `[width]`
+    /// (see [`crate::layer_norm`]).
+    fn fused_layer_norm_forward(
+        x: FloatTensor<Self>,
+        gamma: FloatTensor<Self>,
+        beta: FloatTensor<Self>,
+        epsilon: f32,
+    ) -> Normalised<Self> {
+        crate::layer_norm::generic_forward::<Self>(x, gamma, beta, epsilon)
+    }
+
+    /// The gradients of the layer norm at `x`, `gamma` and `beta`.
+    fn fused_layer_norm_backward(
+        x: FloatTensor<Self>,
+        gamma: FloatTensor<Self>,
+        saved: Normalised<Self>,
+        grad: FloatTensor<Self>,
+    ) -> NormGrads<Self> {
+        crate::layer_norm::generic_backward::<Self>(x, gamma, saved, grad)
+    }
+
+    /// The differentiable layer norm; autodiff backends record it as one node.
+    fn fused_layer_norm(
+        x: FloatTensor<Self>,
+        gamma: FloatTensor<Self>,
+        beta: FloatTensor<Self>,
+        epsilon: f32,
+    ) -> FloatTensor<Self> {
+        Self::fused_layer_norm_forward(x, gamma, beta, epsilon).y
+    }
+
     /// The NADE logits `[frames, keys]` (see [`crate::nade`]), forward only.
     fn nade_forward(x: NadeInputs<Self>) -> FloatTensor<Self> {
         nade::generic::forward::<Self>(x)
@@ -236,6 +269,24 @@ impl ModelBackend for burn::backend::Flex {
 
     fn fused_gelu_forward(x: FloatTensor<Self>) -> FloatTensor<Self> {
         crate::gelu::cpu_forward(x)
+    }
+
+    fn fused_layer_norm_forward(
+        x: FloatTensor<Self>,
+        gamma: FloatTensor<Self>,
+        beta: FloatTensor<Self>,
+        epsilon: f32,
+    ) -> Normalised<Self> {
+        crate::layer_norm::cpu_forward(x, gamma, beta, epsilon)
+    }
+
+    fn fused_layer_norm_backward(
+        x: FloatTensor<Self>,
+        gamma: FloatTensor<Self>,
+        saved: Normalised<Self>,
+        grad: FloatTensor<Self>,
+    ) -> NormGrads<Self> {
+        crate::layer_norm::cpu_backward(x, gamma, saved, grad)
     }
 
     fn fused_gelu_backward(x: FloatTensor<Self>, grad: FloatTensor<Self>) -> FloatTensor<Self> {
@@ -354,6 +405,15 @@ impl<B: ModelBackend, C: CheckpointStrategy> ModelBackend for Autodiff<B, C> {
 
     fn fused_gelu(x: FloatTensor<Self>) -> FloatTensor<Self> {
         crate::gelu::autodiff::<B, C>(x)
+    }
+
+    fn fused_layer_norm(
+        x: FloatTensor<Self>,
+        gamma: FloatTensor<Self>,
+        beta: FloatTensor<Self>,
+        epsilon: f32,
+    ) -> FloatTensor<Self> {
+        crate::layer_norm::autodiff::<B, C>(x, gamma, beta, epsilon)
     }
 }
 

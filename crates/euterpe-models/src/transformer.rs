@@ -13,6 +13,7 @@ use burn::tensor::{Int, Tensor, TensorData};
 use crate::causal_attention::{causal_self_attention, HeadLayout};
 use crate::config::TransformerConfig;
 use crate::gelu::gelu;
+use crate::layer_norm::layer_norm;
 use crate::ops::{affine, inference_weight, unwrap, wrap, ModelBackend};
 use crate::step::Stepwise;
 
@@ -103,12 +104,12 @@ impl<B: ModelBackend> CausalTransformer<B> {
         let x = x.reshape([batch, steps, hidden]);
         let mut x = self.add_positions(x).reshape([batch * steps, hidden]);
         for layer in &self.encoder.layers {
-            let attended = self.attention(layer, layer.norm_2.forward(x.clone()), batch);
+            let attended = self.attention(layer, norm(&layer.norm_2, x.clone()), batch);
             x = x + layer.dropout.forward(attended);
-            let ff = feed_forward(&layer.pwff, layer.norm_1.forward(x.clone()));
+            let ff = feed_forward(&layer.pwff, norm(&layer.norm_1, x.clone()));
             x = x + layer.dropout.forward(ff);
         }
-        self.norm.forward(x).reshape([batch, steps, hidden])
+        norm(&self.norm, x).reshape([batch, steps, hidden])
     }
 
     /// Causal multi-head self-attention over `[batch × time, hidden]` rows: one fused operation
@@ -207,7 +208,7 @@ impl<B: ModelBackend> CausalTransformer<B> {
         for (layer, slot) in self.encoder.layers.iter().zip(&mut cache.layers) {
             let mha = &layer.mha;
             let (heads, d_k) = (mha.n_heads, mha.d_k);
-            let normed = layer.norm_2.forward(x.clone());
+            let normed = norm(&layer.norm_2, x.clone());
             let split = |t: Tensor<B, 2>| t.reshape([batch, heads, 1, d_k]);
             let q = split(linear(&mha.query, normed.clone()));
             let k = split(linear(&mha.key, normed.clone()));
@@ -220,11 +221,11 @@ impl<B: ModelBackend> CausalTransformer<B> {
                 cache.len + 1,
             ));
             x = x + linear(&mha.output, context);
-            let normed = layer.norm_1.forward(x.clone());
+            let normed = norm(&layer.norm_1, x.clone());
             x = x + feed_forward(&layer.pwff, normed);
         }
         cache.len += 1;
-        self.norm.forward(x)
+        norm(&self.norm, x)
     }
 }
 
@@ -267,6 +268,19 @@ fn feed_forward<B: ModelBackend>(ff: &PositionWiseFeedForward<B>, x: Tensor<B, 2
         other => other.forward(inner),
     };
     linear(&ff.linear_outer, ff.dropout.forward(inner))
+}
+
+/// The epsilon of burn's `LayerNorm` as the Transformer's layers are configured (the default of
+/// both `LayerNormConfig` and `TransformerEncoderConfig`; the module keeps its own private).
+const LAYER_NORM_EPSILON: f32 = 1e-5;
+
+/// `l` applied to `[rows, width]` rows as one fused operation ([`layer_norm`]); a norm without
+/// a shift takes burn's module.
+fn norm<B: ModelBackend>(l: &LayerNorm<B>, x: Tensor<B, 2>) -> Tensor<B, 2> {
+    match &l.beta {
+        Some(beta) => layer_norm(x, l.gamma.val(), beta.val(), LAYER_NORM_EPSILON),
+        None => l.forward(x),
+    }
 }
 
 /// `l` with its weight matrix in inference form (see [`inference_weight`]).
@@ -408,5 +422,34 @@ mod tests {
         let theirs = model.norm.forward(model.encoder.forward(input));
         let diff: f32 = (ours - theirs).abs().max().into_scalar();
         assert!(diff < 1e-4, "difference {diff}");
+    }
+
+    /// The fused norms compute what burn's modules compute, on rows whose variance is close to
+    /// the epsilon (where a different epsilon would show).
+    #[test]
+    fn the_fused_norms_match_burns_modules() {
+        let config = TransformerConfig {
+            hidden: 16,
+            layers: 2,
+            ..TransformerConfig::default()
+        };
+        let model: CausalTransformer<Cpu> = config.init(5, &Default::default());
+        let norms = model.encoder.layers.iter();
+        let norms = norms
+            .flat_map(|l| [&l.norm_1, &l.norm_2])
+            .chain([&model.norm]);
+        for l in norms {
+            let x = Tensor::random(
+                [6, 16],
+                Distribution::Uniform(-3e-3, 3e-3),
+                &Default::default(),
+            );
+            let want = l.forward(x.clone());
+            let diff: f32 = (norm(l, x) - want.clone()).abs().max().into_scalar();
+            assert!(
+                diff < 1e-4 * want.abs().max().into_scalar(),
+                "difference {diff}"
+            );
+        }
     }
 }
