@@ -17,7 +17,7 @@ use burn::tensor::backend::Backend;
 use burn::tensor::ops::FloatTensor;
 use burn::tensor::{Tensor, TensorMetadata};
 
-use crate::cpu::{contiguous, dispatch, product, tensor, view, Strided};
+use crate::cpu::{contiguous, dispatch, new_product, tensor, view, Strided};
 use crate::ops::{unwrap, wrap, ModelBackend};
 
 /// The gradients of an affine map at `x`, `w` and (when it has one) `b`.
@@ -55,35 +55,13 @@ pub fn cpu_backward(
         return generic_backward::<Flex>(x, w, has_bias, grad);
     }
     let (xv, wv, gv) = (view(&xc), view(&wc), view(&gc));
-    let mut dx = vec![0.0f32; rows * inputs];
-    let mut dw = vec![0.0f32; inputs * outputs];
     let (x_rows, w_rows, g_rows) = (
         Strided::rows(0, inputs),
         Strided::rows(0, outputs),
         Strided::rows(0, outputs),
     );
-    product(
-        (rows, inputs, outputs),
-        &mut dx,
-        x_rows,
-        false,
-        gv,
-        g_rows,
-        wv,
-        w_rows.t(),
-        1.0,
-    );
-    product(
-        (inputs, outputs, rows),
-        &mut dw,
-        w_rows,
-        false,
-        xv,
-        x_rows.t(),
-        gv,
-        g_rows,
-        1.0,
-    );
+    let dx = new_product((rows, inputs, outputs), gv, g_rows, wv, w_rows.t(), 1.0);
+    let dw = new_product((inputs, outputs, rows), xv, x_rows.t(), gv, g_rows, 1.0);
     let db = has_bias.then(|| tensor(column_sums(gv, outputs), &[outputs]));
     (
         tensor(dx, &[rows, inputs]),

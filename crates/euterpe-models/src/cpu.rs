@@ -178,6 +178,50 @@ pub(crate) fn product(
     }
 }
 
+/// `beta · a[m×k] · b[k×n]` as a new row-major `[m, n]` buffer, written by `gemm` without
+/// zeroing it first (for large products the zeroing is a pass over memory of its own).
+pub(crate) fn new_product(
+    (m, n, k): (usize, usize, usize),
+    a: &[f32],
+    av: Strided,
+    b: &[f32],
+    bv: Strided,
+    beta: f32,
+) -> Vec<f32> {
+    assert!(m > 0 && n > 0 && k > 0);
+    assert!(av.fits(m, k, a.len()) && bv.fits(k, n, b.len()));
+    let mut out = Vec::<f32>::with_capacity(m * n);
+    // SAFETY: the asserts above keep every element gemm reads inside `a` and `b`; `out` has room
+    // for the m × n elements it writes (row-major, row stride n), and with `read_dst` false gemm
+    // writes every one of them without reading any (it sets alpha to zero), so all m × n
+    // elements are initialised when the length is set.
+    unsafe {
+        gemm::gemm(
+            m,
+            n,
+            k,
+            out.as_mut_ptr(),
+            1,
+            n as isize,
+            false,
+            a.as_ptr().add(av.offset),
+            av.col as isize,
+            av.row as isize,
+            b.as_ptr().add(bv.offset),
+            bv.col as isize,
+            bv.row as isize,
+            0.0,
+            beta,
+            false,
+            false,
+            false,
+            gemm::Parallelism::None,
+        );
+        out.set_len(m * n);
+    }
+    out
+}
+
 /// `a · b` with eight partial sums, so that the loop vectorises.
 #[inline(always)]
 pub(crate) fn dot(a: &[f32], b: &[f32]) -> f32 {

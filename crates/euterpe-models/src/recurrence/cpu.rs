@@ -749,12 +749,11 @@ fn affine_rows(
     product: impl FnOnce((usize, usize, usize), &mut [f32], Rows, &[f32], Rows),
 ) -> FlexTensor {
     let (rows, k) = (x.shape()[0], x.shape()[1]);
-    let mut out = vec![0.0f32; rows * n];
-    if let Some(b) = b {
-        for row in out.chunks_exact_mut(n) {
-            row.copy_from_slice(view(b));
-        }
-    }
+    // Rows that start as the bias (copied, not zeroed first), or zeros.
+    let mut out = match b {
+        Some(b) => view(b).repeat(rows),
+        None => vec![0.0f32; rows * n],
+    };
     let d = Rows {
         offset: 0,
         stride: n,
