@@ -146,12 +146,21 @@ fn forward_heads(dims: Dims, [q, k, v]: [&[f32]; 3], context: &mut [f32], log_su
 fn softmax_causal(row: &mut [f32], i: usize) -> f32 {
     let (seen, future) = row.split_at_mut(i + 1);
     future.fill(0.0);
-    let max = seen.iter().copied().fold(f32::NEG_INFINITY, f32::max);
-    let mut total = 0.0f32;
+    // Eight partial maxima and sums, and the exponentials in a loop of their own: a single
+    // running value would keep each loop scalar.
+    let mut maxima = [f32::NEG_INFINITY; 8];
+    for (j, &x) in seen.iter().enumerate() {
+        maxima[j % 8] = maxima[j % 8].max(x);
+    }
+    let max = maxima.iter().copied().fold(f32::NEG_INFINITY, f32::max);
     for x in seen.iter_mut() {
         *x = exp(*x - max);
-        total += *x;
     }
+    let mut sums = [0.0f32; 8];
+    for (j, &x) in seen.iter().enumerate() {
+        sums[j % 8] += x;
+    }
+    let total: f32 = sums.iter().sum();
     let inverse = 1.0 / total;
     for x in seen.iter_mut() {
         *x *= inverse;
