@@ -149,32 +149,19 @@ pub(crate) fn product(
     bv: Strided,
     beta: f32,
 ) {
-    assert!(m > 0 && n > 0 && k > 0);
-    assert!(d.fits(m, n, dst.len()) && av.fits(m, k, a.len()) && bv.fits(k, n, b.len()));
-    // SAFETY: the asserts above keep every element gemm reads or writes inside its slice; `dst`
-    // is borrowed mutably and cannot alias `a` or `b`, and its (row, column) places are distinct.
+    assert!(m > 0 && n > 0 && k > 0 && d.fits(m, n, dst.len()));
+    // SAFETY: the assert keeps every element written inside `dst`, which is borrowed mutably and
+    // cannot alias `a` or `b`; its (row, column) places are distinct.
     unsafe {
-        gemm::gemm(
-            m,
-            n,
-            k,
-            dst.as_mut_ptr().add(d.offset),
-            d.col as isize,
-            d.row as isize,
+        gemm_into(
+            dst.as_mut_ptr(),
+            d,
             accumulate,
-            a.as_ptr().add(av.offset),
-            av.col as isize,
-            av.row as isize,
-            b.as_ptr().add(bv.offset),
-            bv.col as isize,
-            bv.row as isize,
-            1.0,
+            (m, n, k),
+            [a, b],
+            [av, bv],
             beta,
-            false,
-            false,
-            false,
-            gemm::Parallelism::None,
-        );
+        )
     }
 }
 
@@ -188,38 +175,67 @@ pub(crate) fn new_product(
     bv: Strided,
     beta: f32,
 ) -> Vec<f32> {
+    let mut out = Vec::<f32>::with_capacity(m * n);
+    let d = Strided::rows(0, n);
+    // SAFETY: `out` has room for the m × n row-major elements; with `accumulate` false gemm
+    // writes every one of them without reading any (it sets alpha to zero), so all of them are
+    // initialised when the length is set.
+    unsafe {
+        gemm_into(
+            out.as_mut_ptr(),
+            d,
+            false,
+            (m, n, k),
+            [a, b],
+            [av, bv],
+            beta,
+        );
+        out.set_len(m * n);
+    }
+    out
+}
+
+/// `gemm` of `a` and `b` read through their strides into `dst` at `d` (see [`product`]).
+///
+/// # Safety
+/// `dst` must be valid for writes (and, with `accumulate`, reads) of every element of the
+/// `m × n` matrix at `d`, and not overlap `a` or `b`.
+unsafe fn gemm_into(
+    dst: *mut f32,
+    d: Strided,
+    accumulate: bool,
+    (m, n, k): (usize, usize, usize),
+    [a, b]: [&[f32]; 2],
+    [av, bv]: [Strided; 2],
+    beta: f32,
+) {
     assert!(m > 0 && n > 0 && k > 0);
     assert!(av.fits(m, k, a.len()) && bv.fits(k, n, b.len()));
-    let mut out = Vec::<f32>::with_capacity(m * n);
-    // SAFETY: the asserts above keep every element gemm reads inside `a` and `b`; `out` has room
-    // for the m × n elements it writes (row-major, row stride n), and with `read_dst` false gemm
-    // writes every one of them without reading any (it sets alpha to zero), so all m × n
-    // elements are initialised when the length is set.
+    // SAFETY: the asserts keep every element gemm reads inside `a` and `b`; the caller vouches
+    // for `dst`.
     unsafe {
         gemm::gemm(
             m,
             n,
             k,
-            out.as_mut_ptr(),
-            1,
-            n as isize,
-            false,
+            dst.add(d.offset),
+            d.col as isize,
+            d.row as isize,
+            accumulate,
             a.as_ptr().add(av.offset),
             av.col as isize,
             av.row as isize,
             b.as_ptr().add(bv.offset),
             bv.col as isize,
             bv.row as isize,
-            0.0,
+            if accumulate { 1.0 } else { 0.0 },
             beta,
             false,
             false,
             false,
             gemm::Parallelism::None,
         );
-        out.set_len(m * n);
     }
-    out
 }
 
 /// `a · b` with eight partial sums, so that the loop vectorises.
