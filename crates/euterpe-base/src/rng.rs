@@ -31,6 +31,45 @@ impl SplitMix64 {
         (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
     }
 
+    /// A standard normal number (Box–Muller).
+    pub fn normal(&mut self) -> f64 {
+        // 1 − unit() lies in (0, 1], so the logarithm is finite.
+        let radius = (-2.0 * (1.0 - self.unit()).ln()).sqrt();
+        radius * (std::f64::consts::TAU * self.unit()).cos()
+    }
+
+    /// A Gamma(`shape`, 1) number, `shape > 0` (Marsaglia and Tsang 2000; below 1 by their
+    /// boost `Gamma(a + 1) · U^(1/a)`).
+    pub fn gamma(&mut self, shape: f64) -> f64 {
+        if shape < 1.0 {
+            let u = 1.0 - self.unit();
+            return self.gamma(shape + 1.0) * u.powf(1.0 / shape);
+        }
+        let d = shape - 1.0 / 3.0;
+        let c = 1.0 / (9.0 * d).sqrt();
+        loop {
+            let x = self.normal();
+            let v = (1.0 + c * x).powi(3);
+            if v <= 0.0 {
+                continue;
+            }
+            let u = 1.0 - self.unit();
+            if u.ln() < 0.5 * x * x + d * (1.0 - v + v.ln()) {
+                return d * v;
+            }
+        }
+    }
+
+    /// A symmetric Beta(`a`, `a`) number in `[0, 1]`, `a > 0` (mixup's mixing share).
+    pub fn beta(&mut self, a: f64) -> f64 {
+        let (x, y) = (self.gamma(a), self.gamma(a));
+        if x + y > 0.0 {
+            x / (x + y)
+        } else {
+            0.5
+        }
+    }
+
     /// Shuffles a slice in place (Fisher–Yates).
     pub fn shuffle<T>(&mut self, items: &mut [T]) {
         for i in (1..items.len()).rev() {
@@ -99,5 +138,38 @@ mod tests {
         SplitMix64::new(3).shuffle(&mut b);
         assert_eq!(a, b);
         assert_ne!(a, (0..50).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn normal_gamma_and_beta_have_their_moments() {
+        let mut r = SplitMix64::new(5);
+        let n = 40_000;
+        let normals: Vec<f64> = (0..n).map(|_| r.normal()).collect();
+        let mean = normals.iter().sum::<f64>() / n as f64;
+        let var = normals.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / n as f64;
+        assert!(
+            mean.abs() < 0.02 && (var - 1.0).abs() < 0.03,
+            "{mean} {var}"
+        );
+        for shape in [0.3, 1.0, 4.5] {
+            let mean = (0..n).map(|_| r.gamma(shape)).sum::<f64>() / n as f64;
+            assert!(
+                (mean - shape).abs() < 0.03 * shape.max(1.0),
+                "{shape}: {mean}"
+            );
+        }
+        // Beta(a, a): mean 1/2, variance 1 / (4 (2a + 1)); a small a puts most draws near 0 or 1.
+        for a in [0.2, 2.0] {
+            let draws: Vec<f64> = (0..n).map(|_| r.beta(a)).collect();
+            assert!(draws.iter().all(|x| (0.0..=1.0).contains(x)));
+            let mean = draws.iter().sum::<f64>() / n as f64;
+            let var = draws.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / n as f64;
+            let expected = 1.0 / (4.0 * (2.0 * a + 1.0));
+            assert!((mean - 0.5).abs() < 0.01, "{a}: {mean}");
+            assert!(
+                (var - expected).abs() < 0.05 * expected,
+                "{a}: {var} vs {expected}"
+            );
+        }
     }
 }

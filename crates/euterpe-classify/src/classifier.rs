@@ -185,6 +185,8 @@ impl<B: ModelBackend> Classifier<B> {
                 width,
                 values: chunk.concat(),
                 labels: vec![0; chunk.len()],
+                mixed_labels: Vec::new(),
+                mixed_shares: Vec::new(),
                 conditions: vec![0; chunk.len()],
                 recordings: vec![0; chunk.len()],
             })

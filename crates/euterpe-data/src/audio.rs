@@ -53,8 +53,9 @@ pub struct AudioDataConfig {
 }
 
 /// Random changes to each training clip, drawn anew every pass, so that a model learns what
-/// survives them: a level change, and SpecAugment's masks (Park et al. 2019) over time and over
-/// feature bands. Validation and test clips are never changed.
+/// survives them: a level change, a shift of the whole spectrum by a few mel bands (a pitch
+/// shift), SpecAugment's masks (Park et al. 2019) over time and over feature bands, and for
+/// classifiers mixup (Zhang et al. 2018). Validation and test clips are never changed.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct AudioAugment {
@@ -68,6 +69,13 @@ pub struct AudioAugment {
     pub feature_masks: usize,
     /// The widest feature mask, in bands.
     pub feature_mask_bands: usize,
+    /// Every frame moved up or down by up to this many bands, the edge band repeated into the
+    /// bands left empty (log-mel features only; default 0).
+    pub band_shift: usize,
+    /// Mixup's α (default 0: off): each labelled training clip is blended with another clip of
+    /// its batch, the other's share drawn from Beta(α, α) and folded below one half, and the
+    /// loss blends the two labels in the same shares. For classifiers.
+    pub mixup: f64,
 }
 
 impl AudioAugment {
@@ -76,6 +84,8 @@ impl AudioAugment {
         self.gain_db == 0.0
             && (self.time_masks == 0 || self.time_mask_frames == 0)
             && (self.feature_masks == 0 || self.feature_mask_bands == 0)
+            && self.band_shift == 0
+            && self.mixup == 0.0
     }
 
     /// Changes one clip of `frames × width` values in place; masked values take the clip's mean.
@@ -86,6 +96,13 @@ impl AudioAugment {
         if self.gain_db > 0.0 {
             let gain = ((rng.unit() * 2.0 - 1.0) * f64::from(self.gain_db)) as f32;
             values.iter_mut().for_each(|v| *v += gain);
+        }
+        if self.band_shift > 0 {
+            let reach = self.band_shift.min(width.saturating_sub(1));
+            let shift = rng.below(2 * reach + 1) as isize - reach as isize;
+            values
+                .chunks_exact_mut(width)
+                .for_each(|frame| shift_bands(frame, shift));
         }
         let mean = values.iter().sum::<f32>() / values.len() as f32;
         for _ in 0..self.time_masks {
@@ -101,6 +118,51 @@ impl AudioAugment {
             }
         }
     }
+}
+
+/// Moves a frame's bands up by `shift` (down if negative), repeating the edge band.
+fn shift_bands(frame: &mut [f32], shift: isize) {
+    let n = frame.len();
+    let by = shift.unsigned_abs().min(n);
+    if by == 0 || n == 0 {
+        return;
+    }
+    if shift > 0 {
+        frame.copy_within(0..n - by, by);
+        let edge = frame[by];
+        frame[..by].fill(edge);
+    } else {
+        frame.copy_within(by..n, 0);
+        let edge = frame[n - by - 1];
+        frame[n - by..].fill(edge);
+    }
+}
+
+/// Blends each clip of a batch with another one (mixup): returns each clip's partner's label
+/// and share. `clip` is the values of one clip.
+fn mix_batch(
+    values: &mut [f32],
+    labels: &[u32],
+    clip: usize,
+    alpha: f64,
+    rng: &mut SplitMix64,
+) -> (Vec<u32>, Vec<f32>) {
+    let batch = labels.len();
+    let original = values.to_vec();
+    let mut partners: Vec<usize> = (0..batch).collect();
+    rng.shuffle(&mut partners);
+    let mut shares = Vec::with_capacity(batch);
+    for (b, &p) in partners.iter().enumerate() {
+        let drawn = rng.beta(alpha) as f32;
+        // The clip's own label keeps the larger share.
+        let share = if p == b { 0.0 } else { drawn.min(1.0 - drawn) };
+        let other = &original[p * clip..(p + 1) * clip];
+        for (v, &o) in values[b * clip..(b + 1) * clip].iter_mut().zip(other) {
+            *v += share * (o - *v);
+        }
+        shares.push(share);
+    }
+    (partners.iter().map(|&p| labels[p]).collect(), shares)
 }
 
 impl Default for AudioDataConfig {
@@ -254,6 +316,11 @@ pub struct AudioBatch {
     pub values: Vec<f32>,
     /// The class of each clip (0 for an unlabelled one, see `conditions`).
     pub labels: Vec<u32>,
+    /// Under mixup, the class of the clip blended into each clip, and its share of the blend
+    /// (`mixed_shares`); both empty without mixup.
+    pub mixed_labels: Vec<u32>,
+    /// The share of each clip's values that comes from the clip of `mixed_labels`.
+    pub mixed_shares: Vec<f32>,
     /// What a conditioned model is told of each clip: 0 for nothing (an unlabelled clip, or one
     /// whose label was dropped), class i as i + 1.
     pub conditions: Vec<u32>,
@@ -456,12 +523,21 @@ impl<'a> AudioClips<'a> {
                         _ => 0,
                     });
                 }
+                let labels: Vec<u32> = chunk.iter().map(|&i| clips[i].label.unwrap_or(0)).collect();
+                let (mixed_labels, mixed_shares) = match (self.augment, rng.as_mut()) {
+                    (Some(a), Some(rng)) if a.mixup > 0.0 && !self.unlabelled => {
+                        mix_batch(&mut values, &labels, frames * width, a.mixup, rng)
+                    }
+                    _ => (Vec::new(), Vec::new()),
+                };
                 AudioBatch {
                     batch: chunk.len(),
                     frames,
                     width,
                     values,
-                    labels: chunk.iter().map(|&i| clips[i].label.unwrap_or(0)).collect(),
+                    labels,
+                    mixed_labels,
+                    mixed_shares,
                     conditions,
                     recordings: chunk.iter().map(|&i| clips[i].recording).collect(),
                 }
@@ -513,6 +589,7 @@ mod tests {
             time_mask_frames: 3,
             feature_masks: 1,
             feature_mask_bands: 2,
+            ..AudioAugment::default()
         };
         let (frames, width) = (10, 4);
         let original: Vec<f32> = (0..frames * width).map(|i| i as f32).collect();
@@ -528,6 +605,64 @@ mod tests {
         }
         assert!(changed_any);
         assert!(AudioAugment::default().is_off());
+    }
+
+    #[test]
+    fn a_band_shift_moves_whole_frames_and_repeats_the_edge() {
+        let mut up = [1.0, 2.0, 3.0, 4.0, 5.0];
+        shift_bands(&mut up, 2);
+        assert_eq!(up, [1.0, 1.0, 1.0, 2.0, 3.0]);
+        let mut down = [1.0, 2.0, 3.0, 4.0, 5.0];
+        shift_bands(&mut down, -1);
+        assert_eq!(down, [2.0, 3.0, 4.0, 5.0, 5.0]);
+        // Through apply: every frame moves by the same amount, within the reach.
+        let augment = AudioAugment {
+            band_shift: 2,
+            ..AudioAugment::default()
+        };
+        let (frames, width) = (3, 8);
+        let original: Vec<f32> = (0..frames * width).map(|i| (i % width) as f32).collect();
+        let mut seen = std::collections::BTreeSet::new();
+        for seed in 0..40 {
+            let mut v = original.clone();
+            augment.apply(&mut v, frames, width, &mut SplitMix64::new(seed));
+            // Band 4 holds the value of band 4 − shift.
+            let shift = 4 - v[4] as i64;
+            assert!(shift.abs() <= 2);
+            assert!(v.chunks(width).all(|f| f == &v[..width]));
+            seen.insert(shift);
+        }
+        assert_eq!(seen.len(), 5, "every shift in −2..=2 is drawn: {seen:?}");
+    }
+
+    #[test]
+    fn mixup_blends_clips_and_their_labels_in_the_same_shares() {
+        let clip = 4;
+        let labels = [0u32, 1, 2, 3, 0, 1];
+        let original: Vec<f32> = (0..labels.len())
+            .flat_map(|b| std::iter::repeat_n(b as f32 * 10.0, clip))
+            .collect();
+        let mut values = original.clone();
+        let mut rng = SplitMix64::new(3);
+        let (mixed, shares) = mix_batch(&mut values, &labels, clip, 0.4, &mut rng);
+        assert_eq!((mixed.len(), shares.len()), (labels.len(), labels.len()));
+        let mut blended = 0;
+        for b in 0..labels.len() {
+            assert!((0.0..=0.5).contains(&shares[b]), "the own label dominates");
+            // The partner is the clip whose label was taken: find it by value.
+            let own = b as f32 * 10.0;
+            let v = values[b * clip];
+            if shares[b] > 0.0 {
+                let partner = (v - own * (1.0 - shares[b])) / shares[b] / 10.0;
+                let p = partner.round() as usize;
+                assert!((partner - p as f32).abs() < 1e-3, "{partner}");
+                assert_eq!(mixed[b], labels[p]);
+                blended += 1;
+            } else {
+                assert_eq!(v, own);
+            }
+        }
+        assert!(blended >= 3, "most clips are blended: {blended}");
     }
 
     #[test]

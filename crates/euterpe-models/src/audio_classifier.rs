@@ -11,7 +11,7 @@ use burn::nn::conv::{Conv1d, Conv1dConfig};
 use burn::nn::pool::{MaxPool1d, MaxPool1dConfig};
 use burn::nn::PaddingConfig1d;
 use burn::nn::{BatchNorm, BatchNormConfig, Dropout, DropoutConfig, Linear, LinearConfig};
-use burn::tensor::activation::relu;
+use burn::tensor::activation::{log_softmax, relu};
 use burn::tensor::backend::Backend;
 use burn::tensor::{Int, Tensor};
 use serde::{Deserialize, Serialize};
@@ -179,6 +179,29 @@ impl<B: Backend> AudioClassifier<B> {
         let ones = Tensor::ones([batch], &logits.device());
         masked_cross_entropy(logits, labels, ones)
     }
+
+    /// Cross-entropy of blended clips (mixup): each row's loss is its two labels' losses in
+    /// the given shares `[batch]`; correct predictions are those of the first labels.
+    pub fn mixed_nll(
+        &self,
+        frames: Tensor<B, 3>,
+        labels: [Tensor<B, 1, Int>; 2],
+        shares: [Tensor<B, 1>; 2],
+    ) -> (Tensor<B, 1>, Tensor<B, 1>) {
+        let logp = log_softmax(self.forward(frames), 1);
+        let [own, other] = labels;
+        let [own_share, other_share] = shares;
+        let picked = |targets: Tensor<B, 1, Int>| {
+            logp.clone()
+                .gather(1, targets.unsqueeze_dim::<2>(1))
+                .squeeze_dim::<1>(1)
+        };
+        let nll = (picked(own.clone()) * own_share + picked(other) * other_share)
+            .sum()
+            .neg();
+        let predicted = logp.argmax(1).squeeze_dim::<1>(1);
+        (nll, predicted.equal(own).float().sum())
+    }
 }
 
 #[cfg(test)]
@@ -211,6 +234,38 @@ mod tests {
             &device,
         );
         assert_eq!(model.forward(x).dims(), [3, 2]);
+    }
+
+    #[test]
+    fn the_mixup_loss_blends_the_two_labels_losses() {
+        let device = Default::default();
+        let model: AudioClassifier<Cpu> = config().init(&device);
+        let x = Tensor::<Cpu, 3>::from_data(
+            TensorData::new(
+                (0..3 * 20 * 8)
+                    .map(|i| ((i * 13) % 11) as f32)
+                    .collect::<Vec<f32>>(),
+                [3, 20, 8],
+            ),
+            &device,
+        );
+        let labels = |l: [i64; 3]| Tensor::<Cpu, 1, Int>::from_data(TensorData::from(l), &device);
+        let shares = |s: f32| Tensor::<Cpu, 1>::from_data(TensorData::from([s; 3]), &device);
+        let scalar = |t: Tensor<Cpu, 1>| t.into_scalar();
+        let (own, own_correct) = model.nll(x.clone(), labels([0, 1, 1]));
+        let (other, _) = model.nll(x.clone(), labels([1, 0, 0]));
+        let (mixed, mixed_correct) = model.mixed_nll(
+            x,
+            [labels([0, 1, 1]), labels([1, 0, 0])],
+            [shares(0.75), shares(0.25)],
+        );
+        let expected = 0.75 * scalar(own.clone()) + 0.25 * scalar(other.clone());
+        assert!((scalar(mixed) - expected).abs() < 1e-4);
+        assert!(
+            (scalar(own) - scalar(other)).abs() > 1e-3,
+            "the labels' losses differ"
+        );
+        assert_eq!(scalar(mixed_correct), scalar(own_correct));
     }
 
     #[test]

@@ -36,7 +36,7 @@ use std::path::{Path, PathBuf};
 
 use crate::finetune::{layer_groups, Strategy};
 
-use euterpe_data::DataConfig;
+use euterpe_data::{AudioFeatures, DataConfig};
 use euterpe_models::backend::DeviceSpec;
 use euterpe_models::{ModelConfig, TokenLmConfig};
 use serde::{Deserialize, Serialize};
@@ -102,6 +102,15 @@ pub struct OptimConfig {
     pub beta2: f64,
     /// Clip the gradient's global L2 norm to this; 0 = no clipping (default 1.0).
     pub clip_norm: f64,
+    /// Keep an exponential moving average of the weights with this decay per step (e.g.
+    /// 0.998; 0 = none, the default). Validation, early stopping and the saved model then use
+    /// the average (likelihood models; a GAN gets an error).
+    #[serde(skip_serializing_if = "is_off")]
+    pub ema: f64,
+}
+
+fn is_off(v: &f64) -> bool {
+    *v == 0.0
 }
 
 impl Default for OptimConfig {
@@ -113,6 +122,7 @@ impl Default for OptimConfig {
             beta1: 0.9,
             beta2: 0.999,
             clip_norm: 1.0,
+            ema: 0.0,
         }
     }
 }
@@ -267,6 +277,20 @@ impl TrainConfig {
                 "optim.weight_decay and optim.clip_norm must be finite and not negative".into(),
             );
         }
+        if !(0.0..1.0).contains(&o.ema) {
+            return Err(format!(
+                "optim.ema must be in [0, 1) (0: no weight average), got {}",
+                o.ema
+            ));
+        }
+        if o.ema > 0.0
+            && matches!(
+                self.model,
+                ModelConfig::MelodyGan(_) | ModelConfig::MuseGan(_) | ModelConfig::CycleGan(_)
+            )
+        {
+            return Err("optim.ema: weight averaging is for likelihood models, not GANs".into());
+        }
         let s = &self.schedule;
         if !((0.0..=o.lr).contains(&s.min_lr) && s.gamma > 0.0 && s.gamma <= 1.0) {
             return Err("schedule.min_lr must be in [0, lr] and schedule.gamma in (0, 1]".into());
@@ -285,6 +309,24 @@ impl TrainConfig {
             return Err("train.batch_size or train.epochs is unreasonably large".into());
         }
         self.data.validate()?;
+        let augment = &self.data.audio.augment;
+        if !(augment.mixup.is_finite() && (0.0..=100.0).contains(&augment.mixup)) {
+            return Err(format!(
+                "data.audio.augment.mixup must be in [0, 100] (0: off), got {}",
+                augment.mixup
+            ));
+        }
+        if augment.mixup > 0.0 && !matches!(self.model, ModelConfig::AudioClassifier(_)) {
+            return Err(
+                "data.audio.augment.mixup blends labels: it is for audio classifiers".into(),
+            );
+        }
+        if augment.band_shift > 0 && self.data.audio.features != AudioFeatures::LogMel {
+            return Err(
+                "data.audio.augment.band_shift moves mel bands: it needs features = \"log-mel\""
+                    .into(),
+            );
+        }
         if t.strategy != Strategy::Full {
             if matches!(
                 self.model,
@@ -375,10 +417,22 @@ mod tests {
             "optim.weight_decay=nan",
             "schedule.min_lr=nan",
             "optim.clip_norm=inf",
+            "optim.ema=1",
+            "optim.ema=nan",
+            "data.audio.augment.mixup=0.2",
         ] {
             let e = TrainConfig::parse(model, &[bad.into()]).unwrap_err();
             assert!(e.contains(bad.split('=').next().unwrap()), "{bad}: {e}");
         }
+        let e = TrainConfig::parse(
+            model,
+            &[
+                "data.audio.augment.band_shift=2".into(),
+                "data.audio.features=\"mfcc\"".into(),
+            ],
+        )
+        .unwrap_err();
+        assert!(e.contains("band_shift"), "{e}");
         let e = TrainConfig::parse(model, &["train.device=tpu".into()]).unwrap_err();
         assert!(e.contains("tpu"), "{e}");
         let e = TrainConfig::parse("[train]\nepochs = 3\n", &[]).unwrap_err();

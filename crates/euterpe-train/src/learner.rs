@@ -14,6 +14,7 @@ use burn::tensor::ElementConversion;
 use euterpe_base::{read_file, write_atomically};
 use euterpe_models::Model;
 
+use crate::average::WeightAverage;
 use crate::config::OptimConfig;
 use crate::objective::Likelihood;
 use crate::optim::Optim;
@@ -148,14 +149,25 @@ pub fn checkpoint_file(dir: &Path, name: &str, epoch: usize) -> std::path::PathB
 pub struct LikelihoodLearner<B: AutodiffBackend, M: AutodiffModule<B>> {
     model: M,
     optim: Optim<B, M>,
+    /// The running average of the weights (`optim.ema`), which is validated and saved.
+    average: Option<WeightAverage<B::InnerBackend, M::InnerModule>>,
 }
 
 impl<B: AutodiffBackend, M: AutodiffModule<B>> LikelihoodLearner<B, M> {
     /// A learner for `model` with a fresh optimiser.
     pub fn new(model: M, optim: &OptimConfig) -> Self {
         LikelihoodLearner {
+            average: (optim.ema > 0.0).then(|| WeightAverage::new(model.valid(), optim.ema)),
             model,
             optim: Optim::new(optim),
+        }
+    }
+
+    /// The weights that are validated and saved: the average where one is kept.
+    fn evaluated(&self) -> M::InnerModule {
+        match &self.average {
+            Some(average) => average.module().clone(),
+            None => self.model.valid(),
         }
     }
 }
@@ -181,7 +193,11 @@ where
     }
 
     fn train_step(self, batch: &M::Batch, lr: f64, device: &B::Device) -> (Self, StepLoss) {
-        let LikelihoodLearner { model, mut optim } = self;
+        let LikelihoodLearner {
+            model,
+            mut optim,
+            mut average,
+        } = self;
         let loss = model.batch_loss(batch, device);
         let sum = loss.sum.clone().into_scalar().elem::<f64>();
         let step = StepLoss {
@@ -189,16 +205,33 @@ where
             count: loss.count,
         };
         if !sum.is_finite() {
-            return (LikelihoodLearner { model, optim }, step);
+            return (
+                LikelihoodLearner {
+                    model,
+                    optim,
+                    average,
+                },
+                step,
+            );
         }
         let mean = loss.sum.div_scalar(loss.count.max(1) as f64);
         let grads = GradientsParams::from_grads(mean.backward(), &model);
         let model = optim.step(lr, model, grads);
-        (LikelihoodLearner { model, optim }, step)
+        if let Some(average) = average.as_mut() {
+            average.update(&model.valid());
+        }
+        (
+            LikelihoodLearner {
+                model,
+                optim,
+                average,
+            },
+            step,
+        )
     }
 
     fn validate(&self, batches: &[M::Batch], device: &B::Device) -> EvalTotals {
-        evaluate_batches(&self.model.valid(), batches, device)
+        evaluate_batches(&self.evaluated(), batches, device)
     }
 
     fn set_trainable(self, groups: usize, trains: &dyn Fn(usize) -> bool) -> (Self, usize) {
@@ -207,13 +240,14 @@ where
             LikelihoodLearner {
                 model,
                 optim: self.optim,
+                average: self.average,
             },
             trainable,
         )
     }
 
     fn save_weights(&self, path: &Path) -> Result<(), TrainError> {
-        let model: Model<B::InnerBackend> = self.model.valid().into();
+        let model: Model<B::InnerBackend> = self.evaluated().into();
         Ok(euterpe_store::weights::save::<B::InnerBackend, _>(
             model, path,
         )?)
@@ -228,6 +262,16 @@ where
         write_atomically(&checkpoint_file(dir, "optim", epoch), |w| {
             w.write_all(&bytes)
         })?;
+        if let Some(average) = &self.average {
+            euterpe_store::weights::save::<B::InnerBackend, _>(
+                average.module().clone(),
+                &checkpoint_file(dir, "average", epoch),
+            )?;
+            let updates = (average.updates() as u64).to_le_bytes();
+            write_atomically(&checkpoint_file(dir, "average-updates", epoch), |w| {
+                w.write_all(&updates)
+            })?;
+        }
         Ok(())
     }
 
@@ -248,6 +292,38 @@ where
         let optim = self
             .optim
             .load_bytes(read_file(&optim_path)?, &optim_path, device)?;
-        Ok(LikelihoodLearner { model, optim })
+        let average = match self.average {
+            Some(average) => Some(load_average(average, dir, epoch, device)?),
+            None => None,
+        };
+        Ok(LikelihoodLearner {
+            model,
+            optim,
+            average,
+        })
     }
+}
+
+/// The weight average of a checkpoint, with its update count.
+fn load_average<B: Backend, M: burn::module::Module<B>>(
+    average: WeightAverage<B, M>,
+    dir: &Path,
+    epoch: usize,
+    device: &B::Device,
+) -> Result<WeightAverage<B, M>, TrainError> {
+    let decay = average.decay();
+    let path = checkpoint_file(dir, "average", epoch);
+    let module = euterpe_store::weights::load_bytes(
+        average.module().clone(),
+        read_file(&path)?,
+        &path,
+        device,
+    )?;
+    let count_path = checkpoint_file(dir, "average-updates", epoch);
+    let bytes: [u8; 8] = read_file(&count_path)?
+        .try_into()
+        .map_err(|_| TrainError::dir(&count_path, "not an 8-byte update count"))?;
+    let updates = usize::try_from(u64::from_le_bytes(bytes))
+        .map_err(|_| TrainError::dir(&count_path, "update count out of range"))?;
+    Ok(WeightAverage::resumed(module, decay, updates))
 }

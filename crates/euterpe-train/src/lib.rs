@@ -24,6 +24,7 @@
 //! written and read through `euterpe-store`. Start with [`trainer::train`].
 
 pub mod adversarial;
+pub mod average;
 mod card;
 pub mod config;
 pub mod error;

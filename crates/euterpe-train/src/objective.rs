@@ -113,11 +113,25 @@ impl<B: ModelBackend> Likelihood<B> for AudioClassifier<B> {
     const UNIT: &'static str = "clip";
 
     fn batch_loss(&self, b: &AudioBatch, device: &B::Device) -> BatchLoss<B> {
-        let labels: Vec<i64> = b.labels.iter().map(|&l| l as i64).collect();
-        let (sum, correct) = self.nll(
-            floats(&b.values, [b.batch, b.frames, b.width], device),
-            Tensor::from_data(TensorData::new(labels, [b.batch]), device),
-        );
+        let classes = |labels: &[u32]| {
+            let labels: Vec<i64> = labels.iter().map(|&l| l as i64).collect();
+            Tensor::from_data(TensorData::new(labels, [b.batch]), device)
+        };
+        let frames = floats(&b.values, [b.batch, b.frames, b.width], device);
+        let (sum, correct) = if b.mixed_shares.is_empty() {
+            self.nll(frames, classes(&b.labels))
+        } else {
+            // Mixup: each clip's loss blends its two labels in the shares of its values.
+            let own: Vec<f32> = b.mixed_shares.iter().map(|s| 1.0 - s).collect();
+            self.mixed_nll(
+                frames,
+                [classes(&b.labels), classes(&b.mixed_labels)],
+                [
+                    floats(&own, [b.batch], device),
+                    floats(&b.mixed_shares, [b.batch], device),
+                ],
+            )
+        };
         BatchLoss {
             sum,
             count: b.batch,

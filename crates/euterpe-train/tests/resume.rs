@@ -1,18 +1,34 @@
 //! Checkpoints: a run interrupted after an epoch and resumed ends exactly where an uninterrupted
-//! run ends. This file holds a single test on purpose: burn's CPU backend keeps its seeded random
+//! run ends, with and without a running average of the weights. This file holds a single test on purpose: burn's CPU backend keeps its seeded random
 //! generator in a process-wide static, so a training running in a parallel test thread would
 //! change this one's random numbers.
 
 use euterpe_data::TaskData;
 use euterpe_models::backend::CpuAutodiff;
 use euterpe_train::trainer::{train, Silent, TrainOptions};
-use euterpe_train::TrainError;
+use euterpe_train::{TrainConfig, TrainError};
 
 mod common;
 use common::{config, jsb_small, valid_curve};
 
 #[test]
 fn resuming_continues_exactly_from_the_last_checkpoint() {
+    let plain = resumed_curve(|_| {});
+    let averaged = resumed_curve(|c| c.optim.ema = 0.9);
+    assert_ne!(
+        plain, averaged,
+        "the averaged weights are what is validated"
+    );
+}
+
+/// Trains 3 epochs straight and 2 + 1 resumed with the config changed by `set`; asserts they
+/// agree and returns the validation curve.
+fn resumed_curve(set: impl Fn(&mut TrainConfig)) -> Vec<f64> {
+    let config = |epochs| {
+        let mut c = config(epochs);
+        set(&mut c);
+        c
+    };
     let dir = tempfile::tempdir().unwrap();
     let data_path = jsb_small(dir.path());
     let (data, _) = TaskData::load(&data_path, &config(3).data).unwrap();
@@ -67,4 +83,5 @@ fn resuming_continues_exactly_from_the_last_checkpoint() {
     assert_eq!(a.len(), 3);
     assert_eq!(a, b, "resumed run differs from the uninterrupted one");
     // (weights.bin bytes differ: burn records carry random parameter ids.)
+    a
 }
