@@ -18,7 +18,7 @@ use burn::tensor::ops::FloatTensor;
 use burn::tensor::{Tensor, TensorMetadata};
 
 use crate::cpu::{contiguous, dispatch, new_product, tensor, view, Strided};
-use crate::ops::{unwrap, wrap, ModelBackend};
+use crate::ops::{register_gradients, unwrap, wrap, ModelBackend};
 
 /// The gradients of an affine map at `x`, `w` and (when it has one) `b`.
 pub type AffineGrads<B> = (FloatTensor<B>, FloatTensor<B>, Option<FloatTensor<B>>);
@@ -104,11 +104,11 @@ impl<B: ModelBackend, const N: usize> Backward<B, N> for AffineBackward {
         let grad = grads.consume::<B>(&ops.node);
         let State { x, w } = ops.state;
         let (dx, dw, db) = B::affine_backward(x, w, N == 3, grad);
-        for (node, g) in ops.parents.into_iter().zip([Some(dx), Some(dw), db]) {
-            if let (Some(node), Some(g)) = (node, g) {
-                grads.register::<B>(node.id, g);
-            }
-        }
+        register_gradients::<B>(
+            grads,
+            ops.parents.map(|p| p.map(|n| n.id)),
+            [Some(dx), Some(dw), db],
+        );
     }
 }
 

@@ -220,35 +220,24 @@ mod tests {
         }
     }
 
+    /// Three clips of 20 frames of the 8 features of [`config`].
+    fn clips<B: Backend>(device: &B::Device) -> Tensor<B, 3> {
+        let values: Vec<f32> = (0..3 * 20 * 8).map(|i| ((i * 13) % 11) as f32).collect();
+        Tensor::from_data(TensorData::new(values, [3, 20, 8]), device)
+    }
+
     #[test]
     fn logits_have_one_row_per_clip_and_one_column_per_class() {
         let device = Default::default();
         let model: AudioClassifier<Cpu> = config().init(&device);
-        let x = Tensor::<Cpu, 3>::from_data(
-            TensorData::new(
-                (0..3 * 20 * 8)
-                    .map(|i| (i % 7) as f32)
-                    .collect::<Vec<f32>>(),
-                [3, 20, 8],
-            ),
-            &device,
-        );
-        assert_eq!(model.forward(x).dims(), [3, 2]);
+        assert_eq!(model.forward(clips::<Cpu>(&device)).dims(), [3, 2]);
     }
 
     #[test]
     fn the_mixup_loss_blends_the_two_labels_losses() {
         let device = Default::default();
         let model: AudioClassifier<Cpu> = config().init(&device);
-        let x = Tensor::<Cpu, 3>::from_data(
-            TensorData::new(
-                (0..3 * 20 * 8)
-                    .map(|i| ((i * 13) % 11) as f32)
-                    .collect::<Vec<f32>>(),
-                [3, 20, 8],
-            ),
-            &device,
-        );
+        let x = clips::<Cpu>(&device);
         let labels = |l: [i64; 3]| Tensor::<Cpu, 1, Int>::from_data(TensorData::from(l), &device);
         let shares = |s: f32| Tensor::<Cpu, 1>::from_data(TensorData::from([s; 3]), &device);
         let scalar = |t: Tensor<Cpu, 1>| t.into_scalar();

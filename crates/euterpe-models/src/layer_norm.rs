@@ -21,7 +21,7 @@ use burn::tensor::ops::FloatTensor;
 use burn::tensor::{Tensor, TensorMetadata};
 
 use crate::cpu::{contiguous, dispatch, tensor, view};
-use crate::ops::{unwrap, wrap, ModelBackend};
+use crate::ops::{register_gradients, unwrap, wrap, ModelBackend};
 
 /// `(x − μ)/σ · γ + β` over the last dimension of `x` `[rows, width]` (σ² the biased variance
 /// plus `epsilon`), differentiable with respect to `x`, `gamma` and `beta`.
@@ -272,11 +272,11 @@ impl<B: ModelBackend> Backward<B, 3> for LayerNormBackward {
         let grad = grads.consume::<B>(&ops.node);
         let State { x, gamma, saved } = ops.state;
         let (dx, d_gamma, d_beta) = B::fused_layer_norm_backward(x, gamma, saved, grad);
-        for (node, g) in ops.parents.into_iter().zip([dx, d_gamma, d_beta]) {
-            if let Some(node) = node {
-                grads.register::<B>(node.id, g);
-            }
-        }
+        register_gradients::<B>(
+            grads,
+            ops.parents.map(|p| p.map(|n| n.id)),
+            [dx, d_gamma, d_beta].map(Some),
+        );
     }
 }
 

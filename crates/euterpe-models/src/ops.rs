@@ -368,6 +368,20 @@ fn cache_write_copying<B: Backend>(
 }
 
 /// A float tensor from a primitive.
+/// Registers each gradient a fused node's backward computed with its parent, the parents given
+/// by id (`None` on either side: the parent needs no gradient, or none was computed for it).
+pub(crate) fn register_gradients<B: Backend>(
+    grads: &mut burn::backend::autodiff::grads::Gradients,
+    parents: impl IntoIterator<Item = Option<burn::backend::autodiff::NodeId>>,
+    computed: impl IntoIterator<Item = Option<FloatTensor<B>>>,
+) {
+    for (node, g) in parents.into_iter().zip(computed) {
+        if let (Some(node), Some(g)) = (node, g) {
+            grads.register::<B>(node, g);
+        }
+    }
+}
+
 pub(crate) fn wrap<B: Backend, const D: usize>(p: FloatTensor<B>) -> Tensor<B, D> {
     Tensor::from_primitive(TensorPrimitive::Float(p))
 }

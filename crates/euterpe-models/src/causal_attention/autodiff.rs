@@ -9,7 +9,7 @@ use burn::backend::autodiff::Autodiff;
 use burn::tensor::ops::FloatTensor;
 
 use super::{HeadLayout, Saved};
-use crate::ops::ModelBackend;
+use crate::ops::{register_gradients, ModelBackend};
 
 /// Backward of the attention (parents: queries, keys, values).
 #[derive(Debug)]
@@ -21,11 +21,11 @@ impl<B: ModelBackend> Backward<B, 3> for AttentionBackward {
     fn backward(self, ops: Ops<Saved<B>, 3>, grads: &mut Gradients, _: &mut Checkpointer) {
         let grad = grads.consume::<B>(&ops.node);
         let (dq, dk, dv) = B::causal_attention_backward(ops.state, grad);
-        for (node, g) in ops.parents.into_iter().zip([dq, dk, dv]) {
-            if let Some(node) = node {
-                grads.register::<B>(node.id, g);
-            }
-        }
+        register_gradients::<B>(
+            grads,
+            ops.parents.map(|p| p.map(|n| n.id)),
+            [dq, dk, dv].map(Some),
+        );
     }
 }
 

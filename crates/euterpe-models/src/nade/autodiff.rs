@@ -8,7 +8,7 @@ use burn::backend::autodiff::Autodiff;
 use burn::tensor::ops::FloatTensor;
 
 use super::NadeInputs;
-use crate::ops::ModelBackend;
+use crate::ops::{register_gradients, ModelBackend};
 
 /// Backward of the NADE (parents: `bh`, `bv`, `w`, `v`; the targets are data).
 #[derive(Debug)]
@@ -20,11 +20,11 @@ impl<B: ModelBackend> Backward<B, 4> for NadeBackward {
     fn backward(self, ops: Ops<NadeInputs<B>, 4>, grads: &mut Gradients, _: &mut Checkpointer) {
         let dl = grads.consume::<B>(&ops.node);
         let (dbh, dbv, dw, dv) = B::nade_backward(ops.state, dl);
-        for (node, g) in ops.parents.into_iter().zip([dbh, dbv, dw, dv]) {
-            if let Some(node) = node {
-                grads.register::<B>(node.id, g);
-            }
-        }
+        register_gradients::<B>(
+            grads,
+            ops.parents.map(|p| p.map(|n| n.id)),
+            [dbh, dbv, dw, dv].map(Some),
+        );
     }
 }
 

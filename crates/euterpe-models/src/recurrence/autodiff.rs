@@ -10,7 +10,7 @@ use burn::tensor::ops::FloatTensor;
 use burn::tensor::Tensor;
 
 use super::{unwrap, wrap, Cell, Params, Trace};
-use crate::ops::ModelBackend;
+use crate::ops::{register_gradients, ModelBackend};
 
 /// What the backward pass needs: the cell, the recurrent weight and the forward trace.
 #[derive(Debug, Clone)]
@@ -79,11 +79,7 @@ impl<B: ModelBackend> Backward<B, 3> for RecurrenceBackward {
         let [a, b, c] = ops.parents;
         let wanted = [a.is_some(), b.is_some(), c.is_some(), false];
         let computed = gradients(ops.state, grad, wanted);
-        for (node, g) in [a, b, c].into_iter().zip(computed) {
-            if let (Some(node), Some(g)) = (node, g) {
-                grads.register::<B>(node.id, g);
-            }
-        }
+        register_gradients::<B>(grads, [a, b, c].map(|p| p.map(|n| n.id)), computed);
     }
 }
 
@@ -98,11 +94,7 @@ impl<B: ModelBackend> Backward<B, 4> for GruBackward {
         let grad = grads.consume::<B>(&ops.node);
         let wanted = ops.parents.each_ref().map(Option::is_some);
         let computed = gradients(ops.state, grad, wanted);
-        for (node, g) in ops.parents.into_iter().zip(computed) {
-            if let (Some(node), Some(g)) = (node, g) {
-                grads.register::<B>(node.id, g);
-            }
-        }
+        register_gradients::<B>(grads, ops.parents.map(|p| p.map(|n| n.id)), computed);
     }
 }
 
