@@ -364,6 +364,7 @@ fn cache_write_copying<B: Backend>(
 ) -> FloatTensor<B> {
     let (cache, value): (Tensor<B, 4>, Tensor<B, 4>) = (wrap(cache), wrap(value));
     let [batch, heads, _, d_k] = value.dims();
+    let value = value.cast(cache.dtype());
     unwrap(cache.slice_assign([0..batch, 0..heads, at..at + 1, 0..d_k], value))
 }
 

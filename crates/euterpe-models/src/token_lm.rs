@@ -270,7 +270,8 @@ mod tests {
                 "{cell}"
             );
             for batch in [1, 3] {
-                let steps = 12;
+                // More steps than a Transformer's first cache holds (16), so that it grows.
+                let steps = 20;
                 let ids: Vec<i64> = (0..batch * steps).map(|i| (i * 5 % 23) as i64).collect();
                 let ids_of = |t: usize| {
                     let column: Vec<i64> = (0..batch).map(|b| ids[b * steps + t]).collect();
@@ -288,6 +289,25 @@ mod tests {
                     let diff: f32 = (got - want).abs().max().into_scalar();
                     assert!(diff < 1e-2, "{cell} batch {batch} step {t}: {diff}");
                 }
+                // Beams keep, drop and repeat rows of the state (a half-precision cache too).
+                let rows: Vec<i64> = (0..batch as i64).rev().chain([0]).collect();
+                let picked = Tensor::<Cpu, 1, Int>::from_data(
+                    TensorData::new(rows.clone(), [rows.len()]),
+                    &device,
+                );
+                let exact = model.select_state(exact, picked.clone());
+                let half = fast.select_state(half, picked);
+                let next = Tensor::from_data(
+                    TensorData::new(vec![3i64; rows.len()], [rows.len()]),
+                    &device,
+                );
+                let (want, _) = model.step(next.clone(), exact);
+                let (got, _) = fast.step(next, half);
+                let diff: f32 = (got - want).abs().max().into_scalar();
+                assert!(
+                    diff < 1e-2,
+                    "{cell} batch {batch} after selecting rows: {diff}"
+                );
                 let all =
                     || Tensor::from_data(TensorData::new(ids.clone(), [batch, steps]), &device);
                 let diff: f32 = (fast.forward(all()) - model.forward(all()))

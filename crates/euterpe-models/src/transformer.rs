@@ -8,7 +8,7 @@ use burn::nn::transformer::{
 use burn::nn::{Embedding, EmbeddingConfig, LayerNorm, LayerNormConfig, Linear, LinearConfig};
 use burn::tensor::activation::softmax;
 use burn::tensor::backend::Backend;
-use burn::tensor::{Int, Tensor, TensorData};
+use burn::tensor::{DType, Int, Tensor, TensorData};
 
 use crate::causal_attention::{causal_self_attention, HeadLayout};
 use crate::config::TransformerConfig;
@@ -213,7 +213,11 @@ impl<B: ModelBackend> CausalTransformer<B> {
             let q = split(linear(&mha.query, normed.clone()));
             let k = split(linear(&mha.key, normed.clone()));
             let v = split(linear(&mha.value, normed));
-            let (keys, values) = slot.append(k, v, cache.len);
+            // The cache keeps the precision of the key projection's weights: half precision
+            // beside inference weights (see `ModelBackend::inference_weight`), which halves the
+            // bytes that every step reads from it.
+            let cache_dtype = mha.key.weight.val().dtype();
+            let (keys, values) = slot.append(k, v, cache.len, cache_dtype);
             let context = wrap(B::attend_one(
                 unwrap(q),
                 unwrap(keys),
@@ -345,12 +349,13 @@ trait AppendKv<B: Backend> {
     /// Writes the new key and value `[batch, heads, 1, d_k]` at position `len`; returns the
     /// whole key and value caches `[batch, heads, capacity, d_k]`, whose positions `0..=len` are
     /// written (the caller reads only those, and drops the returned handles before the next
-    /// write, which then stays in place).
+    /// write, which then stays in place). A new cache is made in `dtype`.
     fn append(
         &mut self,
         k: Tensor<B, 4>,
         v: Tensor<B, 4>,
         len: usize,
+        dtype: DType,
     ) -> (Tensor<B, 4>, Tensor<B, 4>);
 }
 
@@ -360,20 +365,19 @@ impl<B: ModelBackend> AppendKv<B> for Option<LayerKv<B>> {
         k: Tensor<B, 4>,
         v: Tensor<B, 4>,
         len: usize,
+        dtype: DType,
     ) -> (Tensor<B, 4>, Tensor<B, 4>) {
         let [batch, heads, _, d_k] = k.dims();
         let device = k.device();
         let mut kv = self.take().unwrap_or_else(|| LayerKv {
-            keys: Tensor::zeros([batch, heads, 16, d_k], &device),
-            values: Tensor::zeros([batch, heads, 16, d_k], &device),
+            keys: Tensor::zeros([batch, heads, 16, d_k], (&device, dtype)),
+            values: Tensor::zeros([batch, heads, 16, d_k], (&device, dtype)),
         });
         let capacity = kv.keys.dims()[2];
         if len >= capacity {
             let grow = |t: Tensor<B, 4>| {
-                Tensor::cat(
-                    vec![t, Tensor::zeros([batch, heads, capacity, d_k], &device)],
-                    2,
-                )
+                let more = Tensor::zeros([batch, heads, capacity, d_k], (&device, t.dtype()));
+                Tensor::cat(vec![t, more], 2)
             };
             kv = LayerKv {
                 keys: grow(kv.keys),

@@ -313,6 +313,15 @@ fn load_average<B: Backend, M: burn::module::Module<B>>(
 ) -> Result<WeightAverage<B, M>, TrainError> {
     let decay = average.decay();
     let path = checkpoint_file(dir, "average", epoch);
+    if !path.exists() {
+        // The run was started without `optim.ema`: there is no average to continue from.
+        return Err(TrainError::dir(
+            &path,
+            "missing: the checkpoint holds no weight average, because the run was started \
+             without `optim.ema`; resume with the run's own setting (`optim.ema = 0`) or start \
+             a new run",
+        ));
+    }
     let module = euterpe_store::weights::load_bytes(
         average.module().clone(),
         read_file(&path)?,

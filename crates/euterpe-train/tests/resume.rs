@@ -19,6 +19,31 @@ fn resuming_continues_exactly_from_the_last_checkpoint() {
         plain, averaged,
         "the averaged weights are what is validated"
     );
+    an_average_added_on_resume_is_a_clear_error();
+}
+
+/// A run started without `optim.ema` has no average to resume: the error says so.
+fn an_average_added_on_resume_is_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let data_path = jsb_small(dir.path());
+    let (data, _) = TaskData::load(&data_path, &config(1).data).unwrap();
+    let opts = |resume| TrainOptions {
+        out: dir.path().join("run"),
+        resume,
+        data_path: data_path.clone(),
+        command: "test".into(),
+    };
+    let device = Default::default();
+    train::<CpuAutodiff>(&data, &config(1), &opts(false), &device, &mut Silent).unwrap();
+    let mut averaged = config(2);
+    averaged.optim.ema = 0.9;
+    let err = train::<CpuAutodiff>(&data, &averaged, &opts(true), &device, &mut Silent)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("average-1.bin") && err.contains("without `optim.ema`"),
+        "{err}"
+    );
 }
 
 /// Trains 3 epochs straight and 2 + 1 resumed with the config changed by `set`; asserts they

@@ -767,8 +767,9 @@ fn affine_rows(
 }
 
 /// Writes `value` `[batch, heads, 1, d_k]` into position `at` of `cache` `[batch, heads,
-/// capacity, d_k]` in place; gives both back when the cache is shared, not contiguous or not `f32`
-/// (the caller then copies).
+/// capacity, d_k]` in place, rounded to half precision where the cache is kept in it; gives both
+/// back when the cache is shared, not contiguous, or neither `f32` nor `f16` (the caller then
+/// copies).
 #[allow(clippy::result_large_err)]
 pub fn cache_write(
     mut cache: FlexTensor,
@@ -777,7 +778,7 @@ pub fn cache_write(
 ) -> Result<FlexTensor, (FlexTensor, FlexTensor)> {
     let shape = cache.shape();
     let (rows, capacity, d_k) = (shape[0] * shape[1], shape[2], shape[3]);
-    let in_place = cache.dtype() == DType::F32
+    let in_place = matches!(cache.dtype(), DType::F32 | DType::F16)
         && cache
             .layout()
             .contiguous_offsets()
@@ -790,13 +791,24 @@ pub fn cache_write(
         return Err((cache, value));
     }
     let src = view(&value_c);
-    let Some(dst) = cache.try_storage_mut::<f32>() else {
-        return Err((cache, value));
+    let written = if cache.dtype() == DType::F16 {
+        cache.try_storage_mut::<f16>().map(|dst| {
+            for (r, row) in src.chunks_exact(d_k).enumerate() {
+                let dst = &mut dst[(r * capacity + at) * d_k..][..d_k];
+                half::slice::HalfFloatSliceExt::convert_from_f32_slice(dst, row);
+            }
+        })
+    } else {
+        cache.try_storage_mut::<f32>().map(|dst| {
+            for (r, row) in src.chunks_exact(d_k).enumerate() {
+                dst[(r * capacity + at) * d_k..][..d_k].copy_from_slice(row);
+            }
+        })
     };
-    for (r, row) in src.chunks_exact(d_k).enumerate() {
-        dst[(r * capacity + at) * d_k..][..d_k].copy_from_slice(row);
+    match written {
+        Some(()) => Ok(cache),
+        None => Err((cache, value)),
     }
-    Ok(cache)
 }
 
 #[cfg(test)]
