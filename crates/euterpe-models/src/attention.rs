@@ -11,7 +11,7 @@ use burn::tensor::{DType, Tensor, TensorMetadata};
 
 use burn::tensor::f16;
 
-use crate::cpu::{contiguous, dispatch, dot, half_view, tensor, view};
+use crate::cpu::{contiguous, dispatch, dot, half_view, tensor, view, Widen};
 use crate::ops::{unwrap, wrap};
 
 /// The default: `softmax(q · Kᵀ / √d_k) · V` over the first `seen` positions, with burn's tensor
@@ -96,9 +96,9 @@ fn attend(heads: Heads, qv: &[f32], kv: &[f32], vv: &[f32]) -> Vec<f32> {
     dispatch!(attend_heads(heads, qv, kv, vv))
 }
 
-/// The contexts `[rows, d_k]` of every head (see [`cpu`]).
+/// The contexts `[rows, d_k]` of every head (see [`cpu`]), over a cache of either precision.
 #[inline(always)]
-fn attend_heads(heads: Heads, qv: &[f32], kv: &[f32], vv: &[f32]) -> Vec<f32> {
+fn attend_heads<T: Widen>(heads: Heads, qv: &[f32], kv: &[T], vv: &[T]) -> Vec<f32> {
     let Heads {
         rows,
         capacity,
@@ -124,7 +124,7 @@ fn attend_heads(heads: Heads, qv: &[f32], kv: &[f32], vv: &[f32]) -> Vec<f32> {
         for (&w, value) in weights.iter().zip(head_values.chunks_exact(d_k)) {
             let w = w / total;
             for (c, &v) in context.iter_mut().zip(value) {
-                *c += w * v;
+                *c += w * v.widen();
             }
         }
     }
@@ -143,10 +143,10 @@ fn attend_half(heads: Heads, qv: &[f32], kv: &[f16], vv: &[f16]) -> Vec<f32> {
         // `d_k` is a multiple of eight.
         return unsafe { attend_half_f16c(heads, qv, kv, vv) };
     }
-    attend_half_scalar(heads, qv, kv, vv)
+    attend_heads(heads, qv, kv, vv)
 }
 
-/// The softmax of one head's scaled scores, in place (the middle of the half-precision loops).
+/// The softmax of one head's scaled scores, in place and normalised (for [`attend_half_f16c`]).
 fn softmax_in_place(weights: &mut [f32]) {
     let max = weights.iter().copied().fold(f32::NEG_INFINITY, f32::max);
     let mut total = 0.0f32;
@@ -157,39 +157,6 @@ fn softmax_in_place(weights: &mut [f32]) {
     for w in weights.iter_mut() {
         *w /= total;
     }
-}
-
-/// [`attend_half`] without vector conversions.
-fn attend_half_scalar(heads: Heads, qv: &[f32], kv: &[f16], vv: &[f16]) -> Vec<f32> {
-    let Heads {
-        rows,
-        capacity,
-        d_k,
-        seen,
-    } = heads;
-    let scale = 1.0 / (d_k as f32).sqrt();
-    let mut out = vec![0.0f32; rows * d_k];
-    let mut weights = vec![0.0f32; seen];
-    for (r, context) in out.chunks_exact_mut(d_k).enumerate() {
-        let query = &qv[r * d_k..][..d_k];
-        let head_keys = &kv[r * capacity * d_k..][..seen * d_k];
-        let head_values = &vv[r * capacity * d_k..][..seen * d_k];
-        for (w, key) in weights.iter_mut().zip(head_keys.chunks_exact(d_k)) {
-            *w = query
-                .iter()
-                .zip(key)
-                .map(|(q, k)| q * k.to_f32())
-                .sum::<f32>()
-                * scale;
-        }
-        softmax_in_place(&mut weights);
-        for (&w, value) in weights.iter().zip(head_values.chunks_exact(d_k)) {
-            for (c, v) in context.iter_mut().zip(value) {
-                *c += w * v.to_f32();
-            }
-        }
-    }
-    out
 }
 
 /// [`attend_half`] with eight-wide F16C conversions and FMA. Four keys are scored at once, with
@@ -362,7 +329,7 @@ mod tests {
         };
         let (q8, kv8) = (unwrap(q8), unwrap(kv8));
         let (qs, ks) = (view(&q8), half_view(&kv8).unwrap());
-        let scalar = attend_half_scalar(heads, qs, ks, ks);
+        let scalar = attend_heads(heads, qs, ks, ks);
         let vector = attend_half(heads, qs, ks, ks);
         let worst = scalar
             .iter()

@@ -238,20 +238,41 @@ unsafe fn gemm_into(
     }
 }
 
-/// `a · b` with eight partial sums, so that the loop vectorises.
+/// A stored value read as `f32`: `f32` itself, or half precision (inference weights, the
+/// key/value cache beside them).
+pub(crate) trait Widen: Copy {
+    /// The value as `f32`.
+    fn widen(self) -> f32;
+}
+
+impl Widen for f32 {
+    #[inline(always)]
+    fn widen(self) -> f32 {
+        self
+    }
+}
+
+impl Widen for f16 {
+    #[inline(always)]
+    fn widen(self) -> f32 {
+        self.to_f32()
+    }
+}
+
+/// `a · b` with eight partial sums, so that the loop vectorises; `b` of either precision.
 #[inline(always)]
-pub(crate) fn dot(a: &[f32], b: &[f32]) -> f32 {
+pub(crate) fn dot<T: Widen>(a: &[f32], b: &[T]) -> f32 {
     let mut acc = [0.0f32; 8];
     let (a8, b8) = (a.chunks_exact(8), b.chunks_exact(8));
     let tail: f32 = a8
         .remainder()
         .iter()
         .zip(b8.remainder())
-        .map(|(x, y)| x * y)
+        .map(|(x, y)| x * y.widen())
         .sum();
     for (x, y) in a8.zip(b8) {
         for i in 0..8 {
-            acc[i] += x[i] * y[i];
+            acc[i] += x[i] * y[i].widen();
         }
     }
     acc.iter().sum::<f32>() + tail
