@@ -267,54 +267,40 @@ mod tests {
             Distribution::Default,
             &device,
         );
-        for seen in [1, 5, 16] {
-            let expected: Tensor<Flex, 2> = wrap(generic::<Flex>(
+        // burn's products over the `f32` cache, and the fused loop over a cache `k`, `v`.
+        let exact = |seen| -> Tensor<Flex, 2> {
+            wrap(generic::<Flex>(
                 unwrap(q.clone()),
                 unwrap(k.clone()),
                 unwrap(v.clone()),
                 seen,
-            ));
-            let got: Tensor<Flex, 2> = wrap(
+            ))
+        };
+        let fused = |k: &Tensor<Flex, 4>, v: &Tensor<Flex, 4>, seen| -> Tensor<Flex, 2> {
+            wrap(
                 cpu(
                     unwrap(q.clone()),
                     unwrap(k.clone()),
                     unwrap(v.clone()),
                     seen,
                 )
-                .unwrap_or_else(|_| panic!("contiguous f32 inputs are handled")),
-            );
+                .unwrap_or_else(|_| panic!("contiguous caches are handled")),
+            )
+        };
+        for seen in [1, 5, 16] {
+            let got = fused(&k, &v, seen);
             assert_eq!(got.dims(), [batch, heads * d_k]);
-            let (e, g): (Vec<f32>, Vec<f32>) = (
-                expected.into_data().to_vec().unwrap(),
-                got.into_data().to_vec().unwrap(),
-            );
-            let worst = e
-                .iter()
-                .zip(&g)
-                .map(|(a, b)| (a - b).abs())
-                .fold(0.0, f32::max);
+            let worst: f32 = (got - exact(seen)).abs().max().into_scalar();
             assert!(worst < 1e-5, "seen {seen}: largest difference {worst}");
         }
         // A half-precision cache (beside inference weights): within its rounding of the `f32`
         // result, and the vector and scalar loops agree.
         let (k16, v16) = (k.clone().cast(DType::F16), v.clone().cast(DType::F16));
         for seen in [1, 7, 16] {
-            let exact: Tensor<Flex, 2> = wrap(generic::<Flex>(
-                unwrap(q.clone()),
-                unwrap(k.clone()),
-                unwrap(v.clone()),
-                seen,
-            ));
-            let half: Tensor<Flex, 2> = wrap(
-                cpu(
-                    unwrap(q.clone()),
-                    unwrap(k16.clone()),
-                    unwrap(v16.clone()),
-                    seen,
-                )
-                .unwrap_or_else(|_| panic!("contiguous f16 caches are handled")),
-            );
-            let diff: f32 = (half - exact).abs().max().into_scalar();
+            let diff: f32 = (fused(&k16, &v16, seen) - exact(seen))
+                .abs()
+                .max()
+                .into_scalar();
             assert!(diff < 1e-2, "seen {seen}: half precision off by {diff}");
         }
         let d_k8 = 40; // a full 32-wide block of the context and a partial one
