@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! cargo run --release -p euterpe-render --example render -- IN.mid OUT.wav \
-//!     [--soundfont FILE.sf2 | --system-soundfont] [--fixed-gain G] [--mono] [--png OUT.png]
+//!     [--soundfont FILE.sf2 | --system-soundfont] [--fixed-gain G] [--mono] [--threads N] [--png OUT.png]
 //!     [--png-width W] [--row-height H] [--no-labels]
 //! ```
 //!
@@ -49,6 +49,9 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
                 options.gain = args.next().ok_or("--fixed-gain needs a number")?.parse()?;
             }
             "--mono" => options.channels = 1,
+            "--threads" => {
+                options.threads = args.next().ok_or("--threads needs a number")?.parse()?
+            }
             "--png" => png = Some(PathBuf::from(args.next().ok_or("--png needs a file")?)),
             "--png-width" => {
                 plot.width = Some(args.next().ok_or("--png-width needs a number")?.parse()?)

@@ -40,6 +40,9 @@ pub enum RenderError {
         /// Frames the piece would need.
         frames: u64,
     },
+    /// Synthesis stopped for a reason other than the SoundFont (a rendering thread was lost).
+    #[error("synthesis stopped: {0}")]
+    Synthesis(String),
     /// The picture could not be encoded.
     #[error("{}: cannot encode PNG: {reason}", path.display())]
     Image {

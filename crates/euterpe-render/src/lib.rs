@@ -18,6 +18,7 @@
 pub mod error;
 mod events;
 pub mod gm;
+mod lanes;
 pub mod plot;
 pub mod renderer;
 pub mod soundfont;

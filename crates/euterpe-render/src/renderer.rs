@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use euterpe_music::Score;
 
 use crate::events::{score_events, Event};
+use crate::lanes::{partition, Lane, Lanes, MAX_BUILTIN_LANES};
 use crate::soundfont::{LoadedSoundFont, SoundFontEngine};
 use crate::synth::BuiltinSynth;
 use crate::RenderError;
@@ -43,6 +44,11 @@ pub struct RenderOptions {
     pub tail_seconds: f64,
     /// Frames per block (default 2,048).
     pub block_frames: usize,
+    /// Threads to render on (default 0: as many as the machine has, up to the score's lanes).
+    /// With the built-in synthesiser a score's notes are split into four lanes that render side by
+    /// side; the split depends on the score alone, so the samples are the same whatever this is.
+    /// A SoundFont renders in one lane.
+    pub threads: usize,
 }
 
 impl Default for RenderOptions {
@@ -55,6 +61,7 @@ impl Default for RenderOptions {
             gain: 1.0,
             tail_seconds: 1.5,
             block_frames: 2048,
+            threads: 0,
         }
     }
 }
@@ -83,6 +90,9 @@ impl RenderOptions {
         if !(self.tail_seconds.is_finite() && (0.0..=60.0).contains(&self.tail_seconds)) {
             return bad(format!("tail of {} s is outside 0–60", self.tail_seconds));
         }
+        if self.threads > 1024 {
+            return bad(format!("{} threads is more than 1024", self.threads));
+        }
         if !(1..=65_536).contains(&self.block_frames) {
             return bad(format!(
                 "block of {} frames is outside 1–65536",
@@ -109,6 +119,14 @@ impl Synth {
             None => Ok(Synth::Builtin),
             Some(path) => Ok(Synth::SoundFont(LoadedSoundFont::open(path)?)),
         }
+    }
+
+    /// A fresh engine for `score` (every lane gets one, knowing all the tracks).
+    fn engine(&self, score: &Score, sample_rate: u32) -> Result<Box<dyn Engine>, RenderError> {
+        Ok(match self {
+            Synth::Builtin => Box::new(BuiltinSynth::new(score, sample_rate)),
+            Synth::SoundFont(font) => Box::new(SoundFontEngine::new(font, score, sample_rate)?),
+        })
     }
 }
 
@@ -137,9 +155,7 @@ impl AudioBlock {
 /// The output is deterministic: a fresh renderer for the same score and options gives the same
 /// samples, whatever the block size.
 pub struct Renderer {
-    engine: Box<dyn Engine>,
-    events: Vec<Event>,
-    next_event: usize,
+    lanes: Lanes,
     frame: u64,
     total_frames: u64,
     sample_rate: u32,
@@ -157,6 +173,8 @@ impl std::fmt::Debug for Renderer {
             .field("sample_rate", &self.sample_rate)
             .field("channels", &self.channels)
             .field("block_frames", &self.block_frames)
+            .field("lanes", &self.lanes.count())
+            .field("threads", &self.lanes.threads())
             .finish_non_exhaustive()
     }
 }
@@ -177,23 +195,27 @@ impl Renderer {
         synth: &Synth,
         options: &RenderOptions,
     ) -> Result<Self, RenderError> {
+        Self::with_lanes(score, synth, options, MAX_BUILTIN_LANES)
+    }
+
+    /// As [`with_synth`](Self::with_synth), splitting the built-in synthesiser's notes into at most
+    /// `max_lanes` lanes.
+    fn with_lanes(
+        score: &Score,
+        synth: &Synth,
+        options: &RenderOptions,
+        max_lanes: usize,
+    ) -> Result<Self, RenderError> {
         options.validate()?;
         let events = score_events(score, options.sample_rate);
         if events.is_empty() {
             return Err(RenderError::EmptyScore);
         }
-        let engine: Box<dyn Engine> = match synth {
-            Synth::Builtin => Box::new(BuiltinSynth::new(score, options.sample_rate)),
-            Synth::SoundFont(font) => {
-                Box::new(SoundFontEngine::new(font, score, options.sample_rate)?)
-            }
-        };
         let seconds = score.duration_seconds() + options.tail_seconds;
         let total_frames = (seconds * options.sample_rate as f64).ceil() as u64;
+        let lanes = Self::build_lanes(score, synth, options, events, total_frames, max_lanes)?;
         Ok(Renderer {
-            engine,
-            events,
-            next_event: 0,
+            lanes,
             frame: 0,
             total_frames,
             sample_rate: options.sample_rate,
@@ -234,7 +256,7 @@ impl Renderer {
     /// the end of the piece, and [`render_to_wav`](crate::render_to_wav) returns this error instead
     /// of writing the file. Always `None` with the built-in synthesiser.
     pub fn failure(&self) -> Option<RenderError> {
-        self.engine.failure()
+        self.lanes.failure()
     }
 
     /// Renders the next frames into `out` (interleaved, `channels` samples per frame) and returns
@@ -245,22 +267,9 @@ impl Renderer {
         let want = (out.len() / ch).min((self.total_frames - self.frame) as usize);
         let mut done = 0;
         while done < want {
-            while let Some(e) = self.events.get(self.next_event) {
-                if e.frame > self.frame {
-                    break;
-                }
-                self.engine.apply(e);
-                self.next_event += 1;
-            }
-            let until_event = self
-                .events
-                .get(self.next_event)
-                .map_or(u64::MAX, |e| e.frame - self.frame);
-            let n = (want - done)
-                .min(self.left.len())
-                .min(until_event.min(usize::MAX as u64) as usize);
+            let n = (want - done).min(self.left.len());
             let (l, r) = (&mut self.left[..n], &mut self.right[..n]);
-            self.engine.render(l, r);
+            self.lanes.render(l, r);
             let dst = &mut out[done * ch..(done + n) * ch];
             if ch == 2 {
                 for (i, frame) in dst.chunks_exact_mut(2).enumerate() {
@@ -276,6 +285,37 @@ impl Renderer {
             self.frame += n as u64;
         }
         want
+    }
+
+    /// Lanes rendered (1 unless the score's tracks were split: see [`RenderOptions::threads`]).
+    pub fn lanes(&self) -> usize {
+        self.lanes.count()
+    }
+
+    /// The score's events split into lanes, each with an engine of its own, on their threads.
+    fn build_lanes(
+        score: &Score,
+        synth: &Synth,
+        options: &RenderOptions,
+        events: Vec<Event>,
+        total_frames: u64,
+        max_lanes: usize,
+    ) -> Result<Lanes, RenderError> {
+        // The built-in synthesiser's notes are independent voices: lanes take every k-th note.
+        // A SoundFont's notes interact within a channel, and each lane would run its own effects.
+        let split = match synth {
+            Synth::Builtin => partition(events, |e| e.note_id as usize, max_lanes),
+            Synth::SoundFont(_) => vec![events],
+        };
+        let lanes = split
+            .into_iter()
+            .map(|events| Ok(Lane::new(synth.engine(score, options.sample_rate)?, events)))
+            .collect::<Result<Vec<_>, RenderError>>()?;
+        let threads = match options.threads {
+            0 => std::thread::available_parallelism().map_or(1, usize::from),
+            n => n,
+        };
+        Ok(Lanes::new(lanes, threads, total_frames))
     }
 }
 
@@ -295,5 +335,42 @@ impl Iterator for Renderer {
             channels: self.channels,
             samples,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use euterpe_music::midi::read_midi_file;
+
+    fn render_all(mut renderer: Renderer) -> Vec<f32> {
+        let mut out = vec![0.0; renderer.total_frames() as usize * 2];
+        assert_eq!(renderer.fill(&mut out) as u64, renderer.total_frames());
+        out
+    }
+
+    #[test]
+    fn lanes_add_up_to_one_synthesiser_playing_every_note() {
+        // A real three-track pop song, cut to its first notes.
+        let path = euterpe_testkit::shared_data().join("pop909/001/001.mid");
+        let mut score = read_midi_file(&path).unwrap();
+        for t in &mut score.tracks {
+            t.notes.truncate(60);
+        }
+        let options = RenderOptions::default();
+        let one = Renderer::with_lanes(&score, &Synth::Builtin, &options, 1).unwrap();
+        assert_eq!(one.lanes(), 1);
+        let four = Renderer::with_synth(&score, &Synth::Builtin, &options).unwrap();
+        assert_eq!(four.lanes(), MAX_BUILTIN_LANES);
+        let (a, b) = (render_all(one), render_all(four));
+        let peak = a.iter().fold(0.0f32, |m, s| m.max(s.abs()));
+        assert!(peak > 0.05, "peak {peak}");
+        // Only the order of the additions differs.
+        let diff = a
+            .iter()
+            .zip(&b)
+            .map(|(x, y)| (x - y).abs())
+            .fold(0.0, f32::max);
+        assert!(diff < 1e-5 * peak, "max difference {diff} at peak {peak}");
     }
 }

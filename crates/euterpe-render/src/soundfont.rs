@@ -339,6 +339,24 @@ pub fn find_soundfont_in(dirs: &[&Path]) -> Option<PathBuf> {
 /// The melodic MIDI channels in the order tracks get them (channel 9 is for drums).
 const MELODIC_CHANNELS: [u8; 15] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 10, 11, 12, 13, 14, 15];
 
+/// The (channel, program, is_drum) of every track of `score`, as [`SoundFontEngine`] plays them.
+fn track_channels(score: &Score) -> Vec<(u8, u8, bool)> {
+    let mut k = 0;
+    score
+        .tracks
+        .iter()
+        .map(|t| {
+            if t.is_drum {
+                (DRUM_CHANNEL, 0, true)
+            } else {
+                let ch = MELODIC_CHANNELS[k % MELODIC_CHANNELS.len()];
+                k += 1;
+                (ch, t.program & 0x7F, false)
+            }
+        })
+        .collect()
+}
+
 /// `rustysynth` driven by score events: track i plays on a channel of its own (the i-th melodic
 /// channel, skipping 9; drum tracks on 9). With more than 15 melodic tracks channels are shared, and
 /// a program change is sent before a note whenever the channel's program differs.
@@ -370,23 +388,9 @@ impl SoundFontEngine {
                 reason: format!("the synthesiser failed on it: {p}"),
             })?
             .map_err(|e| RenderError::InvalidOptions(e.to_string()))?;
-        let mut k = 0;
-        let tracks = score
-            .tracks
-            .iter()
-            .map(|t| {
-                if t.is_drum {
-                    (DRUM_CHANNEL, 0, true)
-                } else {
-                    let ch = MELODIC_CHANNELS[k % MELODIC_CHANNELS.len()];
-                    k += 1;
-                    (ch, t.program & 0x7F, false)
-                }
-            })
-            .collect();
         Ok(SoundFontEngine {
             synth,
-            tracks,
+            tracks: track_channels(score),
             channel_program: [-1; 16],
             path: font.path.clone(),
             frames: 0,

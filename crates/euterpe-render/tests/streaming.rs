@@ -48,9 +48,10 @@ fn output_does_not_depend_on_the_block_size() {
             (600, 900, 40, 120),
         ],
     );
-    let render = |block_frames, fill: usize| {
+    let render = |block_frames, fill: usize, threads| {
         let options = RenderOptions {
             block_frames,
+            threads,
             ..RenderOptions::default()
         };
         let mut r = Renderer::with_synth(&score, &Synth::Builtin, &options).unwrap();
@@ -66,21 +67,13 @@ fn output_does_not_depend_on_the_block_size() {
         assert_eq!(r.position(), r.total_frames());
         out
     };
-    let a = render(4096, 4096);
-    let b = render(333, 1000);
-    assert_eq!(a.len(), b.len());
-    // Voices are dropped at block ends once below −80 dB, so tails may differ by that much.
-    let diff = a
-        .iter()
-        .zip(&b)
-        .map(|(x, y)| (x - y).abs())
-        .fold(0.0f32, f32::max);
-    assert!(diff < 1e-3, "max difference {diff}");
-    assert_eq!(
-        a,
-        render(4096, 4096),
-        "same settings must give the same samples"
-    );
+    let a = render(4096, 4096, 1);
+    assert!(a.iter().any(|s| s.abs() > 0.01));
+    // Voices decide when they fall silent on a grid of their own life, not at block ends, and
+    // the notes' split into lanes does not depend on the threads: the samples are the same.
+    assert_eq!(a, render(333, 1000, 1), "another block size");
+    assert_eq!(a, render(4096, 4096, 2), "two threads");
+    assert_eq!(a, render(100, 77, 3), "three threads, small blocks");
 }
 
 #[test]

@@ -79,6 +79,8 @@ impl Server {
         let store = Arc::new(store);
         let render = RenderOptions {
             soundfont: config.soundfont.clone().or_else(find_system_soundfont),
+            // Requests already run side by side on the workers.
+            threads: 1,
             ..RenderOptions::default()
         };
         let sources = catalog

@@ -40,6 +40,9 @@ pub struct RenderArgs {
     /// Seconds of audio after the last note ends (release tails, reverb; 0–60).
     #[arg(long, default_value_t = 1.5)]
     tail: f64,
+    /// Threads for the built-in synthesiser (0: all cores; the samples are the same either way).
+    #[arg(long, default_value_t = 0)]
+    threads: usize,
     /// Print what was written as JSON on stdout.
     #[arg(long)]
     json: bool,
@@ -66,6 +69,7 @@ pub fn run_render(a: &RenderArgs) -> Result<()> {
         soundfont,
         normalize_dbfs: Some(a.peak_dbfs),
         tail_seconds: a.tail,
+        threads: a.threads,
         ..RenderOptions::default()
     };
     // The library's ranges, checked before the file is read.

@@ -67,7 +67,13 @@ pub(crate) struct MelodicVoice {
     env: Adsr,
     gain: f32,
     kind: Kind,
+    /// Frames rendered since the note started.
+    age: u64,
 }
+
+/// A voice decides whether it still sounds (and drops silent partials) every this many frames of
+/// its life: on a grid of its own, so its samples do not depend on how rendering is cut into calls.
+const CHECK_FRAMES: u64 = 64;
 
 #[derive(Debug, Clone)]
 enum Kind {
@@ -294,6 +300,7 @@ impl MelodicVoice {
             env,
             gain: level * vg,
             kind,
+            age: 0,
         }
     }
 
@@ -308,7 +315,26 @@ impl MelodicVoice {
     }
 
     /// Writes the next `out.len()` samples into `out`; returns whether the voice still sounds.
+    ///
+    /// Once it falls silent (checked every [`CHECK_FRAMES`] of its life) the rest of `out` is zero.
     pub fn render(&mut self, out: &mut [f32]) -> bool {
+        let mut done = 0;
+        while done < out.len() {
+            let to_check = (CHECK_FRAMES - self.age % CHECK_FRAMES) as usize;
+            let n = to_check.min(out.len() - done);
+            self.render_run(&mut out[done..done + n]);
+            self.age += n as u64;
+            done += n;
+            if self.age.is_multiple_of(CHECK_FRAMES) && !self.still_sounds() {
+                out[done..].fill(0.0);
+                return false;
+            }
+        }
+        true
+    }
+
+    /// Writes the next `out.len()` samples, checking nothing.
+    fn render_run(&mut self, out: &mut [f32]) {
         let sr_table = dsp::table();
         match &mut self.kind {
             Kind::Additive(a) => {
@@ -331,23 +357,31 @@ impl MelodicVoice {
                     }
                     *o = s * self.env.next() * self.gain;
                 }
-                // Partials that have died away (−100 dB) cost time and add nothing: drop them.
-                a.partials.retain(|p| p.amp > 1e-5);
-                let remaining: f32 = a.partials.iter().map(|p| p.amp).sum::<f32>() + a.breath;
-                !(self.env.done() || remaining < SILENT)
             }
             Kind::Pluck(p) => {
                 for o in out.iter_mut() {
                     *o = p.next() * self.env.next() * self.gain;
                 }
-                !(self.env.done() || p.level < SILENT)
             }
             Kind::Subtractive(s) => {
                 for o in out.iter_mut() {
                     *o = s.next(sr_table) * self.env.next() * self.gain;
                 }
-                !self.env.done()
             }
+        }
+    }
+
+    /// Whether the voice still sounds; drops the partials that have died away.
+    fn still_sounds(&mut self) -> bool {
+        match &mut self.kind {
+            Kind::Additive(a) => {
+                // Partials that have died away (−100 dB) cost time and add nothing: drop them.
+                a.partials.retain(|p| p.amp > 1e-5);
+                let remaining: f32 = a.partials.iter().map(|p| p.amp).sum::<f32>() + a.breath;
+                !(self.env.done() || remaining < SILENT)
+            }
+            Kind::Pluck(p) => !(self.env.done() || p.level < SILENT),
+            Kind::Subtractive(_) => !self.env.done(),
         }
     }
 }
