@@ -126,6 +126,8 @@ struct Worker {
     lanes: usize,
     /// The chunk being consumed, and how many of its frames are used.
     current: Option<(Chunk, usize)>,
+    /// What the failure says once the thread's samples stop coming.
+    lost: &'static str,
 }
 
 impl Worker {
@@ -160,11 +162,16 @@ impl Worker {
                 }
             })
             .ok();
+        let lost = match handle {
+            Some(_) => "a rendering thread stopped before the end of the piece",
+            None => "the system could not start a rendering thread",
+        };
         Worker {
             chunks: handle.as_ref().map(|_| chunks),
             handle,
             lanes: count,
             current: None,
+            lost,
         }
     }
 
@@ -189,9 +196,7 @@ impl Worker {
                     _ => {
                         self.chunks = None;
                         self.current = None;
-                        return Some(RenderError::Synthesis(
-                            "a rendering thread stopped before the end of the piece".into(),
-                        ));
+                        return Some(RenderError::Synthesis(self.lost.into()));
                     }
                 }
             }

@@ -153,7 +153,7 @@ impl AudioBlock {
 /// buffer with [`fill`](Self::fill).
 ///
 /// The output is deterministic: a fresh renderer for the same score and options gives the same
-/// samples, whatever the block size.
+/// samples, whatever the block size and the number of threads.
 pub struct Renderer {
     lanes: Lanes,
     frame: u64,
@@ -287,7 +287,7 @@ impl Renderer {
         want
     }
 
-    /// Lanes rendered (1 unless the score's tracks were split: see [`RenderOptions::threads`]).
+    /// Lanes rendered (1 unless the score's notes were split: see [`RenderOptions::threads`]).
     pub fn lanes(&self) -> usize {
         self.lanes.count()
     }
