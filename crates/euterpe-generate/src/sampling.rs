@@ -173,25 +173,30 @@ pub fn sample(
 /// order and equality, so the order is the same, and 64-bit keys sort faster than 128-bit ones.
 fn sort_most_likely_first(candidates: &mut [(u32, f64)]) {
     if candidates.iter().all(|&(_, s)| f64::from(s as f32) == s) {
-        let mut keys: Vec<u64> = candidates
-            .iter()
-            .map(|&(id, score)| {
-                (u64::from(descending_bits_f32(score as f32)) << 32) | u64::from(id)
-            })
-            .collect();
-        keys.sort_unstable();
-        for (candidate, key) in candidates.iter_mut().zip(keys) {
-            *candidate = (key as u32, f64::from(score_of_f32((key >> 32) as u32)));
-        }
-        return;
+        sort_by_packed_keys(
+            candidates,
+            |id, score| (u64::from(descending_bits_f32(score as f32)) << 32) | u64::from(id),
+            |key| (key as u32, f64::from(score_of_f32((key >> 32) as u32))),
+        );
+    } else {
+        sort_by_packed_keys(
+            candidates,
+            |id, score| (u128::from(descending_bits(score)) << 32) | u128::from(id),
+            |key| (key as u32, score_of((key >> 32) as u64)),
+        );
     }
-    let mut keys: Vec<u128> = candidates
-        .iter()
-        .map(|&(id, score)| (u128::from(descending_bits(score)) << 32) | u128::from(id))
-        .collect();
+}
+
+/// Sorts `candidates` by their `pack`ed integer keys, writing them back with `unpack`.
+fn sort_by_packed_keys<K: Ord + Copy>(
+    candidates: &mut [(u32, f64)],
+    pack: impl Fn(u32, f64) -> K,
+    unpack: impl Fn(K) -> (u32, f64),
+) {
+    let mut keys: Vec<K> = candidates.iter().map(|&(id, s)| pack(id, s)).collect();
     keys.sort_unstable();
     for (candidate, key) in candidates.iter_mut().zip(keys) {
-        *candidate = (key as u32, score_of((key >> 32) as u64));
+        *candidate = unpack(key);
     }
 }
 
