@@ -346,9 +346,15 @@ impl<'m, B: ModelBackend> Generator<'m, B> {
         if past(options.deadline) {
             return Err(GenerateError::TimedOut);
         }
+        // A model that reads its pieces in C read the primer moved there: its continuation
+        // goes back to the primer's key.
+        let back = options
+            .primer
+            .as_ref()
+            .map_or(0, |p| -self.tokenizer.config().semitones_moved(p));
         let mut pieces: Vec<Generated> = rows
             .into_iter()
-            .map(|row| self.finish(&prefix.ids, row, options))
+            .map(|row| self.finish(&prefix.ids, row, back, options))
             .collect::<Result<_, _>>()?;
         if candidates == 1 {
             return Ok(pieces);
@@ -717,10 +723,12 @@ impl<'m, B: ModelBackend> Generator<'m, B> {
         finished
     }
 
+    /// Decodes a row into a piece, moved by `semitones`, with the options' tempo, program and key.
     fn finish(
         &self,
         prefix: &[u32],
         row: Row,
+        semitones: i32,
         options: &GenerateOptions,
     ) -> Result<Generated, GenerateError> {
         let vocab = self.tokenizer.vocab();
@@ -728,6 +736,9 @@ impl<'m, B: ModelBackend> Generator<'m, B> {
         ids.extend(&row.new);
         ids.push(vocab.id_of(Token::Eos)?);
         let mut score = self.tokenizer.decode(&ids)?;
+        if semitones != 0 {
+            score = score.transposed(semitones);
+        }
         rescale(&mut score, OUTPUT_TICKS_PER_BEAT);
         apply_tempo(&mut score, options.tempo);
         apply_program(&mut score, options.program);

@@ -140,6 +140,41 @@ fn a_primer_starts_the_output_and_midi_like_works_too() {
 }
 
 #[test]
+fn a_model_that_reads_pieces_in_c_continues_a_primer_in_its_own_key() {
+    let tokenizer = Tokenizer::new(TokenizerConfig {
+        transpose_to_c: true,
+        ..TokenizerConfig::default()
+    })
+    .unwrap();
+    let lstm = model("lstm", &tokenizer);
+    // A D major scale and cadence: the model reads it moved down to C.
+    let pitches = [62u8, 64, 66, 67, 69, 71, 73, 74, 69, 66, 62];
+    let primer = euterpe_generate::score_util::primer_from_pitches(&pitches);
+    assert_eq!(primer.estimated_key(), Some((2, false)));
+    assert_eq!(tokenizer.config().semitones_moved(&primer), -2);
+    let piece = Generator::new(&lstm, &tokenizer, Default::default())
+        .generate(&GenerateOptions {
+            length: Length::Bars(2),
+            primer: Some(primer.clone()),
+            seed: 5,
+            ..Default::default()
+        })
+        .unwrap()
+        .remove(0);
+    let mut primer_ids = tokenizer.encode(&primer).unwrap();
+    primer_ids.pop(); // EOS
+    assert_eq!(&piece.ids[..primer_ids.len()], &primer_ids[..], "read in C");
+    let notes = &piece.score.tracks[0].notes;
+    for (i, &pitch) in pitches.iter().enumerate() {
+        let onset = i as u64 * 480;
+        assert!(
+            notes.iter().any(|n| n.pitch == pitch && n.onset == onset),
+            "primer note {pitch} at {onset} written back in D: {notes:?}"
+        );
+    }
+}
+
+#[test]
 fn beam_search_is_deterministic_and_more_likely_than_sampling() {
     let tokenizer = Tokenizer::new(TokenizerConfig::default()).unwrap();
     let model = model("lstm", &tokenizer);

@@ -140,12 +140,26 @@ impl Score {
     /// The score moved the shortest way (−5 to +6 semitones) so that its estimated key's tonic
     /// is C: C major or C minor. A score without pitched notes is returned unchanged.
     pub fn in_c(&self) -> Score {
+        match self.semitones_to_c() {
+            0 => self.clone(),
+            up => self.transposed(up),
+        }
+    }
+
+    /// How far [`in_c`](Self::in_c) moves the score: −5 to +6 semitones, 0 without pitched
+    /// notes. A model that reads its pieces in C moves a primer by this and its continuation
+    /// back by the opposite.
+    pub fn semitones_to_c(&self) -> i32 {
         match self.estimated_key() {
             Some((tonic, _)) => {
                 let up = (12 - tonic as i32) % 12;
-                self.transposed(if up > 6 { up - 12 } else { up })
+                if up > 6 {
+                    up - 12
+                } else {
+                    up
+                }
             }
-            None => self.clone(),
+            None => 0,
         }
     }
 }

@@ -214,6 +214,16 @@ impl TokenizerConfig {
             seen
         }
     }
+
+    /// How many semitones [`prepare`](Self::prepare) moves the score (0 unless the pieces are
+    /// read in C): what a continuation must be moved back by to sound in its primer's key.
+    pub fn semitones_moved(&self, score: &Score) -> i32 {
+        if self.transpose_to_c {
+            self.view.apply(score).semitones_to_c()
+        } else {
+            0
+        }
+    }
 }
 
 impl View {
