@@ -86,7 +86,7 @@ pub struct GenerateArgs {
     #[arg(long, default_value = "audio-emotion")]
     emotion_model: String,
     /// How strongly to follow the emotion and style: classifier-free guidance, sampling from
-    /// uncond + G × (cond − uncond) in log-probabilities (1 = plain conditioning; default 3
+    /// uncond + G × (cond − uncond) in log-probabilities (1 = plain conditioning; default 4
     /// when an emotion or style is asked and the pieces are sampled, 1 with --beam).
     #[arg(long)]
     guidance: Option<f32>,
