@@ -5,6 +5,7 @@ use burn::tensor::backend::Backend;
 use burn::tensor::{Int, Tensor, TensorData};
 use euterpe_base::rng::GOLDEN_GAMMA;
 use euterpe_base::SplitMix64;
+use euterpe_data::Condition;
 use euterpe_models::{ModelBackend, Stepwise, TokenLm};
 use euterpe_music::score::Score;
 use euterpe_music::tokens::{Grammar, GrammarOptions, Token, Tokenizer};
@@ -246,6 +247,9 @@ pub struct Generated {
     pub log_prob: f64,
     /// The piece, at [`OUTPUT_TICKS_PER_BEAT`], with the tempo and program applied.
     pub score: Score,
+    /// The style the model chose for an emotion asked without one (see
+    /// [`Generator::generate`]); `None` when a style was asked or the model follows none.
+    pub chosen_style: Option<String>,
 }
 
 /// The carried state of a token model between steps.
@@ -323,7 +327,7 @@ impl<'m, B: ModelBackend> Generator<'m, B> {
                 self.tokenizer.vocab().len()
             )));
         }
-        let prefix = self.prefix(options)?;
+        let (prefix, chosen_style) = self.prefix_and_style(options)?;
         let grammar = self.prefix_grammar(&prefix.ids, options)?;
         let budget = self.token_budget(options, prefix.ids.len())?;
         let target_bars = grammar.bars() + options.bars();
@@ -356,6 +360,9 @@ impl<'m, B: ModelBackend> Generator<'m, B> {
             .into_iter()
             .map(|row| self.finish(&prefix.ids, row, back, options))
             .collect::<Result<_, _>>()?;
+        for piece in &mut pieces {
+            piece.chosen_style.clone_from(&chosen_style);
+        }
         if candidates == 1 {
             return Ok(pieces);
         }
@@ -383,15 +390,75 @@ impl<'m, B: ModelBackend> Generator<'m, B> {
         Ok(picks.into_iter().filter_map(|i| slots[i].take()).collect())
     }
 
-    /// BOS, the control positions of the emotion and style asked for, then the primer's tokens
-    /// without their EOS.
+    /// BOS, the control positions of the emotion and style asked for (or chosen, see
+    /// [`chosen_style`](Self::chosen_style)), then the primer's tokens without their EOS.
     pub(crate) fn prefix(&self, options: &GenerateOptions) -> Result<Prefix, GenerateError> {
+        Ok(self.prefix_and_style(options)?.0)
+    }
+
+    /// [`prefix`](Self::prefix) and the style the model chose, if it chose one.
+    fn prefix_and_style(
+        &self,
+        options: &GenerateOptions,
+    ) -> Result<(Prefix, Option<String>), GenerateError> {
+        match self.chosen_style(options)? {
+            Some(name) => {
+                let style = StyleBlend::new(vec![(name.clone(), 1.0)])?;
+                Ok((self.prefix_with(options, Some(&style))?, Some(name)))
+            }
+            None => Ok((self.prefix_with(options, options.style.as_ref())?, None)),
+        }
+    }
+
+    /// The style the model chooses for an emotion asked without one, sampled (seeded by the
+    /// request's seed) from its own next-token distribution over its styles after the emotion.
+    /// A model trained with both controls always saw a style after an emotion, so a request
+    /// without one would leave what it learnt; `None` when a style was asked, no emotion was, or
+    /// the model follows no style.
+    pub fn chosen_style(&self, options: &GenerateOptions) -> Result<Option<String>, GenerateError> {
+        if options.style.is_some()
+            || options.emotion.is_none()
+            || !self.layout.follows(Condition::Style)
+        {
+            return Ok(None);
+        }
+        let asked = self.prefix_with(options, None)?;
+        // The style's position: after BOS and the asked controls that come before it.
+        let before = self
+            .layout
+            .conditions
+            .iter()
+            .take_while(|c| **c != Condition::Style)
+            .count();
+        let upto = (1 + before).min(asked.ids.len());
+        let head = Prefix {
+            ids: asked.ids[..upto].to_vec(),
+            soft: asked.soft[..upto].to_vec(),
+            controls: Vec::new(),
+        };
+        let (log_probs, _) = self.feed_prefix(&head, 1);
+        let lp: Vec<f32> = log_probs.into_data().to_vec().unwrap_or_default();
+        let vocab = self.tokenizer.vocab();
+        let scores = (0..self.layout.styles.len())
+            .map(|slot| {
+                let id = vocab.id_of(Token::Style(slot as u16))? as usize;
+                Ok(lp.get(id).copied().unwrap_or(f32::NEG_INFINITY) as f64)
+            })
+            .collect::<Result<Vec<f64>, GenerateError>>()?;
+        let mut rng = SplitMix64::new(options.seed ^ STYLE_CHOICE_STREAM);
+        Ok(pick_by_log_prob(&scores, rng.unit()).map(|slot| self.layout.styles[slot].clone()))
+    }
+
+    /// [`prefix`](Self::prefix) with `style` in place of the options' style.
+    fn prefix_with(
+        &self,
+        options: &GenerateOptions,
+        style: Option<&StyleBlend>,
+    ) -> Result<Prefix, GenerateError> {
         let vocab = self.tokenizer.vocab();
         let mut ids = self.primer_prefix(options)?;
         let mut soft = vec![None; ids.len()];
-        let mixes = self
-            .layout
-            .mixes(options.emotion.as_ref(), options.style.as_ref())?;
+        let mixes = self.layout.mixes(options.emotion.as_ref(), style)?;
         for (i, mix) in mixes.iter().enumerate() {
             let at = (1 + i).min(ids.len());
             ids.insert(at, vocab.id_of(mix.main_token())?);
@@ -750,8 +817,31 @@ impl<'m, B: ModelBackend> Generator<'m, B> {
             new_tokens: row.new.len(),
             log_prob: row.log_prob,
             score,
+            chosen_style: None,
         })
     }
+}
+
+/// Mixed into the seed of a request for the random stream that chooses its style, apart from
+/// the rows' streams.
+const STYLE_CHOICE_STREAM: u64 = 0x5354_594c_4543_484f;
+
+/// The index drawn from the distribution `softmax(log_probs)` by a uniform `u` in [0, 1);
+/// `None` when every entry is impossible.
+fn pick_by_log_prob(log_probs: &[f64], u: f64) -> Option<usize> {
+    let max = log_probs.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    if !max.is_finite() {
+        return None;
+    }
+    let weights: Vec<f64> = log_probs.iter().map(|l| (l - max).exp()).collect();
+    let mut left = u * weights.iter().sum::<f64>();
+    for (i, w) in weights.iter().enumerate() {
+        if left < *w {
+            return Some(i);
+        }
+        left -= w;
+    }
+    weights.iter().rposition(|w| *w > 0.0)
 }
 
 /// Whether a deadline has passed.
@@ -763,4 +853,24 @@ fn past(deadline: Option<std::time::Instant>) -> bool {
 /// current bar is not empty (the grammar would allow EOS), so no trailing silent bar is left.
 fn may_end(grammar: &Grammar) -> bool {
     grammar.allows(Token::Eos)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_uniform_draw_picks_in_proportion_to_the_probabilities() {
+        let log_probs = [0.5f64.ln(), 0.25f64.ln(), 0.25f64.ln(), f64::NEG_INFINITY];
+        let mut counts = [0usize; 4];
+        for k in 0..1000 {
+            let i = pick_by_log_prob(&log_probs, (k as f64 + 0.5) / 1000.0).unwrap();
+            counts[i] += 1;
+        }
+        assert_eq!(counts, [500, 250, 250, 0]);
+        assert_eq!(pick_by_log_prob(&[f64::NEG_INFINITY; 3], 0.5), None);
+        // Shifting every log-probability changes nothing.
+        let shifted: Vec<f64> = log_probs.iter().map(|l| l - 700.0).collect();
+        assert_eq!(pick_by_log_prob(&shifted, 0.6), Some(1));
+    }
 }

@@ -42,4 +42,7 @@ pub struct PieceReport {
     pub new_tokens: usize,
     /// Their summed log-probability under the model.
     pub log_prob: f64,
+    /// The style the model chose, when an emotion was asked without one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub chosen_style: Option<String>,
 }

@@ -313,6 +313,72 @@ fn an_emotion_puts_its_control_token_after_bos_before_any_primer() {
 }
 
 #[test]
+fn an_emotion_without_a_style_gets_a_style_the_model_chooses() {
+    let tokenizer = Tokenizer::new(TokenizerConfig::default()).unwrap();
+    let model = model("gru", &tokenizer);
+    let layout = euterpe_generate::ControlLayout {
+        conditions: vec![
+            euterpe_data::Condition::Emotion,
+            euterpe_data::Condition::Style,
+        ],
+        styles: vec!["pop".into(), "folk".into(), "game".into()],
+    };
+    let generator = Generator::new(&model, &tokenizer, Default::default()).with_layout(layout);
+    let happy = euterpe_music::tokens::Emotion::from_name("happy").unwrap();
+    let primer = euterpe_generate::score_util::primer_from_pitches(&[60, 64, 67]);
+    let ask = |seed: u64, style: Option<&str>, primer: Option<euterpe_music::score::Score>| {
+        GenerateOptions {
+            length: Length::Bars(1),
+            emotion: Some(euterpe_generate::EmotionRequest::Quadrant(happy)),
+            style: style.map(|s| euterpe_generate::StyleBlend::new(vec![(s.into(), 1.0)]).unwrap()),
+            primer,
+            seed,
+            ..Default::default()
+        }
+    };
+    let mut chosen = std::collections::BTreeSet::new();
+    for seed in 0..24 {
+        let piece = generator
+            .generate(&ask(seed, None, None))
+            .unwrap()
+            .remove(0);
+        let name = piece.chosen_style.clone().expect("a style is chosen");
+        let slot = ["pop", "folk", "game"]
+            .iter()
+            .position(|s| *s == name)
+            .unwrap() as u16;
+        let t = tokens(&tokenizer, &piece.ids);
+        assert_eq!(
+            &t[..3],
+            &[Token::Bos, Token::Emotion(1), Token::Style(slot)]
+        );
+        let again = generator
+            .generate(&ask(seed, None, None))
+            .unwrap()
+            .remove(0);
+        assert_eq!(again.chosen_style, piece.chosen_style, "the seed decides");
+        chosen.insert(name);
+    }
+    assert!(
+        chosen.len() > 1,
+        "sampled, not always the likeliest: {chosen:?}"
+    );
+    // With a primer the chosen style still comes right after the emotion.
+    let piece = generator
+        .generate(&ask(3, None, Some(primer)))
+        .unwrap()
+        .remove(0);
+    assert!(matches!(tokens(&tokenizer, &piece.ids)[2], Token::Style(_)));
+    // A style asked is used as it is.
+    let piece = generator
+        .generate(&ask(3, Some("folk"), None))
+        .unwrap()
+        .remove(0);
+    assert_eq!(piece.chosen_style, None);
+    assert_eq!(tokens(&tokenizer, &piece.ids)[2], Token::Style(1));
+}
+
+#[test]
 fn guidance_changes_what_is_sampled_and_needs_something_to_follow() {
     let tokenizer = Tokenizer::new(TokenizerConfig::default()).unwrap();
     let model = model("lstm", &tokenizer);

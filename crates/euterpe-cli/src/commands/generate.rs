@@ -248,6 +248,7 @@ pub fn run(a: &GenerateArgs) -> Result<()> {
             seconds: piece.score.duration_seconds(),
             new_tokens: piece.new_tokens,
             log_prob: piece.log_prob,
+            chosen_style: piece.chosen_style.clone(),
         };
         if !a.json {
             print_piece(&piece_report);
@@ -267,6 +268,9 @@ fn print_piece(p: &PieceReport) {
         p.notes,
         p.seconds
     );
+    if let Some(style) = &p.chosen_style {
+        println!("  style chosen by the model: {style}");
+    }
     if let Some(wav) = &p.wav {
         println!("{}: audio", wav.display());
     }
