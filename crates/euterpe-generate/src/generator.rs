@@ -270,6 +270,26 @@ pub(crate) struct Prefix {
     pub(crate) soft: Vec<Option<Vec<(u32, f32)>>>,
     /// Positions of the control tokens.
     pub(crate) controls: Vec<usize>,
+    /// Styles the model chose, one per piece: row `r` reads `ids[r % ids.len()]` at `at`.
+    pub(crate) chosen: Option<ChosenStyles>,
+}
+
+/// The styles a model chose for the pieces of one request (see [`Generator::chosen_styles`]).
+#[derive(Clone)]
+pub(crate) struct ChosenStyles {
+    /// The style's position in the prefix.
+    at: usize,
+    /// The style token of each piece.
+    ids: Vec<u32>,
+    /// The style of each piece.
+    names: Vec<String>,
+}
+
+impl ChosenStyles {
+    /// The style of row `row` (candidates of one piece share it).
+    fn name(&self, row: usize) -> &str {
+        &self.names[row % self.names.len()]
+    }
 }
 
 impl Prefix {
@@ -286,7 +306,21 @@ impl Prefix {
                 .map(|i| self.soft[i].clone())
                 .collect(),
             controls: Vec::new(),
+            chosen: None,
         }
+    }
+
+    /// The id row `row` reads at position `i`.
+    fn id(&self, i: usize, row: usize) -> u32 {
+        match &self.chosen {
+            Some(c) if c.at == i => c.ids[row % c.ids.len()],
+            _ => self.ids[i],
+        }
+    }
+
+    /// The whole prefix of row `row`.
+    fn row_ids(&self, row: usize) -> Vec<u32> {
+        (0..self.ids.len()).map(|i| self.id(i, row)).collect()
     }
 }
 
@@ -327,7 +361,7 @@ impl<'m, B: ModelBackend> Generator<'m, B> {
                 self.tokenizer.vocab().len()
             )));
         }
-        let (prefix, chosen_style) = self.prefix_and_style(options)?;
+        let prefix = self.prefix(options)?;
         let grammar = self.prefix_grammar(&prefix.ids, options)?;
         let budget = self.token_budget(options, prefix.ids.len())?;
         let target_bars = grammar.bars() + options.bars();
@@ -358,11 +392,13 @@ impl<'m, B: ModelBackend> Generator<'m, B> {
             .map_or(0, |p| -self.tokenizer.config().semitones_moved(p));
         let mut pieces: Vec<Generated> = rows
             .into_iter()
-            .map(|row| self.finish(&prefix.ids, row, back, options))
-            .collect::<Result<_, _>>()?;
-        for piece in &mut pieces {
-            piece.chosen_style.clone_from(&chosen_style);
-        }
+            .enumerate()
+            .map(|(r, row)| {
+                let mut piece = self.finish(&prefix.row_ids(r), row, back, options)?;
+                piece.chosen_style = prefix.chosen.as_ref().map(|c| c.name(r).to_string());
+                Ok(piece)
+            })
+            .collect::<Result<_, GenerateError>>()?;
         if candidates == 1 {
             return Ok(pieces);
         }
@@ -391,31 +427,26 @@ impl<'m, B: ModelBackend> Generator<'m, B> {
     }
 
     /// BOS, the control positions of the emotion and style asked for (or chosen, see
-    /// [`chosen_style`](Self::chosen_style)), then the primer's tokens without their EOS.
+    /// [`chosen_styles`](Self::chosen_styles)), then the primer's tokens without their EOS.
     pub(crate) fn prefix(&self, options: &GenerateOptions) -> Result<Prefix, GenerateError> {
-        Ok(self.prefix_and_style(options)?.0)
+        let Some(chosen) = self.chosen_styles(options)? else {
+            return self.prefix_with(options, options.style.as_ref());
+        };
+        let first = StyleBlend::new(vec![(chosen.names[0].clone(), 1.0)])?;
+        let mut prefix = self.prefix_with(options, Some(&first))?;
+        prefix.chosen = Some(chosen);
+        Ok(prefix)
     }
 
-    /// [`prefix`](Self::prefix) and the style the model chose, if it chose one.
-    fn prefix_and_style(
+    /// The styles the model chooses for an emotion asked without one, one per piece, sampled
+    /// (seeded by the request's seed) from its own next-token distribution over its styles
+    /// after the emotion. A model trained with both controls always saw a style after an
+    /// emotion, so a request without one would leave what it learnt. `None` when a style was
+    /// asked, no emotion was, or the model follows no style.
+    fn chosen_styles(
         &self,
         options: &GenerateOptions,
-    ) -> Result<(Prefix, Option<String>), GenerateError> {
-        match self.chosen_style(options)? {
-            Some(name) => {
-                let style = StyleBlend::new(vec![(name.clone(), 1.0)])?;
-                Ok((self.prefix_with(options, Some(&style))?, Some(name)))
-            }
-            None => Ok((self.prefix_with(options, options.style.as_ref())?, None)),
-        }
-    }
-
-    /// The style the model chooses for an emotion asked without one, sampled (seeded by the
-    /// request's seed) from its own next-token distribution over its styles after the emotion.
-    /// A model trained with both controls always saw a style after an emotion, so a request
-    /// without one would leave what it learnt; `None` when a style was asked, no emotion was, or
-    /// the model follows no style.
-    pub fn chosen_style(&self, options: &GenerateOptions) -> Result<Option<String>, GenerateError> {
+    ) -> Result<Option<ChosenStyles>, GenerateError> {
         if options.style.is_some()
             || options.emotion.is_none()
             || !self.layout.follows(Condition::Style)
@@ -435,6 +466,7 @@ impl<'m, B: ModelBackend> Generator<'m, B> {
             ids: asked.ids[..upto].to_vec(),
             soft: asked.soft[..upto].to_vec(),
             controls: Vec::new(),
+            chosen: None,
         };
         let (log_probs, _) = self.feed_prefix(&head, 1);
         let lp: Vec<f32> = log_probs.into_data().to_vec().unwrap_or_default();
@@ -446,7 +478,23 @@ impl<'m, B: ModelBackend> Generator<'m, B> {
             })
             .collect::<Result<Vec<f64>, GenerateError>>()?;
         let mut rng = SplitMix64::new(options.seed ^ STYLE_CHOICE_STREAM);
-        Ok(pick_by_log_prob(&scores, rng.unit()).map(|slot| self.layout.styles[slot].clone()))
+        let slots: Option<Vec<usize>> = (0..options.num_outputs.max(1))
+            .map(|_| pick_by_log_prob(&scores, rng.unit()))
+            .collect();
+        let Some(slots) = slots else {
+            return Ok(None);
+        };
+        Ok(Some(ChosenStyles {
+            at: upto,
+            ids: slots
+                .iter()
+                .map(|&slot| vocab.id_of(Token::Style(slot as u16)))
+                .collect::<Result<_, _>>()?,
+            names: slots
+                .iter()
+                .map(|&slot| self.layout.styles[slot].clone())
+                .collect(),
+        }))
     }
 
     /// [`prefix`](Self::prefix) with `style` in place of the options' style.
@@ -479,6 +527,7 @@ impl<'m, B: ModelBackend> Generator<'m, B> {
             ids,
             soft,
             controls,
+            chosen: None,
         })
     }
 
@@ -567,10 +616,13 @@ impl<'m, B: ModelBackend> Generator<'m, B> {
     ) -> (Tensor<B, 2>, ModelState<B>) {
         let mut state = self.model.initial_state(batch, &self.device);
         let mut log_probs = None;
-        for (&id, soft) in prefix.ids.iter().zip(&prefix.soft) {
+        for (i, soft) in prefix.soft.iter().enumerate() {
             let (lp, s) = match soft {
                 Some(mix) => self.model.step_mix(mix, batch, state),
-                None => self.model.step(self.ids(&vec![id; batch]), state),
+                None => {
+                    let ids: Vec<u32> = (0..batch).map(|row| prefix.id(i, row)).collect();
+                    self.model.step(self.ids(&ids), state)
+                }
             };
             state = s;
             log_probs = Some(lp);

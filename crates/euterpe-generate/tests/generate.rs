@@ -363,6 +363,29 @@ fn an_emotion_without_a_style_gets_a_style_the_model_chooses() {
         chosen.len() > 1,
         "sampled, not always the likeliest: {chosen:?}"
     );
+    // Several pieces in one call choose one style each, in their own tokens.
+    let pieces = generator
+        .generate(&GenerateOptions {
+            num_outputs: 12,
+            ..ask(7, None, None)
+        })
+        .unwrap();
+    let alone = generator.generate(&ask(7, None, None)).unwrap().remove(0);
+    assert_eq!(pieces[0].chosen_style, alone.chosen_style, "the first draw");
+    let mut names = std::collections::BTreeSet::new();
+    for piece in &pieces {
+        let name = piece.chosen_style.clone().unwrap();
+        let slot = ["pop", "folk", "game"].iter().position(|s| *s == name);
+        assert_eq!(
+            tokens(&tokenizer, &piece.ids)[2],
+            Token::Style(slot.unwrap() as u16)
+        );
+        names.insert(name);
+    }
+    assert!(
+        names.len() > 1,
+        "one style per piece, not per call: {names:?}"
+    );
     // With a primer the chosen style still comes right after the emotion.
     let piece = generator
         .generate(&ask(3, None, Some(primer)))
