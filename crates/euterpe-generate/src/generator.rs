@@ -471,29 +471,35 @@ impl<'m, B: ModelBackend> Generator<'m, B> {
         let (log_probs, _) = self.feed_prefix(&head, 1);
         let lp: Vec<f32> = log_probs.into_data().to_vec().unwrap_or_default();
         let vocab = self.tokenizer.vocab();
-        let scores = (0..self.layout.styles.len())
-            .map(|slot| {
-                let id = vocab.id_of(Token::Style(slot as u16))? as usize;
-                Ok(lp.get(id).copied().unwrap_or(f32::NEG_INFINITY) as f64)
-            })
-            .collect::<Result<Vec<f64>, GenerateError>>()?;
+        let style_ids = (0..self.layout.styles.len())
+            .map(|slot| vocab.id_of(Token::Style(slot as u16)))
+            .collect::<Result<Vec<u32>, _>>()?;
+        let mut allowed = vec![false; lp.len()];
+        for &id in &style_ids {
+            if let Some(a) = allowed.get_mut(id as usize) {
+                *a = true;
+            }
+        }
+        // The model's own distribution: temperature 1, whatever the request samples the music with.
         let mut rng = SplitMix64::new(options.seed ^ STYLE_CHOICE_STREAM);
-        let slots: Option<Vec<usize>> = (0..options.num_outputs.max(1))
-            .map(|_| pick_by_log_prob(&scores, rng.unit()))
+        let ids: Option<Vec<u32>> = (0..options.num_outputs.max(1))
+            .map(|_| sample(&lp, &allowed, &SamplingConfig::default(), &mut rng))
             .collect();
-        let Some(slots) = slots else {
+        let Some(ids) = ids else {
             return Ok(None);
         };
+        let names = ids
+            .iter()
+            .map(|id| {
+                let slot = style_ids.iter().position(|s| s == id);
+                slot.map(|slot| self.layout.styles[slot].clone())
+                    .ok_or_else(|| GenerateError::Unsupported(format!("token {id} is no style")))
+            })
+            .collect::<Result<_, _>>()?;
         Ok(Some(ChosenStyles {
             at: upto,
-            ids: slots
-                .iter()
-                .map(|&slot| vocab.id_of(Token::Style(slot as u16)))
-                .collect::<Result<_, _>>()?,
-            names: slots
-                .iter()
-                .map(|&slot| self.layout.styles[slot].clone())
-                .collect(),
+            ids,
+            names,
         }))
     }
 
@@ -878,24 +884,6 @@ impl<'m, B: ModelBackend> Generator<'m, B> {
 /// the rows' streams.
 const STYLE_CHOICE_STREAM: u64 = 0x5354_594c_4543_484f;
 
-/// The index drawn from the distribution `softmax(log_probs)` by a uniform `u` in [0, 1);
-/// `None` when every entry is impossible.
-fn pick_by_log_prob(log_probs: &[f64], u: f64) -> Option<usize> {
-    let max = log_probs.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-    if !max.is_finite() {
-        return None;
-    }
-    let weights: Vec<f64> = log_probs.iter().map(|l| (l - max).exp()).collect();
-    let mut left = u * weights.iter().sum::<f64>();
-    for (i, w) in weights.iter().enumerate() {
-        if left < *w {
-            return Some(i);
-        }
-        left -= w;
-    }
-    weights.iter().rposition(|w| *w > 0.0)
-}
-
 /// Whether a deadline has passed.
 fn past(deadline: Option<std::time::Instant>) -> bool {
     deadline.is_some_and(|d| std::time::Instant::now() >= d)
@@ -905,24 +893,4 @@ fn past(deadline: Option<std::time::Instant>) -> bool {
 /// current bar is not empty (the grammar would allow EOS), so no trailing silent bar is left.
 fn may_end(grammar: &Grammar) -> bool {
     grammar.allows(Token::Eos)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_uniform_draw_picks_in_proportion_to_the_probabilities() {
-        let log_probs = [0.5f64.ln(), 0.25f64.ln(), 0.25f64.ln(), f64::NEG_INFINITY];
-        let mut counts = [0usize; 4];
-        for k in 0..1000 {
-            let i = pick_by_log_prob(&log_probs, (k as f64 + 0.5) / 1000.0).unwrap();
-            counts[i] += 1;
-        }
-        assert_eq!(counts, [500, 250, 250, 0]);
-        assert_eq!(pick_by_log_prob(&[f64::NEG_INFINITY; 3], 0.5), None);
-        // Shifting every log-probability changes nothing.
-        let shifted: Vec<f64> = log_probs.iter().map(|l| l - 700.0).collect();
-        assert_eq!(pick_by_log_prob(&shifted, 0.6), Some(1));
-    }
 }
