@@ -474,32 +474,28 @@ impl<'m, B: ModelBackend> Generator<'m, B> {
         let style_ids = (0..self.layout.styles.len())
             .map(|slot| vocab.id_of(Token::Style(slot as u16)))
             .collect::<Result<Vec<u32>, _>>()?;
-        let mut allowed = vec![false; lp.len()];
-        for &id in &style_ids {
-            if let Some(a) = allowed.get_mut(id as usize) {
-                *a = true;
-            }
-        }
-        // The model's own distribution: temperature 1, whatever the request samples the music with.
-        let mut rng = SplitMix64::new(options.seed ^ STYLE_CHOICE_STREAM);
-        let ids: Option<Vec<u32>> = (0..options.num_outputs.max(1))
-            .map(|_| sample(&lp, &allowed, &SamplingConfig::default(), &mut rng))
+        // The model's own distribution over its styles: temperature 1, whatever the request
+        // samples the music with.
+        let scores: Vec<f32> = style_ids
+            .iter()
+            .map(|&id| lp.get(id as usize).copied().unwrap_or(f32::NEG_INFINITY))
             .collect();
-        let Some(ids) = ids else {
+        let every = vec![true; scores.len()];
+        let mut rng = SplitMix64::new(options.seed ^ STYLE_CHOICE_STREAM);
+        let slots: Option<Vec<usize>> = (0..options.num_outputs.max(1))
+            .map(|_| sample(&scores, &every, &SamplingConfig::default(), &mut rng))
+            .map(|slot| slot.map(|s| s as usize))
+            .collect();
+        let Some(slots) = slots else {
             return Ok(None);
         };
-        let names = ids
-            .iter()
-            .map(|id| {
-                let slot = style_ids.iter().position(|s| s == id);
-                slot.map(|slot| self.layout.styles[slot].clone())
-                    .ok_or_else(|| GenerateError::Unsupported(format!("token {id} is no style")))
-            })
-            .collect::<Result<_, _>>()?;
         Ok(Some(ChosenStyles {
             at: upto,
-            ids,
-            names,
+            ids: slots.iter().map(|&slot| style_ids[slot]).collect(),
+            names: slots
+                .iter()
+                .map(|&slot| self.layout.styles[slot].clone())
+                .collect(),
         }))
     }
 
