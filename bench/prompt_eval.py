@@ -177,6 +177,8 @@ def main():
     ap.add_argument("--out", default="runs/prompt-eval")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--moods", choices=["exact", "learned"], default="exact")
+    ap.add_argument("--guidance", type=float, default=None,
+                    help="classifier-free guidance passed to generate (default: generate's own)")
     a = ap.parse_args()
     words = EMOTION_WORDS if a.moods == "exact" else UNSEEN_EMOTION_WORDS
     rng = random.Random(a.seed)
@@ -197,9 +199,10 @@ def main():
     print(f"{len(rows)} captions", file=sys.stderr)
     for i, r in enumerate(rows):
         out = os.path.join(a.out, "midi", f"{i:04d}.mid")
+        extra = [] if a.guidance is None else ["--guidance", str(a.guidance)]
         res = subprocess.run([a.bin, "generate", "--prompt", r["caption"], "--explain",
-                              "--bars", str(a.bars), "--seed", str(a.seed + i), "--out", out],
-                             capture_output=True, text=True)
+                              "--bars", str(a.bars), "--seed", str(a.seed + i), "--out", out]
+                             + extra, capture_output=True, text=True)
         r["ok"] = res.returncode == 0
         r["out"] = out
         r["explain"] = res.stdout

@@ -105,6 +105,10 @@ pub struct TokenWindows {
     windows: Windows<u32>,
     /// Per window: how many leading inputs are context only (their targets are not scored).
     context: Vec<usize>,
+    /// Per window: how many control tokens follow its first token (`BOS`).
+    controls: Vec<usize>,
+    /// The chance that a shuffled pass leaves out each control token of a window.
+    condition_dropout: f64,
     pad_id: u32,
 }
 
@@ -118,6 +122,8 @@ impl TokenWindows {
         let windows = Windows::new(sequences, steps);
         TokenWindows {
             context: vec![0; windows.len()],
+            controls: vec![0; windows.len()],
+            condition_dropout: 0.0,
             windows,
             pad_id,
         }
@@ -134,9 +140,17 @@ impl TokenWindows {
     ) -> Self {
         let mut windows = Vec::new();
         let mut context = Vec::new();
+        let mut controls = Vec::new();
         for (prefix, seq) in sequences {
             let cut = Windows::new([seq], steps);
             for (i, w) in cut.windows.into_iter().enumerate() {
+                // The prefix is BOS and the controls; the first window starts with it too.
+                controls.push(
+                    prefix
+                        .len()
+                        .saturating_sub(1)
+                        .min(w.len().saturating_sub(1)),
+                );
                 if i == 0 || prefix.is_empty() {
                     windows.push(w);
                     context.push(0);
@@ -150,9 +164,19 @@ impl TokenWindows {
         }
         TokenWindows {
             windows: Windows { windows },
+            controls,
             context,
+            condition_dropout: 0.0,
             pad_id,
         }
+    }
+
+    /// Every shuffled pass leaves out each control token of a window with probability `p`
+    /// (condition dropout), so that the model also learns to play with fewer controls, which
+    /// is what classifier-free guidance contrasts with; passes without a seed keep them all.
+    pub fn with_condition_dropout(mut self, p: f64) -> Self {
+        self.condition_dropout = p;
+        self
     }
 
     /// The windows.
@@ -162,16 +186,60 @@ impl TokenWindows {
 
     /// The batches of one pass; with a seed the windows are shuffled first.
     pub fn batches(&self, batch_size: usize, shuffle_seed: Option<u64>) -> Vec<TokenBatch> {
+        let dropped = self.dropped_controls(shuffle_seed);
         self.windows
             .batch_indices(batch_size, shuffle_seed)
             .iter()
-            .map(|chunk| self.batch(chunk))
+            .map(|chunk| self.batch(chunk, &dropped))
             .collect()
     }
 
-    fn batch(&self, indices: &[usize]) -> TokenBatch {
+    /// Per window, a bit for each of its control tokens this pass leaves out.
+    fn dropped_controls(&self, shuffle_seed: Option<u64>) -> Vec<u64> {
+        let mut dropped = vec![0u64; self.windows.len()];
+        let Some(seed) = shuffle_seed.filter(|_| self.condition_dropout > 0.0) else {
+            return dropped;
+        };
+        // Another stream than the shuffle's, so that the order does not change with it.
+        let mut rng = SplitMix64::new(seed ^ 0x636f_6e64_6472_6f70);
+        for (bits, &n) in dropped.iter_mut().zip(&self.controls) {
+            for c in 0..n.min(64) {
+                if rng.unit() < self.condition_dropout {
+                    *bits |= 1 << c;
+                }
+            }
+        }
+        dropped
+    }
+
+    /// Window `i` without the control tokens of `dropped`, and its count of context inputs.
+    fn row(&self, i: usize, dropped: u64) -> (std::borrow::Cow<'_, [u32]>, usize) {
+        let w = self.windows.get(i);
+        if dropped == 0 {
+            return (w.into(), self.context[i]);
+        }
+        let kept: Vec<u32> = w
+            .iter()
+            .enumerate()
+            .filter(|&(t, _)| !(1..=64).contains(&t) || dropped & (1 << (t - 1)) == 0)
+            .map(|(_, &id)| id)
+            .collect();
+        // A later window's context is its prefix: it shrinks by the controls left out.
+        let context = match self.context[i] {
+            0 => 0,
+            c => c - dropped.count_ones() as usize,
+        };
+        (kept.into(), context)
+    }
+
+    fn batch(&self, indices: &[usize], dropped: &[u64]) -> TokenBatch {
+        let rows: Vec<_> = indices.iter().map(|&i| self.row(i, dropped[i])).collect();
         // Trim the batch to its longest window: short batches cost less.
-        let steps = self.windows.steps_of(indices);
+        let steps = rows
+            .iter()
+            .map(|(w, _)| w.len().saturating_sub(1))
+            .max()
+            .unwrap_or(0);
         let n = indices.len() * steps;
         let mut b = TokenBatch {
             batch: indices.len(),
@@ -180,12 +248,11 @@ impl TokenWindows {
             targets: vec![self.pad_id; n],
             mask: vec![0.0; n],
         };
-        for (row, &i) in indices.iter().enumerate() {
-            let w = self.windows.get(i);
-            for t in 0..w.len() - 1 {
+        for (row, (w, context)) in rows.iter().enumerate() {
+            for t in 0..w.len().saturating_sub(1) {
                 b.inputs[row * steps + t] = w[t];
                 b.targets[row * steps + t] = w[t + 1];
-                if t >= self.context[i] {
+                if t >= *context {
                     b.mask[row * steps + t] = 1.0;
                 }
             }
@@ -730,6 +797,58 @@ mod tests {
             .map(|i| &with.windows().get(i)[..3])
             .collect();
         assert!(starts.iter().all(|s| *s == [1, 7, 8]), "{starts:?}");
+    }
+
+    #[test]
+    fn condition_dropout_leaves_out_controls_in_shuffled_passes_only() {
+        // 200 pieces: BOS=1, two controls (7, 8), then music 10..20, in windows of 5.
+        let mut seq = vec![1, 7, 8];
+        seq.extend(10..20);
+        let seqs = vec![seq.clone(); 200];
+        let windows = || {
+            TokenWindows::with_prefixes(seqs.iter().map(|s| (&s[..3], s.as_slice())), Some(5), 0)
+        };
+        let plain = windows();
+        let dropping = windows().with_condition_dropout(0.3);
+        let music = |w: &TokenWindows, seed| -> (Vec<(u32, u32)>, [usize; 2], usize) {
+            let (mut pairs, mut kept, mut rows) = (Vec::new(), [0, 0], 0);
+            for b in w.batches(16, seed) {
+                for r in 0..b.batch {
+                    let row = &b.inputs[r * b.steps..(r + 1) * b.steps];
+                    rows += 1;
+                    kept[0] += usize::from(row.contains(&7));
+                    kept[1] += usize::from(row.contains(&8));
+                    // Whatever was left out, the row still starts with BOS.
+                    assert_eq!(row[0], 1);
+                }
+                for i in 0..b.batch * b.steps {
+                    if b.mask[i] > 0.0 && b.targets[i] >= 10 {
+                        pairs.push((b.inputs[i], b.targets[i]));
+                    }
+                }
+            }
+            pairs.sort();
+            (pairs, kept, rows)
+        };
+        let (all, kept_all, rows) = music(&plain, Some(3));
+        assert_eq!(kept_all, [rows, rows]);
+        // Without a seed (validation) nothing is left out.
+        assert_eq!(music(&dropping, None).1, [rows, rows]);
+        let (dropped, kept, _) = music(&dropping, Some(3));
+        for k in kept {
+            let share = 1.0 - k as f64 / rows as f64;
+            assert!((0.2..0.4).contains(&share), "{share} of a control left out");
+        }
+        // Every transition into the music is still scored once, whatever was left out (the one
+        // from a left-out control to the music is scored from the control before it).
+        assert_eq!(dropped.len(), all.len());
+        let targets = |p: &[(u32, u32)]| p.iter().map(|x| x.1).collect::<Vec<_>>();
+        let (mut a, mut b) = (targets(&all), targets(&dropped));
+        a.sort();
+        b.sort();
+        assert_eq!(a, b);
+        // The same seed leaves out the same controls.
+        assert_eq!(music(&dropping, Some(3)), music(&dropping, Some(3)));
     }
 
     #[test]

@@ -45,6 +45,12 @@ pub struct DataConfig {
     /// unconditioned.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub conditions: Vec<Condition>,
+    /// Token models with `conditions`: each training window leaves out each of its control
+    /// tokens with this probability (default 0: never), so that the model also learns to play
+    /// with fewer controls, what classifier-free guidance (`generate --guidance`) contrasts
+    /// the asked controls with. Validation keeps every control.
+    #[serde(skip_serializing_if = "is_zero_f64")]
+    pub condition_dropout: f64,
     /// Classifier and piano-roll training: each window of a training pass is transposed at
     /// random by up to this many semitones either way (piano-rolls: within the 88 keys;
     /// default 0: never).
@@ -89,6 +95,10 @@ pub struct DataConfig {
 
 fn is_zero(n: &usize) -> bool {
     *n == 0
+}
+
+fn is_zero_f64(p: &f64) -> bool {
+    *p == 0.0
 }
 
 /// A control a token model can be conditioned on.
@@ -175,6 +185,7 @@ impl Default for DataConfig {
             transpose_to_c: false,
             transpose: 0,
             conditions: Vec::new(),
+            condition_dropout: 0.0,
             folders: Vec::new(),
             folder_names: BTreeMap::new(),
             folder_repeats: BTreeMap::new(),
@@ -202,6 +213,15 @@ impl DataConfig {
                 "data.transpose must be at most 12 semitones, got {}",
                 self.transpose
             ));
+        }
+        if !(0.0..1.0).contains(&self.condition_dropout) {
+            return Err(format!(
+                "data.condition_dropout must be in [0, 1), got {}",
+                self.condition_dropout
+            ));
+        }
+        if self.condition_dropout > 0.0 && self.conditions.is_empty() {
+            return Err("data.condition_dropout needs data.conditions to drop".into());
         }
         if self.conditions_on(Condition::Style) && self.folders.is_empty() {
             return Err(

@@ -54,7 +54,8 @@ pub struct GenerateOptions {
     pub style: Option<StyleBlend>,
     /// Classifier-free guidance of the controls: each step samples from
     /// `uncond + guidance × (cond − uncond)` in log-probabilities, where `uncond` is the model
-    /// without the control tokens; 1 = off (default), above 1 follows the controls more
+    /// without the controls asked for (a style the model chose for an emotion asked without
+    /// one stays); 1 = off (default), above 1 follows the controls more
     /// strongly. Sampling only (not with beam search).
     pub guidance: f32,
     /// Give up at this instant with [`GenerateError::TimedOut`] (a server's request timeout), so
@@ -293,20 +294,26 @@ impl ChosenStyles {
 }
 
 impl Prefix {
-    /// The prefix without its control tokens: what guidance contrasts with.
+    /// The prefix without the controls asked for: what guidance contrasts with. A style the
+    /// model chose stays in both branches, so that guidance strengthens what was asked and
+    /// not the model's own choice.
     pub(crate) fn without_controls(&self) -> Prefix {
-        let keep = |i: &usize| !self.controls.contains(i);
+        let chosen_at = self.chosen.as_ref().map(|c| c.at);
+        let kept: Vec<usize> = (0..self.ids.len())
+            .filter(|i| !self.controls.contains(i) || Some(*i) == chosen_at)
+            .collect();
+        let chosen = self.chosen.as_ref().and_then(|c| {
+            Some(ChosenStyles {
+                at: kept.iter().position(|&i| i == c.at)?,
+                ids: c.ids.clone(),
+                names: c.names.clone(),
+            })
+        });
         Prefix {
-            ids: (0..self.ids.len())
-                .filter(keep)
-                .map(|i| self.ids[i])
-                .collect(),
-            soft: (0..self.ids.len())
-                .filter(keep)
-                .map(|i| self.soft[i].clone())
-                .collect(),
+            ids: kept.iter().map(|&i| self.ids[i]).collect(),
+            soft: kept.iter().map(|&i| self.soft[i].clone()).collect(),
             controls: Vec::new(),
-            chosen: None,
+            chosen,
         }
     }
 
@@ -889,4 +896,33 @@ fn past(deadline: Option<std::time::Instant>) -> bool {
 /// current bar is not empty (the grammar would allow EOS), so no trailing silent bar is left.
 fn may_end(grammar: &Grammar) -> bool {
     grammar.allows(Token::Eos)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn guidance_contrasts_the_asked_controls_and_keeps_a_chosen_style() {
+        // BOS, an asked emotion, a style slot, two primer tokens.
+        let mut prefix = Prefix {
+            ids: vec![1, 5, 9, 20, 21],
+            soft: vec![None; 5],
+            controls: vec![1, 2],
+            chosen: None,
+        };
+        // Both controls asked: guidance contrasts with neither.
+        assert_eq!(prefix.without_controls().row_ids(0), [1, 20, 21]);
+        // The style chosen by the model (one per piece) stays in the contrasted branch.
+        prefix.chosen = Some(ChosenStyles {
+            at: 2,
+            ids: vec![9, 10],
+            names: vec!["pop".into(), "folk".into()],
+        });
+        let free = prefix.without_controls();
+        assert!(free.controls.is_empty());
+        assert_eq!(free.row_ids(0), [1, 9, 20, 21]);
+        assert_eq!(free.row_ids(1), [1, 10, 20, 21]);
+        assert_eq!(prefix.row_ids(1), [1, 5, 10, 20, 21]);
+    }
 }

@@ -151,7 +151,7 @@ fn generate_request_schema() -> Value {
             "primer": {"type": "string", "format": "byte", "description": "A MIDI file to continue, base64 (or a file part in a multipart form)."},
             "model": {"type": "string", "description": "A generator from /models (default: one that follows the controls asked for)."},
             "program": {"type": "integer", "minimum": 0, "maximum": 127, "description": "General MIDI program of the melodic tracks."},
-            "guidance": {"type": "number", "minimum": 1, "maximum": 10, "description": "Classifier-free guidance of emotion and style (default 4 with a control)."},
+            "guidance": {"type": "number", "minimum": 1, "maximum": 10, "description": "Classifier-free guidance of emotion and style (default 3 with a control)."},
             "format": {"type": "string", "enum": ["midi", "wav", "png"], "description": "Answer with the file's bytes instead of JSON (as Accept does)."}
         }
     })
