@@ -107,8 +107,9 @@ pub struct TokenWindows {
     context: Vec<usize>,
     /// Per window: how many control tokens follow its first token (`BOS`).
     controls: Vec<usize>,
-    /// The chance that a shuffled pass leaves out each control token of a window.
-    condition_dropout: f64,
+    /// Per window: the chance that a shuffled pass leaves out each of its control tokens
+    /// (empty: never).
+    drop_chances: Vec<Vec<f64>>,
     pad_id: u32,
 }
 
@@ -123,7 +124,7 @@ impl TokenWindows {
         TokenWindows {
             context: vec![0; windows.len()],
             controls: vec![0; windows.len()],
-            condition_dropout: 0.0,
+            drop_chances: Vec::new(),
             windows,
             pad_id,
         }
@@ -166,16 +167,28 @@ impl TokenWindows {
             windows: Windows { windows },
             controls,
             context,
-            condition_dropout: 0.0,
+            drop_chances: Vec::new(),
             pad_id,
         }
     }
 
-    /// Every shuffled pass leaves out each control token of a window with probability `p`
-    /// (condition dropout), so that the model also learns to play with fewer controls, which
-    /// is what classifier-free guidance contrasts with; passes without a seed keep them all.
-    pub fn with_condition_dropout(mut self, p: f64) -> Self {
-        self.condition_dropout = p;
+    /// Every shuffled pass leaves out each control token of a window with the chance
+    /// `chance(token id)` (condition dropout), so that the model also learns to play with fewer
+    /// controls, which is what classifier-free guidance contrasts with; passes without a seed
+    /// keep them all.
+    pub fn with_condition_dropout(mut self, chance: impl Fn(u32) -> f64) -> Self {
+        self.drop_chances = (0..self.windows.len())
+            .map(|i| {
+                let w = self.windows.get(i);
+                w[1..=self.controls[i]]
+                    .iter()
+                    .map(|&id| chance(id))
+                    .collect()
+            })
+            .collect();
+        if self.drop_chances.iter().flatten().all(|&p| p <= 0.0) {
+            self.drop_chances.clear();
+        }
         self
     }
 
@@ -197,14 +210,14 @@ impl TokenWindows {
     /// Per window, a bit for each of its control tokens this pass leaves out.
     fn dropped_controls(&self, shuffle_seed: Option<u64>) -> Vec<u64> {
         let mut dropped = vec![0u64; self.windows.len()];
-        let Some(seed) = shuffle_seed.filter(|_| self.condition_dropout > 0.0) else {
+        let Some(seed) = shuffle_seed.filter(|_| !self.drop_chances.is_empty()) else {
             return dropped;
         };
         // Another stream than the shuffle's, so that the order does not change with it.
         let mut rng = SplitMix64::new(seed ^ 0x636f_6e64_6472_6f70);
-        for (bits, &n) in dropped.iter_mut().zip(&self.controls) {
-            for c in 0..n.min(64) {
-                if rng.unit() < self.condition_dropout {
+        for (bits, chances) in dropped.iter_mut().zip(&self.drop_chances) {
+            for (c, &p) in chances.iter().enumerate().take(64) {
+                if rng.unit() < p {
                     *bits |= 1 << c;
                 }
             }
@@ -809,7 +822,7 @@ mod tests {
             TokenWindows::with_prefixes(seqs.iter().map(|s| (&s[..3], s.as_slice())), Some(5), 0)
         };
         let plain = windows();
-        let dropping = windows().with_condition_dropout(0.3);
+        let dropping = windows().with_condition_dropout(|_| 0.3);
         let music = |w: &TokenWindows, seed| -> (Vec<(u32, u32)>, [usize; 2], usize) {
             let (mut pairs, mut kept, mut rows) = (Vec::new(), [0, 0], 0);
             for b in w.batches(16, seed) {
@@ -849,6 +862,11 @@ mod tests {
         assert_eq!(a, b);
         // The same seed leaves out the same controls.
         assert_eq!(music(&dropping, Some(3)), music(&dropping, Some(3)));
+        // A chance per control: only the first (id 7) is ever left out.
+        let first_only = windows().with_condition_dropout(|id| if id == 7 { 0.3 } else { 0.0 });
+        let (_, kept, _) = music(&first_only, Some(3));
+        assert!(kept[0] < rows * 4 / 5, "{kept:?} of {rows}");
+        assert_eq!(kept[1], rows);
     }
 
     #[test]

@@ -46,11 +46,12 @@ pub struct DataConfig {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub conditions: Vec<Condition>,
     /// Token models with `conditions`: each training window leaves out each of its control
-    /// tokens with this probability (default 0: never), so that the model also learns to play
-    /// with fewer controls, what classifier-free guidance (`generate --guidance`) contrasts
-    /// the asked controls with. Validation keeps every control.
-    #[serde(skip_serializing_if = "is_zero_f64")]
-    pub condition_dropout: f64,
+    /// tokens with this chance (`0.2`; or one per control, `{ emotion = 0.2 }`, the others
+    /// kept; default: never), so that the model also learns to play with fewer controls, what
+    /// classifier-free guidance (`generate --guidance`) contrasts the asked controls with.
+    /// Validation keeps every control.
+    #[serde(skip_serializing_if = "ConditionDropout::is_off")]
+    pub condition_dropout: ConditionDropout,
     /// Classifier and piano-roll training: each window of a training pass is transposed at
     /// random by up to this many semitones either way (piano-rolls: within the 88 keys;
     /// default 0: never).
@@ -97,12 +98,50 @@ fn is_zero(n: &usize) -> bool {
     *n == 0
 }
 
-fn is_zero_f64(p: &f64) -> bool {
-    *p == 0.0
+/// How often training leaves out control tokens (`data.condition_dropout`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum ConditionDropout {
+    /// The same chance for every control.
+    All(f64),
+    /// A chance per control; a control not named is never left out.
+    Each(BTreeMap<Condition, f64>),
+}
+
+impl Default for ConditionDropout {
+    fn default() -> Self {
+        ConditionDropout::All(0.0)
+    }
+}
+
+impl ConditionDropout {
+    /// The chance that a training window leaves out a control token of `condition`.
+    pub fn chance(&self, condition: Condition) -> f64 {
+        match self {
+            ConditionDropout::All(p) => *p,
+            ConditionDropout::Each(each) => each.get(&condition).copied().unwrap_or(0.0),
+        }
+    }
+
+    /// Whether no control is ever left out.
+    pub fn is_off(&self) -> bool {
+        match self {
+            ConditionDropout::All(p) => *p == 0.0,
+            ConditionDropout::Each(each) => each.values().all(|&p| p == 0.0),
+        }
+    }
+
+    /// Every chance given, with the control it is for (`None`: all).
+    fn chances(&self) -> Vec<(Option<Condition>, f64)> {
+        match self {
+            ConditionDropout::All(p) => vec![(None, *p)],
+            ConditionDropout::Each(each) => each.iter().map(|(&c, &p)| (Some(c), p)).collect(),
+        }
+    }
 }
 
 /// A control a token model can be conditioned on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Condition {
     /// The emotion quadrant of the label file, as an `Emotion_Qn` token.
@@ -185,7 +224,7 @@ impl Default for DataConfig {
             transpose_to_c: false,
             transpose: 0,
             conditions: Vec::new(),
-            condition_dropout: 0.0,
+            condition_dropout: ConditionDropout::default(),
             folders: Vec::new(),
             folder_names: BTreeMap::new(),
             folder_repeats: BTreeMap::new(),
@@ -214,14 +253,19 @@ impl DataConfig {
                 self.transpose
             ));
         }
-        if !(0.0..1.0).contains(&self.condition_dropout) {
-            return Err(format!(
-                "data.condition_dropout must be in [0, 1), got {}",
-                self.condition_dropout
-            ));
-        }
-        if self.condition_dropout > 0.0 && self.conditions.is_empty() {
-            return Err("data.condition_dropout needs data.conditions to drop".into());
+        for (condition, p) in self.condition_dropout.chances() {
+            let name = condition.map_or(String::new(), |c| format!(".{}", c.name()));
+            if !(0.0..1.0).contains(&p) {
+                return Err(format!(
+                    "data.condition_dropout{name} must be in [0, 1), got {p}"
+                ));
+            }
+            if p > 0.0 && !condition.map_or(!self.conditions.is_empty(), |c| self.conditions_on(c))
+            {
+                return Err(format!(
+                    "data.condition_dropout{name} has no control to leave out: data.conditions does not list it"
+                ));
+            }
         }
         if self.conditions_on(Condition::Style) && self.folders.is_empty() {
             return Err(

@@ -40,7 +40,7 @@ pub mod transfer;
 pub use audio::{
     AudioAugment, AudioBatch, AudioClip, AudioClips, AudioData, AudioDataConfig, AudioFeatures,
 };
-pub use config::{Condition, DataConfig, LabelSource};
+pub use config::{Condition, ConditionDropout, DataConfig, LabelSource};
 pub use corpus::{Corpus, CorpusEntry, CorpusOptions, Failure};
 pub use error::DataError;
 pub use labels::{class_renumbering, Label, LabelTable};

@@ -9,7 +9,7 @@ use euterpe_music::tokens::{Token, Tokenizer, Vocabulary};
 use std::collections::BTreeSet;
 
 use crate::batch::{ClassWindows, FrameWindows, TokenWindows};
-use crate::config::{Condition, LabelSource};
+use crate::config::{Condition, ConditionDropout, LabelSource};
 use crate::corpus::top_folder;
 use crate::probe::{probe, DataKind};
 use crate::tokfile::TokenizeReport;
@@ -376,6 +376,24 @@ impl TokenData {
         } else {
             windows
         }
+    }
+
+    /// The training windows ([`Self::windows`] of the train split), each control token left
+    /// out of a shuffled pass with its condition's chance in `dropout`.
+    pub fn training_windows(
+        &self,
+        steps: Option<usize>,
+        dropout: &ConditionDropout,
+    ) -> TokenWindows {
+        let windows = self.windows(Split::Train, steps);
+        if dropout.is_off() {
+            return windows;
+        }
+        windows.with_condition_dropout(|id| match self.vocab.token(id) {
+            Some(Token::Emotion(_)) => dropout.chance(Condition::Emotion),
+            Some(Token::Style(_)) => dropout.chance(Condition::Style),
+            _ => 0.0,
+        })
     }
 
     /// Windows of `steps` transitions of a split (`None`: whole sequences), padded with PAD.

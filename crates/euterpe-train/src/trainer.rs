@@ -231,9 +231,7 @@ pub fn train<B: TrainingBackend>(
             let valid = valid_batches(&data.windows(Split::Valid, steps), t);
             run.run(
                 LikelihoodLearner::new(model, &config.optim),
-                &data
-                    .windows(Split::Train, steps)
-                    .with_condition_dropout(config.data.condition_dropout),
+                &data.training_windows(steps, &config.data.condition_dropout),
                 &valid,
                 device,
             )

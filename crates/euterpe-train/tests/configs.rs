@@ -25,3 +25,39 @@ fn every_committed_config_parses_and_validates() {
         dir.display()
     );
 }
+
+#[test]
+fn condition_dropout_is_one_chance_or_one_per_control_and_is_checked() {
+    let config = |dropout: &str| {
+        let text = format!(
+            "[model]\nkind = \"token_lm\"\n[data]\nfolders = [\"pop909\", \"essen\"]\n\
+             conditions = [\"emotion\", \"style\"]\ncondition_dropout = {dropout}\n"
+        );
+        TrainConfig::parse(&text, &[]).and_then(|c| c.validate().map(|_| c))
+    };
+    let all = config("0.2").unwrap();
+    assert_eq!(
+        all.data
+            .condition_dropout
+            .chance(euterpe_data::Condition::Style),
+        0.2
+    );
+    let each = config("{ emotion = 0.3 }").unwrap();
+    let dropout = &each.data.condition_dropout;
+    assert_eq!(dropout.chance(euterpe_data::Condition::Emotion), 0.3);
+    assert_eq!(dropout.chance(euterpe_data::Condition::Style), 0.0);
+    // Out of range, or for a control the model does not follow: an error naming the field.
+    let err = config("{ style = 1.5 }").unwrap_err();
+    assert!(err.contains("condition_dropout.style"), "{err}");
+    let err = config("{ emotion = 0.2 }")
+        .and_then(|_| {
+            TrainConfig::parse(
+                "[model]\nkind = \"token_lm\"\n[data]\nconditions = [\"emotion\"]\n\
+                 condition_dropout = { style = 0.2 }\n",
+                &[],
+            )
+        })
+        .and_then(|c| c.validate().map(|_| c))
+        .unwrap_err();
+    assert!(err.contains("does not list it"), "{err}");
+}
