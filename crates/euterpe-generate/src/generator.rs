@@ -447,8 +447,10 @@ impl<'m, B: ModelBackend> Generator<'m, B> {
 
     /// The styles the model chooses for an emotion asked without one, one per piece, sampled
     /// (seeded by the request's seed) from its own next-token distribution over its styles
-    /// after the emotion. A model trained with both controls always saw a style after an
-    /// emotion, so a request without one would leave what it learnt. `None` when a style was
+    /// after the emotion. A model trained with both controls saw a style after almost every
+    /// emotion (every one without `data.condition_dropout`), so the music it learnt best
+    /// follows both; guidance then strengthens the emotion alone (see
+    /// [`Prefix::without_controls`]). `None` when a style was
     /// asked, no emotion was, or the model follows no style.
     fn chosen_styles(
         &self,
