@@ -99,6 +99,19 @@ pub struct TokenBatch {
     pub mask: Vec<f32>,
 }
 
+/// The masked-token objective (BERT's) of a bidirectional encoder: which tokens a pass hides
+/// and what it puts in their place.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Masking {
+    /// The chance that a token is chosen to be predicted.
+    pub chance: f64,
+    /// The id of `MASK`, the input of 80 % of the chosen tokens.
+    pub mask_id: u32,
+    /// The vocabulary size: 10 % of the chosen tokens get a random id below it as input (and
+    /// the last 10 % keep their own).
+    pub vocab: u32,
+}
+
 /// Token sequences cut into windows (see [`Windows`]) and grouped into padded batches.
 #[derive(Debug, Clone)]
 pub struct TokenWindows {
@@ -110,6 +123,8 @@ pub struct TokenWindows {
     /// Per window: the chance that a shuffled pass leaves out each of its control tokens
     /// (empty: never).
     drop_chances: Vec<Vec<f64>>,
+    /// Batches of the masked-token objective instead of next-token prediction.
+    masking: Option<Masking>,
     pad_id: u32,
 }
 
@@ -125,6 +140,7 @@ impl TokenWindows {
             context: vec![0; windows.len()],
             controls: vec![0; windows.len()],
             drop_chances: Vec::new(),
+            masking: None,
             windows,
             pad_id,
         }
@@ -168,6 +184,7 @@ impl TokenWindows {
             controls,
             context,
             drop_chances: Vec::new(),
+            masking: None,
             pad_id,
         }
     }
@@ -192,6 +209,15 @@ impl TokenWindows {
         self
     }
 
+    /// Batches of the masked-token objective: every position of a window (all its tokens, the
+    /// first included) is an input, and the targets are the window's own tokens at the positions
+    /// `masking` chose, whose inputs it hid. A pass without a seed (validation) chooses the same
+    /// positions every time.
+    pub fn with_masking(mut self, masking: Masking) -> Self {
+        self.masking = Some(masking);
+        self
+    }
+
     /// The windows.
     pub fn windows(&self) -> &Windows<u32> {
         &self.windows
@@ -200,11 +226,22 @@ impl TokenWindows {
     /// The batches of one pass; with a seed the windows are shuffled first.
     pub fn batches(&self, batch_size: usize, shuffle_seed: Option<u64>) -> Vec<TokenBatch> {
         let dropped = self.dropped_controls(shuffle_seed);
-        self.windows
-            .batch_indices(batch_size, shuffle_seed)
-            .iter()
-            .map(|chunk| self.batch(chunk, &dropped))
-            .collect()
+        let indices = self.windows.batch_indices(batch_size, shuffle_seed);
+        match self.masking {
+            None => indices
+                .iter()
+                .map(|chunk| self.batch(chunk, &dropped))
+                .collect(),
+            Some(masking) => {
+                // Its own stream: the shuffle and the dropped controls stay as without masking.
+                let seed = shuffle_seed.unwrap_or(MASK_SEED_OF_FIXED_PASSES) ^ MASK_STREAM;
+                let mut rng = SplitMix64::new(seed);
+                indices
+                    .iter()
+                    .map(|chunk| self.masked_batch(chunk, &dropped, masking, &mut rng))
+                    .collect()
+            }
+        }
     }
 
     /// Per window, a bit for each of its control tokens this pass leaves out.
@@ -267,6 +304,51 @@ impl TokenWindows {
                 b.targets[row * steps + t] = w[t + 1];
                 if t >= *context {
                     b.mask[row * steps + t] = 1.0;
+                }
+            }
+        }
+        b
+    }
+}
+
+/// The seed of masked passes without a shuffle seed (validation): the same tokens every epoch.
+const MASK_SEED_OF_FIXED_PASSES: u64 = 0x5eed;
+/// Mixed into the seed of the masking stream ("mask").
+const MASK_STREAM: u64 = 0x6d61_736b;
+
+impl TokenWindows {
+    /// A batch of the masked-token objective (see [`Self::with_masking`]).
+    fn masked_batch(
+        &self,
+        indices: &[usize],
+        dropped: &[u64],
+        masking: Masking,
+        rng: &mut SplitMix64,
+    ) -> TokenBatch {
+        let rows: Vec<_> = indices.iter().map(|&i| self.row(i, dropped[i])).collect();
+        let steps = rows.iter().map(|(w, _)| w.len()).max().unwrap_or(0);
+        let n = indices.len() * steps;
+        let mut b = TokenBatch {
+            batch: indices.len(),
+            steps,
+            inputs: vec![self.pad_id; n],
+            targets: vec![self.pad_id; n],
+            mask: vec![0.0; n],
+        };
+        for (row, (w, context)) in rows.iter().enumerate() {
+            for (t, &id) in w.iter().enumerate() {
+                let at = row * steps + t;
+                b.inputs[at] = id;
+                b.targets[at] = id;
+                if t < *context || rng.unit() >= masking.chance {
+                    continue;
+                }
+                b.mask[at] = 1.0;
+                let how = rng.unit();
+                if how < 0.8 {
+                    b.inputs[at] = masking.mask_id;
+                } else if how < 0.9 {
+                    b.inputs[at] = rng.below(masking.vocab as usize) as u32;
                 }
             }
         }
@@ -867,6 +949,74 @@ mod tests {
         let (_, kept, _) = music(&first_only, Some(3));
         assert!(kept[0] < rows * 4 / 5, "{kept:?} of {rows}");
         assert_eq!(kept[1], rows);
+    }
+
+    #[test]
+    fn masked_batches_hide_a_share_of_the_tokens_and_ask_for_them() {
+        // 100 pieces of tokens 10..50 (a vocabulary of 60, MASK = 3), windows of 16 tokens.
+        let seqs: Vec<Vec<u32>> = (0..100).map(|_| (10..50).collect()).collect();
+        let masking = Masking {
+            chance: 0.15,
+            mask_id: 3,
+            vocab: 60,
+        };
+        let windows =
+            TokenWindows::new(seqs.iter().map(Vec::as_slice), Some(15), 0).with_masking(masking);
+        let (mut positions, mut chosen, mut masked, mut random, mut kept) = (0, 0, 0, 0, 0);
+        for b in windows.batches(8, Some(5)) {
+            for i in 0..b.batch * b.steps {
+                if b.targets[i] == 0 {
+                    // Padding is never asked for.
+                    assert_eq!(b.mask[i], 0.0);
+                    continue;
+                }
+                positions += 1;
+                if b.mask[i] == 0.0 {
+                    // An unchosen position reads its own token.
+                    assert_eq!(b.inputs[i], b.targets[i]);
+                    continue;
+                }
+                chosen += 1;
+                match b.inputs[i] {
+                    3 => masked += 1,
+                    x if x == b.targets[i] => kept += 1,
+                    x => {
+                        assert!(x < 60);
+                        random += 1;
+                    }
+                }
+            }
+        }
+        // Every token of every window is a position, whole windows, no shift: 40 tokens a piece,
+        // of which 2 start a window and end the one before (16 + 16 + 10).
+        assert_eq!(positions, 100 * 42);
+        let share = |n: usize, of: usize| n as f64 / of as f64;
+        assert!(
+            (0.12..0.18).contains(&share(chosen, positions)),
+            "{chosen} of {positions}"
+        );
+        assert!(
+            (0.74..0.86).contains(&share(masked, chosen)),
+            "{masked} of {chosen} masked"
+        );
+        // A random id may happen to be the token itself: "kept" holds a little more than 10 %.
+        assert!(
+            (0.05..0.16).contains(&share(random, chosen)),
+            "{random} of {chosen} random"
+        );
+        assert!(
+            (0.05..0.16).contains(&share(kept, chosen)),
+            "{kept} of {chosen} kept"
+        );
+        // The same seed hides the same tokens; passes without a seed (validation) hide the same
+        // tokens every time, and other ones than a shuffled pass.
+        assert_eq!(windows.batches(8, Some(5)), windows.batches(8, Some(5)));
+        assert_ne!(windows.batches(8, Some(5)), windows.batches(8, Some(6)));
+        assert_eq!(windows.batches(8, None), windows.batches(8, None));
+        // Without masking the same windows give next-token batches: one position fewer each.
+        let plain = TokenWindows::new(seqs.iter().map(Vec::as_slice), Some(15), 0);
+        let steps = |w: &TokenWindows| w.batches(8, None)[0].steps;
+        assert_eq!(steps(&plain) + 1, steps(&windows));
     }
 
     #[test]

@@ -52,6 +52,13 @@ pub struct DataConfig {
     /// Validation keeps every control.
     #[serde(skip_serializing_if = "ConditionDropout::is_off")]
     pub condition_dropout: ConditionDropout,
+    /// Token models with a bidirectional core (`model.core.causal = false`): the masked-token
+    /// objective, as BERT and MIDIBERT pretrain. Each token of a window is chosen with this
+    /// chance (`0.15`; default 0: next-token prediction) and predicted from the rest of the
+    /// window; a chosen token's input is `MASK` 80 % of the time, a random token 10 %, itself
+    /// 10 %. Validation chooses the same tokens every epoch.
+    #[serde(skip_serializing_if = "is_unset")]
+    pub mask_chance: f64,
     /// Classifier and piano-roll training: each window of a training pass is transposed at
     /// random by up to this many semitones either way (piano-rolls: within the 88 keys;
     /// default 0: never).
@@ -96,6 +103,10 @@ pub struct DataConfig {
 
 fn is_zero(n: &usize) -> bool {
     *n == 0
+}
+
+fn is_unset(chance: &f64) -> bool {
+    *chance == 0.0
 }
 
 /// How often training leaves out control tokens (`data.condition_dropout`).
@@ -225,6 +236,7 @@ impl Default for DataConfig {
             transpose: 0,
             conditions: Vec::new(),
             condition_dropout: ConditionDropout::default(),
+            mask_chance: 0.0,
             folders: Vec::new(),
             folder_names: BTreeMap::new(),
             folder_repeats: BTreeMap::new(),
@@ -266,6 +278,12 @@ impl DataConfig {
                     "data.condition_dropout{name} has no control to leave out: data.conditions does not list it"
                 ));
             }
+        }
+        if !(0.0..1.0).contains(&self.mask_chance) {
+            return Err(format!(
+                "data.mask_chance must be in [0, 1), got {}",
+                self.mask_chance
+            ));
         }
         if self.conditions_on(Condition::Style) && self.folders.is_empty() {
             return Err(

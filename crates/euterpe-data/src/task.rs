@@ -8,7 +8,7 @@ use euterpe_music::tokens::{Token, Tokenizer, Vocabulary};
 
 use std::collections::BTreeSet;
 
-use crate::batch::{ClassWindows, FrameWindows, TokenWindows};
+use crate::batch::{ClassWindows, FrameWindows, Masking, TokenWindows};
 use crate::config::{Condition, ConditionDropout, LabelSource};
 use crate::corpus::top_folder;
 use crate::probe::{probe, DataKind};
@@ -393,6 +393,17 @@ impl TokenData {
             Some(Token::Emotion(_)) => dropout.chance(Condition::Emotion),
             Some(Token::Style(_)) => dropout.chance(Condition::Style),
             _ => 0.0,
+        })
+    }
+
+    /// The masked-token objective with `chance` (`None` at 0: next-token prediction), with this
+    /// vocabulary's `MASK`.
+    pub fn masking(&self, chance: f64) -> Option<Masking> {
+        (chance > 0.0).then(|| Masking {
+            chance,
+            // Every vocabulary has the special tokens; MASK is id 3 when in doubt.
+            mask_id: self.vocab.try_id(Token::Mask).unwrap_or(3),
+            vocab: self.vocab.len() as u32,
         })
     }
 

@@ -70,7 +70,9 @@ impl<B: ModelBackend> SequenceClassifier<B> {
     /// is 1 at real tokens and 0 at padding (padding never influences the result).
     pub fn forward(&self, ids: Tensor<B, 2, Int>, mask: Tensor<B, 2>) -> Tensor<B, 2> {
         let [batch, steps] = ids.dims();
-        let h = self.core.forward(self.embedding.forward(ids));
+        let h = self
+            .core
+            .forward_padded(self.embedding.forward(ids), mask.clone());
         let width = h.dims()[2];
         let weights = match self.pooling {
             Pooling::Mean => {
@@ -115,11 +117,18 @@ mod tests {
     use crate::config::CoreConfig;
     use burn::tensor::TensorData;
 
+    /// A tiny classifier of the named cell (`"encoder"`: a bidirectional Transformer).
     fn config(cell: &str, pooling: Pooling) -> ClassifierConfig {
-        let mut core = CoreConfig::of_cell(cell, 12, 1, 0.0).unwrap();
+        let name = if cell == "encoder" {
+            "transformer"
+        } else {
+            cell
+        };
+        let mut core = CoreConfig::of_cell(name, 12, 2, 0.0).unwrap();
         if let Some(t) = core.transformer_mut() {
             t.heads = 2;
             t.max_len = 16;
+            t.causal = cell != "encoder";
         }
         ClassifierConfig {
             vocab: 10,
@@ -135,7 +144,7 @@ mod tests {
     #[test]
     fn padding_never_changes_the_result() {
         let device = Default::default();
-        for cell in crate::config::CELLS {
+        for cell in crate::config::CELLS.into_iter().chain(["encoder"]) {
             for pooling in [Pooling::Attention, Pooling::Mean] {
                 let model: SequenceClassifier<Cpu> = config(cell, pooling).init(&device);
                 let alone = model.forward(
@@ -150,9 +159,27 @@ mod tests {
                 );
                 assert_eq!(both.dims(), [2, 3]);
                 let diff: f32 = (both.narrow(0, 0, 1) - alone).abs().max().into_scalar();
-                // Causal cores: later padding cannot reach earlier positions; pooling skips it.
+                // Causal cores: later padding cannot reach earlier positions; an encoder's
+                // attention skips it; pooling skips it.
                 assert!(diff < 1e-5, "{cell} {pooling:?}: {diff}");
             }
+        }
+    }
+
+    /// An encoder reads both ways: changing the last token changes the first position's state,
+    /// which a causal core's first state never sees.
+    #[test]
+    fn an_encoder_sees_the_whole_window() {
+        let device = Default::default();
+        for (cell, sees_ahead) in [("encoder", true), ("transformer", false)] {
+            let model: SequenceClassifier<Cpu> = config(cell, Pooling::Mean).init(&device);
+            let first_state = |last: i64| {
+                let ids = Tensor::from_data(TensorData::new(vec![1i64, 4, last], [1, 3]), &device);
+                let h = model.core.forward(model.embedding.forward(ids));
+                h.narrow(1, 0, 1)
+            };
+            let diff: f32 = (first_state(2) - first_state(7)).abs().max().into_scalar();
+            assert_eq!(diff > 1e-6, sees_ahead, "{cell}: {diff}");
         }
     }
 }

@@ -212,7 +212,8 @@ pub enum CoreConfig {
     Lstm(RecurrentConfig),
     /// Gated recurrent unit.
     Gru(RecurrentConfig),
-    /// Causal pre-norm Transformer decoder with learned positions.
+    /// Pre-norm Transformer with learned positions: a causal decoder, or a bidirectional
+    /// encoder (`causal = false`).
     Transformer(TransformerConfig),
 }
 
@@ -311,6 +312,15 @@ impl CoreConfig {
         }
     }
 
+    /// Whether every position sees the past only (true of all but a bidirectional Transformer):
+    /// what generation and next-token training need.
+    pub fn is_causal(&self) -> bool {
+        !matches!(
+            self,
+            CoreConfig::Transformer(TransformerConfig { causal: false, .. })
+        )
+    }
+
     /// Longest sequence one forward pass accepts (`None`: unlimited, the recurrent cells).
     pub fn max_len(&self) -> Option<usize> {
         match self {
@@ -363,7 +373,7 @@ impl RecurrentConfig {
     }
 }
 
-/// A causal pre-norm Transformer decoder with learned positions.
+/// A pre-norm Transformer with learned positions: a causal decoder unless `causal = false`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct TransformerConfig {
@@ -379,6 +389,14 @@ pub struct TransformerConfig {
     pub feedforward: usize,
     /// Longest sequence the learned positions cover (default 1024).
     pub max_len: usize,
+    /// Dropout of the attention weights (default: `dropout`). 0 keeps training on the fused
+    /// attention, several times faster than the tensor operations that attention dropout needs.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub attention_dropout: Option<f64>,
+    /// Whether each position attends to the past only, as a generator must (default true).
+    /// `false` makes a bidirectional encoder: a token model of it learns masked tokens
+    /// (`[data] mask_chance`) to start classifiers, and cannot generate.
+    pub causal: bool,
 }
 
 impl Config for TransformerConfig {}
@@ -392,6 +410,8 @@ impl Default for TransformerConfig {
             heads: 4,
             feedforward: 0,
             max_len: 1024,
+            attention_dropout: None,
+            causal: true,
         }
     }
 }
@@ -421,6 +441,9 @@ impl TransformerConfig {
             ));
         }
         probability("model.core.dropout", self.dropout)?;
+        if let Some(p) = self.attention_dropout {
+            probability("model.core.attention_dropout", p)?;
+        }
         if !self.hidden.is_multiple_of(self.heads) {
             return Err(format!(
                 "model.core.hidden ({}) must be a multiple of model.core.heads ({})",

@@ -77,6 +77,25 @@ impl<B: ModelBackend> SequenceCore<B> {
         }
     }
 
+    /// [`Self::forward`] where `padding` `[batch, time]` is 1 at real positions and 0 at
+    /// padding: a bidirectional encoder attends to real positions only; a causal core ignores it
+    /// (padding comes after the real positions, which never see it).
+    pub fn forward_padded(&self, x: Tensor<B, 3>, padding: Tensor<B, 2>) -> Tensor<B, 3> {
+        match self {
+            SequenceCore::Transformer(t) if !t.is_causal() => t.forward_padded(x, Some(padding)),
+            _ => self.forward(x),
+        }
+    }
+
+    /// Whether every position sees the past only (false for a bidirectional encoder, which
+    /// cannot step).
+    pub fn is_causal(&self) -> bool {
+        match self {
+            SequenceCore::Recurrent(_) => true,
+            SequenceCore::Transformer(t) => t.is_causal(),
+        }
+    }
+
     /// Whether the core is recurrent (rather than a Transformer).
     pub fn is_recurrent(&self) -> bool {
         matches!(self, SequenceCore::Recurrent(_))

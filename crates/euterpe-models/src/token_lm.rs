@@ -49,6 +49,12 @@ impl<B: ModelBackend> TokenLm<B> {
         self
     }
 
+    /// Whether each position sees the past only: a next-token model that can generate (false:
+    /// a bidirectional encoder trained on masked tokens).
+    pub fn is_causal(&self) -> bool {
+        self.core.is_causal()
+    }
+
     /// Vocabulary size.
     pub fn vocab(&self) -> usize {
         self.vocab

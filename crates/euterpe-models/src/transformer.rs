@@ -1,13 +1,18 @@
-//! A causal, pre-norm Transformer decoder with learned positions.
+//! A pre-norm Transformer with learned positions: causal (a decoder, the default) or
+//! bidirectional (an encoder for masked-token pretraining and classifiers).
 
 use burn::module::Module;
 use burn::nn::activation::Activation;
 use burn::nn::transformer::{
     PositionWiseFeedForward, TransformerEncoder, TransformerEncoderConfig, TransformerEncoderLayer,
 };
-use burn::nn::{Embedding, EmbeddingConfig, LayerNorm, LayerNormConfig, Linear, LinearConfig};
+use burn::nn::{
+    DropoutConfig, Embedding, EmbeddingConfig, LayerNorm, LayerNormConfig, Linear, LinearConfig,
+};
 use burn::tensor::activation::softmax;
 use burn::tensor::backend::Backend;
+use std::sync::Arc;
+
 use burn::tensor::{DType, Int, Tensor, TensorData};
 
 use crate::causal_attention::{causal_self_attention, HeadLayout};
@@ -17,8 +22,9 @@ use crate::layer_norm::layer_norm;
 use crate::ops::{affine, inference_weight, unwrap, wrap, ModelBackend};
 use crate::step::Stepwise;
 
-/// Self-attention layers over `[batch, time, input]` with a causal mask: the input is projected
-/// to the model width, learned positions are added, then pre-norm blocks.
+/// Self-attention layers over `[batch, time, input]`, with a causal mask unless configured as
+/// a bidirectional encoder: the input is projected to the model width, learned positions are
+/// added, then pre-norm blocks.
 #[derive(Module, Debug)]
 pub struct CausalTransformer<B: Backend> {
     /// Input to model width.
@@ -27,26 +33,35 @@ pub struct CausalTransformer<B: Backend> {
     encoder: TransformerEncoder<B>,
     norm: LayerNorm<B>,
     max_len: usize,
+    /// Whether a position attends to the past only (false: to the whole window).
+    causal: bool,
 }
 
 impl TransformerConfig {
     /// A new decoder of `layers` pre-norm blocks of width `hidden` over inputs of size `input`.
     pub fn init<B: Backend>(&self, input: usize, device: &B::Device) -> CausalTransformer<B> {
         let config = self;
+        let mut encoder = TransformerEncoderConfig::new(
+            config.hidden,
+            config.feedforward_width(),
+            config.heads,
+            config.layers,
+        )
+        .with_dropout(config.dropout)
+        .with_norm_first(true)
+        .init(device);
+        if let Some(p) = config.attention_dropout {
+            for layer in &mut encoder.layers {
+                layer.mha.dropout = DropoutConfig::new(p).init();
+            }
+        }
         CausalTransformer {
             input: LinearConfig::new(input, config.hidden).init(device),
             positions: EmbeddingConfig::new(config.max_len, config.hidden).init(device),
-            encoder: TransformerEncoderConfig::new(
-                config.hidden,
-                config.feedforward_width(),
-                config.heads,
-                config.layers,
-            )
-            .with_dropout(config.dropout)
-            .with_norm_first(true)
-            .init(device),
+            encoder,
             norm: LayerNormConfig::new(config.hidden).init(device),
             max_len: config.max_len,
+            causal: config.causal,
         }
     }
 }
@@ -90,21 +105,40 @@ impl<B: ModelBackend> CausalTransformer<B> {
         x + self.positions.forward(idx)
     }
 
+    /// Whether each position attends to itself and the past only (a decoder that can generate),
+    /// rather than to the whole window.
+    pub fn is_causal(&self) -> bool {
+        self.causal
+    }
+
     /// Runs over `[batch, time, input]` (time ≤ `max_len`), each position attending to itself and
-    /// the past only; returns `[batch, time, hidden]`.
+    /// the past only (or, in an encoder, to every position); returns `[batch, time, hidden]`.
     ///
     /// The blocks are burn's `TransformerEncoderLayer`s (pre-norm), computed here on
     /// two-dimensional `[batch × time, hidden]` tensors and with an additive causal mask, which
     /// is what burn's encoder computes: the CPU backend broadcasts in two dimensions with a fast
     /// row loop but in three or four dimensions element by element.
     pub fn forward(&self, x: Tensor<B, 3>) -> Tensor<B, 3> {
+        self.forward_padded(x, None)
+    }
+
+    /// [`Self::forward`] where `padding` `[batch, time]` is 1 at the real positions of each
+    /// sequence, which come first, and 0 at the padding after them: an encoder's positions
+    /// attend to real positions only (a causal decoder's real positions never see the padding
+    /// after them, so it ignores `padding`).
+    pub fn forward_padded(&self, x: Tensor<B, 3>, padding: Option<Tensor<B, 2>>) -> Tensor<B, 3> {
         let [batch, steps, width] = x.dims();
         let x = linear(&self.input, x.reshape([batch * steps, width]));
         let hidden = x.dims()[1];
         let x = x.reshape([batch, steps, hidden]);
         let mut x = self.add_positions(x).reshape([batch * steps, hidden]);
+        // A causal decoder's real positions never see the padding after them.
+        let padding = padding
+            .filter(|_| !self.causal)
+            .and_then(|p| Padding::of(p));
         for layer in &self.encoder.layers {
-            let attended = self.attention(layer, norm(&layer.norm_2, x.clone()), batch);
+            let normed = norm(&layer.norm_2, x.clone());
+            let attended = self.attention(layer, normed, batch, padding.as_ref());
             x = x + layer.dropout.forward(attended);
             let ff = feed_forward(&layer.pwff, norm(&layer.norm_1, x.clone()));
             x = x + layer.dropout.forward(ff);
@@ -112,7 +146,8 @@ impl<B: ModelBackend> CausalTransformer<B> {
         norm(&self.norm, x).reshape([batch, steps, hidden])
     }
 
-    /// Causal multi-head self-attention over `[batch × time, hidden]` rows: one fused operation
+    /// Multi-head self-attention over `[batch × time, hidden]` rows (causal unless an encoder,
+    /// whose keys stop at each sequence's `padding`): one fused operation
     /// ([`causal_self_attention`]) unless attention dropout is active (training with a dropout
     /// probability above 0), which the fused operation does not do.
     fn attention(
@@ -120,16 +155,25 @@ impl<B: ModelBackend> CausalTransformer<B> {
         layer: &TransformerEncoderLayer<B>,
         x: Tensor<B, 2>,
         batch: usize,
+        padding: Option<&Padding<B>>,
     ) -> Tensor<B, 2> {
         let mha = &layer.mha;
+        let steps = x.dims()[0] / batch;
         let dropout_active = mha.dropout.prob > 0.0 && B::ad_enabled(&x.device());
         if dropout_active {
-            return self.attention_with_dropout(layer, x, batch);
+            let mask = match padding {
+                Some(p) => self.key_mask(p.mask.clone(), batch, steps),
+                None if self.causal => causal_mask::<B>(steps, &x.device()),
+                None => Tensor::zeros([1, steps * steps], &x.device()),
+            };
+            return self.attention_unfused(layer, x, batch, mask);
         }
         let layout = HeadLayout {
             batch,
-            steps: x.dims()[0] / batch,
+            steps,
             heads: mha.n_heads,
+            causal: self.causal,
+            lengths: padding.map(|p| p.lengths.clone()),
         };
         let q = linear(&mha.query, x.clone());
         let k = linear(&mha.key, x.clone());
@@ -137,18 +181,29 @@ impl<B: ModelBackend> CausalTransformer<B> {
         linear(&mha.output, causal_self_attention(q, k, v, layout))
     }
 
-    /// [`Self::attention`] with dropout on the scores, as burn's attention does, in burn's
-    /// tensor operations.
-    fn attention_with_dropout(
+    /// The additive mask of an encoder's attention scores `[batch × heads, time × time]` for
+    /// `padding` `[batch, time]` (1 at real positions): a large negative number at padded keys.
+    fn key_mask(&self, padding: Tensor<B, 2>, batch: usize, steps: usize) -> Tensor<B, 2> {
+        let heads = self.encoder.layers.first().map_or(1, |l| l.mha.n_heads);
+        ((padding - 1.0) * 1.0e9)
+            .reshape([batch, 1, steps])
+            .repeat_dim(1, heads * steps)
+            .reshape([batch * heads, steps * steps])
+    }
+
+    /// Multi-head self-attention in burn's tensor operations with an additive `mask` `[1 or
+    /// batch × heads, time × time]`, and dropout on the scores as burn's attention does: what
+    /// the fused causal operation does not do (dropout, an encoder's attention).
+    fn attention_unfused(
         &self,
         layer: &TransformerEncoderLayer<B>,
         x: Tensor<B, 2>,
         batch: usize,
+        mask: Tensor<B, 2>,
     ) -> Tensor<B, 2> {
         let mha = &layer.mha;
         let [rows, hidden] = x.dims();
         let steps = rows / batch;
-        let mask = causal_mask::<B>(steps, &x.device());
         let (heads, d_k) = (mha.n_heads, mha.d_k);
         // [batch × time, hidden] → [batch × heads, time, d_k]
         let split = |t: Tensor<B, 2>| {
@@ -190,10 +245,15 @@ impl<B: ModelBackend> CausalTransformer<B> {
     ///
     /// Computes exactly what [`CausalTransformer::forward`] computes at that position (dropout
     /// off): the same pre-norm blocks, read from burn's encoder layers.
+    ///
+    /// An encoder (not causal) has no step: every position depends on the whole window.
+    /// Callers check [`Self::is_causal`] first (the model store refuses such a model for
+    /// generation), so a call on one is a bug.
     pub fn step_in_place(&self, x: Tensor<B, 2>, cache: &mut KvCache<B>) -> Tensor<B, 2>
     where
         B: ModelBackend,
     {
+        assert!(self.causal, "a bidirectional encoder cannot step");
         let x = linear(&self.input, x);
         let [batch, hidden] = x.dims();
         let device = x.device();
@@ -252,6 +312,32 @@ impl<B: ModelBackend> Stepwise<B> for CausalTransformer<B> {
 
     fn select_state(&self, cache: KvCache<B>, indices: Tensor<B, 1, Int>) -> KvCache<B> {
         cache.select(indices)
+    }
+}
+
+/// The padding of an encoder's batch: its mask and each sequence's real length.
+struct Padding<B: Backend> {
+    /// `[batch, time]`: 1 at real positions, 0 at padding.
+    mask: Tensor<B, 2>,
+    /// Real positions per sequence.
+    lengths: Arc<[usize]>,
+}
+
+impl<B: Backend> Padding<B> {
+    /// The padding of `mask` (1 at real positions, which come first), `None` when it has none.
+    fn of(mask: Tensor<B, 2>) -> Option<Self> {
+        let [_, steps] = mask.dims();
+        let lengths: Arc<[usize]> = mask
+            .clone()
+            .sum_dim(1)
+            .into_data()
+            .iter::<f32>()
+            .map(|n| n.round() as usize)
+            .collect();
+        lengths
+            .iter()
+            .any(|&n| n < steps)
+            .then_some(Padding { mask, lengths })
     }
 }
 

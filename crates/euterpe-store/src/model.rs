@@ -32,6 +32,12 @@ impl<B: ModelBackend> LoadedModel<B> {
     /// is not one; `task` says what it was wanted for ("generate").
     pub fn into_token_lm(self, task: &'static str) -> Result<(TokenLm<B>, Tokenizer), StoreError> {
         match (self.model, self.tokenizer) {
+            (Model::TokenLm(model), _) if !model.is_causal() => Err(StoreError::WrongKind {
+                model: self.name,
+                kind: "masked token model (a bidirectional encoder, model.core.causal = false)",
+                task,
+                wanted: "token_lm with a causal core",
+            }),
             (Model::TokenLm(model), Some(tokenizer)) => Ok((model, tokenizer)),
             (model, _) => Err(StoreError::WrongKind {
                 model: self.name,

@@ -260,6 +260,31 @@ impl TrainConfig {
         toml::to_string_pretty(self).expect("a config always serialises")
     }
 
+    /// A bidirectional core (`model.core.causal = false`) goes with the masked-token objective
+    /// of a token model, or in a classifier; next-token models need a causal one.
+    fn check_objective(&self) -> Result<(), String> {
+        let causal = self.model.core().is_none_or(|c| c.is_causal());
+        let masked = self.data.mask_chance > 0.0;
+        match (&self.model, causal, masked) {
+            (ModelConfig::TokenLm(_), false, false) => Err(
+                "model.core.causal = false: a bidirectional token model sees the token it would predict next; give it the masked-token objective (data.mask_chance = 0.15)".into(),
+            ),
+            (ModelConfig::TokenLm(_), true, true) => Err(
+                "data.mask_chance: the masked-token objective needs a bidirectional core (model.core.cell = \"transformer\", causal = false)".into(),
+            ),
+            (ModelConfig::TokenLm(_), _, _) => Ok(()),
+            (_, _, true) => Err(format!(
+                "data.mask_chance: the masked-token objective is for token models, not a {}",
+                self.model.kind_name()
+            )),
+            (ModelConfig::Classifier(_), _, _) | (_, true, _) => Ok(()),
+            (_, false, _) => Err(format!(
+                "model.core.causal = false: a {} predicts what comes next and needs a causal core (bidirectional encoders are for token models with data.mask_chance and classifiers)",
+                self.model.kind_name()
+            )),
+        }
+    }
+
     /// Checks every value, naming the field.
     pub fn validate(&self) -> Result<(), String> {
         self.model.validate()?;
@@ -309,6 +334,7 @@ impl TrainConfig {
             return Err("train.batch_size or train.epochs is unreasonably large".into());
         }
         self.data.validate()?;
+        self.check_objective()?;
         let augment = &self.data.audio.augment;
         if !(augment.mixup.is_finite() && (0.0..=100.0).contains(&augment.mixup)) {
             return Err(format!(

@@ -168,9 +168,12 @@ pub fn evaluate<B: ModelBackend>(
                     data_path.display()
                 )));
             }
-            let batches = data
-                .windows(split, Some(loaded.data.seq_len))
-                .batches(bs, None);
+            let mut windows = data.windows(split, Some(loaded.data.seq_len));
+            // A masked-token model is scored on the tokens it hides, as it was validated.
+            if let Some(masking) = data.masking(loaded.data.mask_chance) {
+                windows = windows.with_masking(masking);
+            }
+            let batches = windows.batches(bs, None);
             let t = evaluate_batches(&model, &batches, device);
             report.nll = t.mean();
             report.unit = "token".into();

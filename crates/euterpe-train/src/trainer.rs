@@ -228,11 +228,16 @@ pub fn train<B: TrainingBackend>(
     match pair(model, &config.model, data, &options.data_path)? {
         Paired::Tokens { model, data } => {
             let steps = Some(config.data.seq_len);
-            let valid = valid_batches(&data.windows(Split::Valid, steps), t);
+            let mut valid = data.windows(Split::Valid, steps);
+            let mut train = data.training_windows(steps, &config.data.condition_dropout);
+            if let Some(masking) = data.masking(config.data.mask_chance) {
+                valid = valid.with_masking(masking);
+                train = train.with_masking(masking);
+            }
             run.run(
                 LikelihoodLearner::new(model, &config.optim),
-                &data.training_windows(steps, &config.data.condition_dropout),
-                &valid,
+                &train,
+                &valid_batches(&valid, t),
                 device,
             )
         }

@@ -61,3 +61,30 @@ fn condition_dropout_is_one_chance_or_one_per_control_and_is_checked() {
         .unwrap_err();
     assert!(err.contains("does not list it"), "{err}");
 }
+
+#[test]
+fn the_masked_token_objective_goes_with_a_bidirectional_core_only() {
+    let config = |kind: &str, causal: bool, mask_chance: f64| {
+        let text = format!(
+            "[model]\nkind = \"{kind}\"\n[model.core]\ncell = \"transformer\"\ncausal = {causal}\n\
+             [data]\nmask_chance = {mask_chance}\n"
+        );
+        TrainConfig::parse(&text, &[]).and_then(|c| c.validate())
+    };
+    // Pretraining an encoder, and classifiers over either kind of core.
+    assert!(config("token_lm", false, 0.15).is_ok());
+    assert!(config("classifier", false, 0.0).is_ok());
+    assert!(config("classifier", true, 0.0).is_ok());
+    // A bidirectional next-token model would see its answers; masking a causal one is a mistake.
+    let err = config("token_lm", false, 0.0).unwrap_err();
+    assert!(err.contains("mask_chance"), "{err}");
+    let err = config("token_lm", true, 0.15).unwrap_err();
+    assert!(err.contains("causal = false"), "{err}");
+    // Only token models learn masked tokens; a next-frame model needs a causal core.
+    let err = config("classifier", false, 0.15).unwrap_err();
+    assert!(err.contains("data.mask_chance"), "{err}");
+    let err = config("frame_lm", false, 0.0).unwrap_err();
+    assert!(err.contains("frame_lm"), "{err}");
+    let err = config("token_lm", false, 1.5).unwrap_err();
+    assert!(err.contains("data.mask_chance must be in [0, 1)"), "{err}");
+}

@@ -92,7 +92,14 @@ fn jsb_subset(dir: &Path) -> (PathBuf, f64) {
     (path, baseline)
 }
 
-fn check_learns(data_path: &Path, config: &TrainConfig, baseline: f64, label: &str) {
+/// Trains `config` on `data_path` and checks that it learns; returns the folder that holds the
+/// model directory, `model`.
+fn check_learns(
+    data_path: &Path,
+    config: &TrainConfig,
+    baseline: f64,
+    label: &str,
+) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("model");
     let (data, _) = TaskData::load(data_path, &config.data).unwrap();
@@ -141,6 +148,7 @@ fn check_learns(data_path: &Path, config: &TrainConfig, baseline: f64, label: &s
     ] {
         assert!(out.join(f).is_file(), "{label}: missing {f}");
     }
+    dir
 }
 
 #[test]
@@ -187,11 +195,9 @@ fn token_unigram_nll(data: &TaskData) -> f64 {
     nll / n as f64
 }
 
-#[test]
-fn every_cell_learns_midi_tokens() {
-    // 48 Essen folk songs: 70/15/15 by the seeded hash, no cache.
-    let dir = tempfile::tempdir().unwrap();
-    let corpus = dir.path().join("essen");
+/// 48 Essen folk songs in `dir/essen`: 70/15/15 by the seeded hash.
+fn essen_subset(dir: &Path) -> PathBuf {
+    let corpus = dir.join("essen");
     std::fs::create_dir(&corpus).unwrap();
     let mut files: Vec<PathBuf> = std::fs::read_dir(shared_data().join("essen/midi"))
         .unwrap()
@@ -201,6 +207,13 @@ fn every_cell_learns_midi_tokens() {
     for f in files.iter().step_by(150).take(48) {
         std::fs::copy(f, corpus.join(f.file_name().unwrap())).unwrap();
     }
+    corpus
+}
+
+#[test]
+fn every_cell_learns_midi_tokens() {
+    let dir = tempfile::tempdir().unwrap();
+    let corpus = essen_subset(dir.path());
     for cell in CELLS {
         let mut c = small_config(ModelConfig::TokenLm(TokenLmConfig {
             embedding: 32,
@@ -213,4 +226,31 @@ fn every_cell_learns_midi_tokens() {
         let baseline = token_unigram_nll(&data);
         check_learns(&corpus, &c, baseline, &format!("{cell} tokens"));
     }
+}
+
+/// A bidirectional encoder learns masked tokens (each from both sides of it) better than their
+/// frequencies predict them, and is refused for generation.
+#[test]
+fn an_encoder_learns_masked_tokens() {
+    let dir = tempfile::tempdir().unwrap();
+    let corpus = essen_subset(dir.path());
+    let mut core = small_core("transformer");
+    if let Some(t) = core.transformer_mut() {
+        t.causal = false;
+    }
+    let mut c = small_config(ModelConfig::TokenLm(TokenLmConfig {
+        core,
+        ..TokenLmConfig::default()
+    }));
+    c.data.mask_chance = 0.15;
+    c.train.epochs = 6;
+    c.data.cache = Some(dir.path().join("cache.etok"));
+    let (data, _) = TaskData::load(&corpus, &c.data).unwrap();
+    let baseline = token_unigram_nll(&data);
+    let trained = check_learns(&corpus, &c, baseline, "masked tokens");
+    let loaded = ModelSource::Dir(trained.path().join("model"))
+        .load::<Cpu>(&Default::default())
+        .unwrap();
+    let err = loaded.into_token_lm("generate").err().unwrap().to_string();
+    assert!(err.contains("bidirectional"), "{err}");
 }

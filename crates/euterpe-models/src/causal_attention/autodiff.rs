@@ -44,7 +44,8 @@ pub(crate) fn causal_attention<B: ModelBackend, C: CheckpointStrategy>(
     {
         OpsKind::Tracked(prep) => {
             let (q, k, v) = (q.primitive, k.primitive, v.primitive);
-            let attended = B::causal_attention_forward(q.clone(), k.clone(), v.clone(), layout);
+            let attended =
+                B::causal_attention_forward(q.clone(), k.clone(), v.clone(), layout.clone());
             let context = attended.context.clone();
             let saved = Saved {
                 q,

@@ -9,30 +9,32 @@ use burn::tensor::TensorMetadata;
 use super::{generic, Attended, HeadLayout, Saved};
 use crate::cpu::{contiguous, dispatch, dot, exp, product, tensor, view, Strided};
 
-/// Rows of scores computed at once. A block's scores reach only as far right as its last row
+/// Rows of scores computed at once. A causal block's scores reach only as far right as its last row
 /// (the rest is the future), which skips most of the upper triangle, and `BLOCK × time` floats stay
 /// in the cache between the products that read them.
 const BLOCK: usize = 64;
 
 /// The sizes the kernels work with.
 #[derive(Clone, Copy, Debug)]
-struct Dims {
+struct Dims<'a> {
     batch: usize,
     steps: usize,
     heads: usize,
     d_k: usize,
     width: usize,
+    layout: &'a HeadLayout,
 }
 
-impl Dims {
+impl<'a> Dims<'a> {
     /// The sizes of `[batch × time, width]` inputs, if they all have that shape and the width
     /// divides into the heads.
-    fn of(inputs: &[&FlexTensor], layout: HeadLayout) -> Option<Dims> {
+    fn of(inputs: &[&FlexTensor], layout: &'a HeadLayout) -> Option<Dims<'a>> {
         let HeadLayout {
             batch,
             steps,
             heads,
-        } = layout;
+            ..
+        } = *layout;
         let shape = inputs.first()?.shape();
         let width = *shape.get(1)?;
         let fits = shape.len() == 2
@@ -48,6 +50,7 @@ impl Dims {
             heads,
             d_k: width / heads,
             width,
+            layout,
         })
     }
 
@@ -58,6 +61,27 @@ impl Dims {
 
     fn scale(self) -> f32 {
         1.0 / (self.d_k as f32).sqrt()
+    }
+
+    /// The block of `m` rows from `r0` of sequence `b` and the keys it sees, `0..n`: up to its
+    /// last row when causal, all the sequence's real positions otherwise.
+    fn block(self, b: usize, r0: usize) -> (usize, usize) {
+        let m = BLOCK.min(self.steps - r0);
+        let n = if self.layout.causal {
+            r0 + m
+        } else {
+            self.layout.keys(b)
+        };
+        (m, n)
+    }
+
+    /// How many keys row `i` of sequence `b` attends to.
+    fn seen(self, b: usize, i: usize) -> usize {
+        if self.layout.causal {
+            i + 1
+        } else {
+            self.layout.keys(b)
+        }
     }
 
     /// The scaled scores `s·Q·Kᵀ` of rows `r0..r0 + m` against positions `0..n` of one head,
@@ -90,7 +114,7 @@ pub fn forward(q: FlexTensor, k: FlexTensor, v: FlexTensor, layout: HeadLayout) 
     let (Some(qc), Some(kc), Some(vc)) = (contiguous(&q), contiguous(&k), contiguous(&v)) else {
         return generic::forward::<Flex>(q, k, v, layout);
     };
-    let Some(dims) = Dims::of(&[&qc, &kc, &vc], layout) else {
+    let Some(dims) = Dims::of(&[&qc, &kc, &vc], &layout) else {
         return generic::forward::<Flex>(q, k, v, layout);
     };
     let rows = dims.batch * dims.steps;
@@ -118,10 +142,10 @@ fn forward_heads(dims: Dims, [q, k, v]: [&[f32]; 3], context: &mut [f32], log_su
             let head = dims.head(b, h);
             let head_lse = &mut log_sum_exp[(b * dims.heads + h) * steps..][..steps];
             for r0 in (0..steps).step_by(BLOCK) {
-                let (m, n) = (BLOCK.min(steps - r0), (r0 + BLOCK).min(steps));
+                let (m, n) = dims.block(b, r0);
                 dims.scores(head, (r0, m, n), q, k, &mut weights);
                 for (i, row) in weights[..m * n].chunks_exact_mut(n).enumerate() {
-                    head_lse[r0 + i] = softmax_causal(row, r0 + i);
+                    head_lse[r0 + i] = softmax_causal(row, dims.seen(b, r0 + i));
                 }
                 let p = Strided::rows(0, n);
                 product(
@@ -140,11 +164,11 @@ fn forward_heads(dims: Dims, [q, k, v]: [&[f32]; 3], context: &mut [f32], log_su
     }
 }
 
-/// Replaces the scores of row `i` by its causal softmax (positions after `i` get 0) and returns
-/// the row's log-sum-exp.
+/// Replaces the scores of a row by the softmax of its first `seen` (positions after them get 0)
+/// and returns the row's log-sum-exp.
 #[inline(always)]
-fn softmax_causal(row: &mut [f32], i: usize) -> f32 {
-    let (seen, future) = row.split_at_mut(i + 1);
+fn softmax_causal(row: &mut [f32], seen: usize) -> f32 {
+    let (seen, future) = row.split_at_mut(seen);
     future.fill(0.0);
     // Eight partial maxima and sums, and the exponentials in a loop of their own: a single
     // running value would keep each loop scalar.
@@ -182,7 +206,8 @@ pub fn backward(saved: Saved<Flex>, grad: FlexTensor) -> (FlexTensor, FlexTensor
     let [Some(q), Some(k), Some(v), Some(context), Some(g), Some(lse)] = all else {
         return generic::backward::<Flex>(saved, grad);
     };
-    let dims = Dims::of(&[&q, &k, &v, &context, &g], saved.layout);
+    let layout = saved.layout.clone();
+    let dims = Dims::of(&[&q, &k, &v, &context, &g], &layout);
     let Some(dims) = dims.filter(|d| lse.shape().num_elements() == d.batch * d.heads * d.steps)
     else {
         return generic::backward::<Flex>(saved, grad);
@@ -222,7 +247,7 @@ fn backward_heads(
                 *d = dot(&grad[at..][..d_k], &context[at..][..d_k]);
             }
             for r0 in (0..steps).step_by(BLOCK) {
-                let (m, n) = (BLOCK.min(steps - r0), (r0 + BLOCK).min(steps));
+                let (m, n) = dims.block(b, r0);
                 let p = Strided::rows(0, n);
                 dims.scores(head, (r0, m, n), q, k, &mut weights);
                 // dP = dO · Vᵀ
@@ -242,7 +267,7 @@ fn backward_heads(
                     .zip(d_scores.chunks_exact_mut(n));
                 for (i, (w, ds)) in rows.enumerate() {
                     let (l, d) = (head_lse[r0 + i], delta[r0 + i]);
-                    let seen = r0 + i + 1;
+                    let seen = dims.seen(b, r0 + i);
                     for (w, ds) in w[..seen].iter_mut().zip(&mut ds[..seen]) {
                         *w = exp(*w - l);
                         *ds = *w * (*ds - d);

@@ -1,8 +1,9 @@
-//! Causal multi-head self-attention over whole sequences (training and full passes) as one
-//! operation with a hand-derived backward pass.
+//! Causal (or, for a bidirectional encoder, unmasked) multi-head self-attention over whole
+//! sequences (training and full passes) as one operation with a hand-derived backward pass.
 //!
 //! For each sequence and head, with queries `Q`, keys `K` and values `V` `[time, d_k]` and
-//! `s = 1/√d_k`: `P = softmax(s·Q·Kᵀ)` over the positions `j ≤ i` only, and the context is
+//! `s = 1/√d_k`: `P = softmax(s·Q·Kᵀ)` over the positions `j ≤ i` only (every `j` when not
+//! causal), and the context is
 //! `O = P·V`. Written with tensor operations ([`generic`]) that is a chain of a dozen nodes that
 //! keeps the `[batch × heads, time, time]` scores, their exponentials and the probabilities for
 //! the backward pass, plus transposed copies to split and merge the heads. The CPU kernels
@@ -21,6 +22,8 @@ pub mod autodiff;
 pub mod cpu;
 pub mod generic;
 
+use std::sync::Arc;
+
 use burn::tensor::backend::Backend;
 use burn::tensor::ops::FloatTensor;
 use burn::tensor::Tensor;
@@ -28,8 +31,8 @@ use burn::tensor::Tensor;
 use crate::ops::{unwrap, wrap, ModelBackend};
 
 /// How the `[batch × time, heads × d_k]` rows of queries, keys and values divide into sequences
-/// and heads.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// and heads, and which keys each position sees.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HeadLayout {
     /// Sequences in the batch.
     pub batch: usize,
@@ -37,6 +40,21 @@ pub struct HeadLayout {
     pub steps: usize,
     /// Attention heads; the width is `heads × d_k`.
     pub heads: usize,
+    /// Whether position `i` attends to `j ≤ i` only (false: to every position).
+    pub causal: bool,
+    /// Without `causal`: per sequence, how many of its first positions are real (the rest is
+    /// padding, which no position attends to); `None`: all of them.
+    pub lengths: Option<Arc<[usize]>>,
+}
+
+impl HeadLayout {
+    /// How many keys sequence `b` has (its length without the padding).
+    pub fn keys(&self, b: usize) -> usize {
+        match &self.lengths {
+            Some(lengths) if !self.causal => lengths[b].clamp(1, self.steps),
+            _ => self.steps,
+        }
+    }
 }
 
 /// The result of the forward pass and what the backward pass needs besides the inputs.
@@ -63,9 +81,9 @@ pub struct Saved<B: Backend> {
     pub layout: HeadLayout,
 }
 
-/// The causal self-attention contexts `[batch × time, heads × d_k]` of queries, keys and values
-/// of the same shape (the heads side by side in each row), differentiable with respect to all
-/// three (see the module documentation).
+/// The self-attention contexts `[batch × time, heads × d_k]` of queries, keys and values of the
+/// same shape (the heads side by side in each row), causal or not as `layout` says,
+/// differentiable with respect to all three (see the module documentation).
 pub fn causal_self_attention<B: ModelBackend>(
     q: Tensor<B, 2>,
     k: Tensor<B, 2>,
