@@ -278,11 +278,12 @@ impl CoreConfig {
         }
     }
 
-    /// "LSTM, 2 × 256" and the like.
+    /// "LSTM, 2 × 256", "TRANSFORMER encoder, 4 × 128" and the like.
     pub fn describe(&self) -> String {
         format!(
-            "{}, {} × {}",
+            "{}{}, {} × {}",
             self.cell_name().to_uppercase(),
+            if self.is_causal() { "" } else { " encoder" },
             self.layers(),
             self.hidden()
         )
