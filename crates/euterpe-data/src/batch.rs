@@ -99,6 +99,20 @@ pub struct TokenBatch {
     pub mask: Vec<f32>,
 }
 
+impl TokenBatch {
+    /// `batch` rows of `steps` padding positions, nothing scored.
+    fn padded(batch: usize, steps: usize, pad_id: u32) -> Self {
+        let n = batch * steps;
+        TokenBatch {
+            batch,
+            steps,
+            inputs: vec![pad_id; n],
+            targets: vec![pad_id; n],
+            mask: vec![0.0; n],
+        }
+    }
+}
+
 /// The masked-token objective (BERT's) of a bidirectional encoder: which tokens a pass hides
 /// and what it puts in their place.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -290,14 +304,7 @@ impl TokenWindows {
             .map(|(w, _)| w.len().saturating_sub(1))
             .max()
             .unwrap_or(0);
-        let n = indices.len() * steps;
-        let mut b = TokenBatch {
-            batch: indices.len(),
-            steps,
-            inputs: vec![self.pad_id; n],
-            targets: vec![self.pad_id; n],
-            mask: vec![0.0; n],
-        };
+        let mut b = TokenBatch::padded(indices.len(), steps, self.pad_id);
         for (row, (w, context)) in rows.iter().enumerate() {
             for t in 0..w.len().saturating_sub(1) {
                 b.inputs[row * steps + t] = w[t];
@@ -327,14 +334,7 @@ impl TokenWindows {
     ) -> TokenBatch {
         let rows: Vec<_> = indices.iter().map(|&i| self.row(i, dropped[i])).collect();
         let steps = rows.iter().map(|(w, _)| w.len()).max().unwrap_or(0);
-        let n = indices.len() * steps;
-        let mut b = TokenBatch {
-            batch: indices.len(),
-            steps,
-            inputs: vec![self.pad_id; n],
-            targets: vec![self.pad_id; n],
-            mask: vec![0.0; n],
-        };
+        let mut b = TokenBatch::padded(indices.len(), steps, self.pad_id);
         for (row, (w, context)) in rows.iter().enumerate() {
             for (t, &id) in w.iter().enumerate() {
                 let at = row * steps + t;
