@@ -1,6 +1,8 @@
 //! A pre-norm Transformer with learned positions: causal (a decoder, the default) or
 //! bidirectional (an encoder for masked-token pretraining and classifiers).
 
+use std::sync::Arc;
+
 use burn::module::Module;
 use burn::nn::activation::Activation;
 use burn::nn::transformer::{
@@ -11,8 +13,6 @@ use burn::nn::{
 };
 use burn::tensor::activation::softmax;
 use burn::tensor::backend::Backend;
-use std::sync::Arc;
-
 use burn::tensor::{DType, Int, Tensor, TensorData};
 
 use crate::causal_attention::{causal_self_attention, HeadLayout};
@@ -192,8 +192,8 @@ impl<B: ModelBackend> CausalTransformer<B> {
     }
 
     /// Multi-head self-attention in burn's tensor operations with an additive `mask` `[1 or
-    /// batch × heads, time × time]`, and dropout on the scores as burn's attention does: what
-    /// the fused causal operation does not do (dropout, an encoder's attention).
+    /// batch × heads, time × time]`, and dropout on the scores as burn's attention does, which
+    /// the fused operation does not do.
     fn attention_unfused(
         &self,
         layer: &TransformerEncoderLayer<B>,
@@ -341,8 +341,6 @@ impl<B: Backend> Padding<B> {
     }
 }
 
-/// The additive causal mask `[1, time × time]`: 0 where position i may attend to j (j ≤ i), a
-/// large negative number elsewhere (finite, so that no row of the softmax is ever NaN).
 /// `x · w + b` of a linear layer for two-dimensional `x` `[rows, in]`, as [`affine`]: the same
 /// product as `Linear::forward`, and one that also reads inference (half-precision) weights.
 fn linear<B: ModelBackend>(l: &Linear<B>, x: Tensor<B, 2>) -> Tensor<B, 2> {
@@ -379,6 +377,8 @@ fn with_inference_weight<B: ModelBackend>(mut l: Linear<B>) -> Linear<B> {
     l
 }
 
+/// The additive causal mask `[1, time × time]`: 0 where position i may attend to j (j ≤ i), a
+/// large negative number elsewhere (finite, so that no row of the softmax is ever NaN).
 fn causal_mask<B: Backend>(steps: usize, device: &B::Device) -> Tensor<B, 2> {
     let values: Vec<f32> = (0..steps * steps)
         .map(|ij| if ij % steps > ij / steps { -1.0e9 } else { 0.0 })
