@@ -34,9 +34,9 @@ impl<B: ModelBackend> LoadedModel<B> {
         match (self.model, self.tokenizer) {
             (Model::TokenLm(model), _) if !model.is_causal() => Err(StoreError::WrongKind {
                 model: self.name,
-                kind: "masked token model (a bidirectional encoder, model.core.causal = false)",
+                kind: "bidirectional token_lm (model.core.causal = false)",
                 task,
-                wanted: "token_lm with a causal core",
+                wanted: "causal token_lm",
             }),
             (Model::TokenLm(model), Some(tokenizer)) => Ok((model, tokenizer)),
             (model, _) => Err(StoreError::WrongKind {
