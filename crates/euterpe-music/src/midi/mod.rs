@@ -6,6 +6,7 @@
 //! [`Track`](crate::Track) per (channel, program) pair, as pretty_midi and symusic do. Writing always
 //! produces format 1 with a conductor track first.
 
+mod events;
 mod read;
 mod write;
 

@@ -1,8 +1,11 @@
-//! MIDI parsing on top of midly's lazy, allocation-free event iterators.
+//! MIDI parsing: midly reads the header, chunks and meta events; channel messages are decoded in
+//! the loop ([`super::events`]).
 
 use std::path::Path;
 
-use midly::{MetaMessage, MidiMessage, Timing, TrackEventKind};
+use midly::{MetaMessage, Timing, TrackEventKind};
+
+use super::events::{visit_events, EventVisitor};
 
 use crate::score::{KeySignature, Note, Score, TempoChange, TimeSignature, Track, DRUM_CHANNEL};
 use crate::MusicError;
@@ -39,14 +42,13 @@ pub fn parse_midi(bytes: &[u8]) -> Result<Score, MusicError> {
     let mut open = OpenNotes::new();
     for (track_index, events) in tracks.enumerate() {
         let events = events.map_err(|e| invalid(format!("track {track_index}: {e}")))?;
-        let mut reader = TrackReader::new(&mut open);
-        for (event_index, event) in events.enumerate() {
-            let event = event
-                .map_err(|e| invalid(format!("track {track_index}, event {event_index}: {e}")))?;
-            reader.tick += event.delta.as_int() as u64;
-            reader.handle(event.kind, &mut score, fixed_tempo.is_some());
-        }
-        reader.finish(&mut score);
+        let mut builder = ScoreBuilder {
+            reader: TrackReader::new(&mut open),
+            score: &mut score,
+            fixed_tempo: fixed_tempo.is_some(),
+        };
+        visit_events(events.unread(), &mut builder);
+        builder.reader.finish(&mut score);
     }
     if let Some(micros) = fixed_tempo {
         score.tempos = vec![TempoChange {
@@ -271,6 +273,29 @@ impl OpenNotes {
     }
 }
 
+/// Builds a score from the events of one track.
+struct ScoreBuilder<'r, 'o> {
+    reader: TrackReader<'o>,
+    score: &'r mut Score,
+    /// SMPTE timing: tempo events are ignored.
+    fixed_tempo: bool,
+}
+
+impl<'a> EventVisitor<'a> for ScoreBuilder<'_, '_> {
+    #[inline]
+    fn channel(&mut self, delta: u32, status: u8, data: [u8; 2]) {
+        self.reader.tick += u64::from(delta);
+        self.reader.handle_channel(status, data, self.score);
+    }
+
+    fn other(&mut self, delta: u32, kind: TrackEventKind<'a>) {
+        self.reader.tick += u64::from(delta);
+        if let TrackEventKind::Meta(meta) = kind {
+            self.reader.handle_meta(meta, self.score, self.fixed_tempo);
+        }
+    }
+}
+
 /// State while reading one MIDI track.
 struct TrackReader<'o> {
     tick: u64,
@@ -292,37 +317,30 @@ impl<'o> TrackReader<'o> {
         }
     }
 
-    fn handle(&mut self, kind: TrackEventKind<'_>, score: &mut Score, fixed_tempo: bool) {
-        match kind {
-            TrackEventKind::Midi { channel, message } => {
-                let ch = channel.as_int();
-                match message {
-                    MidiMessage::NoteOn { key, vel } if vel.as_int() > 0 => {
-                        let out = self.output_for(ch, score);
-                        let notes = &mut score.tracks[out].notes;
-                        notes.push(Note {
-                            onset: self.tick,
-                            duration: 0,
-                            pitch: key.as_int(),
-                            velocity: vel.as_int(),
-                        });
-                        let slot = ch as usize * 128 + key.as_int() as usize;
-                        self.open.push(slot, out, notes.len() - 1);
-                    }
-                    MidiMessage::NoteOn { key, .. } | MidiMessage::NoteOff { key, .. } => {
-                        let slot = ch as usize * 128 + key.as_int() as usize;
-                        if let Some(open) = self.open.pop(slot) {
-                            let note = &mut score.tracks[open.out].notes[open.index];
-                            note.duration = self.tick - note.onset;
-                        }
-                    }
-                    MidiMessage::ProgramChange { program } => {
-                        self.programs[ch as usize] = program.as_int();
-                    }
-                    _ => {}
+    /// A channel message: notes open and close, program changes pick the output track.
+    #[inline]
+    fn handle_channel(&mut self, status: u8, [key, vel]: [u8; 2], score: &mut Score) {
+        let ch = status & 0x0f;
+        let slot = ch as usize * 128 + key as usize;
+        match status >> 4 {
+            0x9 if vel > 0 => {
+                let out = self.output_for(ch, score);
+                let notes = &mut score.tracks[out].notes;
+                notes.push(Note {
+                    onset: self.tick,
+                    duration: 0,
+                    pitch: key,
+                    velocity: vel,
+                });
+                self.open.push(slot, out, notes.len() - 1);
+            }
+            0x8 | 0x9 => {
+                if let Some(open) = self.open.pop(slot) {
+                    let note = &mut score.tracks[open.out].notes[open.index];
+                    note.duration = self.tick - note.onset;
                 }
             }
-            TrackEventKind::Meta(meta) => self.handle_meta(meta, score, fixed_tempo),
+            0xc => self.programs[ch as usize] = key,
             _ => {}
         }
     }
