@@ -310,9 +310,11 @@ def report(results_path):
             "faster euterpe is).",
             "* **euterpe**: `parse_midi`, then `tempo_map().seconds_at()` for every note's onset and "
             "offset (`crates/euterpe-music/examples/parse_bench.rs`). **euterpe (ticks only)**: the "
-            "same without the conversion to seconds. The release profile builds with thin LTO "
-            "(`Cargo.toml`): on 2026-12-06, on this machine, the same parse of [all] took 0.147 s "
-            "without it and 0.109 s with it, midly's event reader inlined into the parser.",
+            "same without the conversion to seconds. Channel messages are decoded in the "
+            "parser's own loop, meta events and system-exclusive data by midly "
+            "(`crates/euterpe-music/src/midi/events.rs`): on 2026-12-07, on an AMD EPYC, the "
+            "parse of [all] went from 0.110 s (midly's event reader for every event) to 0.070 s; "
+            "the release profile's thin LTO (`Cargo.toml`) takes it from 0.074 s to 0.070 s.",
             "* **symusic (ticks)**: `Score.from_midi(bytes)` and every track's notes as numpy arrays "
             "(`notes.numpy()`), in ticks. **symusic (seconds)**: the same after "
             "`score.to(\"second\")`. Notes are read through numpy rather than one Python object "
