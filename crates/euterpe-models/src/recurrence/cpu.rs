@@ -510,12 +510,7 @@ fn forward_body(
                     let (i, rest) = gates.split_at(h);
                     let (f, rest) = rest.split_at(h);
                     let (gg, o) = rest.split_at(h);
-                    for j in 0..h {
-                        let c = f[j] * c_prev[j] + i[j] * gg[j];
-                        cells[j] = c;
-                        c_prev[j] = c;
-                        out[j] = o[j] * tanh(c);
-                    }
+                    lstm_forward_row([i, f, gg, o], c_prev, cells, out);
                 }
                 Cell::Gru => {
                     let x = &xp[at * 3 * h..][..3 * h];
@@ -525,13 +520,14 @@ fn forward_body(
                     let (r, rest) = keep.split_at_mut(h);
                     let (z, rest) = rest.split_at_mut(h);
                     let (n, kept_hn) = rest.split_at_mut(h);
-                    for j in 0..h {
-                        r[j] = sigmoid(xr[j] + br[j] + hr[j]);
-                        z[j] = sigmoid(xz[j] + bz[j] + hz[j]);
-                        n[j] = tanh(xn[j] + bn[j] + r[j] * hn[j]);
-                        kept_hn[j] = hn[j];
-                        out[j] = (1.0 - z[j]) * n[j] + z[j] * h_prev[j];
-                    }
+                    gru_forward_row(
+                        [xr, xz, xn, br, bz, bn, hr, hz, hn, h_prev],
+                        r,
+                        z,
+                        n,
+                        kept_hn,
+                        out,
+                    );
                 }
             }
             h_prev.copy_from_slice(out);
@@ -605,15 +601,20 @@ fn backward_body(
     ];
     let mut dh_next = vec![0.0f32; batch * h];
     let mut dc_next = vec![0.0f32; if cell == Cell::Lstm { batch * h } else { 0 }];
+    // The state before the first step, where there is no earlier one to read.
+    let zeros = vec![0.0f32; h];
     for step in (0..time).rev() {
         for b in 0..batch {
             let at = b * time + step;
+            // Every slice below is cut to exactly `h` elements, so that the element loops run
+            // without bounds checks, in vector registers.
             let dh_in = &grad[at * h..][..h];
             let dhn = &mut dh_next[b * h..][..h];
             let d = &mut dx[at * g * h..][..g * h];
             match cell {
                 Cell::Rnn => {
                     let y = &hidden[at * h..][..h];
+                    let d = &mut d[..h];
                     for j in 0..h {
                         d[j] = (dh_in[j] + dhn[j]) * (1.0 - y[j] * y[j]);
                     }
@@ -625,44 +626,40 @@ fn backward_body(
                         &s[h..2 * h],
                         &s[2 * h..3 * h],
                         &s[3 * h..4 * h],
-                        &s[4 * h..],
+                        &s[4 * h..5 * h],
                     );
-                    let c_prev = (step > 0).then(|| &saved[(at - 1) * sw + 4 * h..][..h]);
+                    let c_prev = if step > 0 {
+                        &saved[(at - 1) * sw + 4 * h..][..h]
+                    } else {
+                        &zeros[..h]
+                    };
                     let dcn = &mut dc_next[b * h..][..h];
                     let (di, rest) = d.split_at_mut(h);
                     let (df, rest) = rest.split_at_mut(h);
                     let (dg, d_o) = rest.split_at_mut(h);
-                    for j in 0..h {
-                        let dh = dh_in[j] + dhn[j];
-                        let tc = tanh(c[j]);
-                        let dc = dcn[j] + dh * o[j] * (1.0 - tc * tc);
-                        dcn[j] = dc * f[j];
-                        di[j] = dc * gg[j] * i[j] * (1.0 - i[j]);
-                        df[j] = dc * c_prev.map_or(0.0, |c| c[j]) * f[j] * (1.0 - f[j]);
-                        dg[j] = dc * i[j] * (1.0 - gg[j] * gg[j]);
-                        d_o[j] = dh * tc * o[j] * (1.0 - o[j]);
-                    }
+                    lstm_backward_row(
+                        [i, f, gg, o, c, c_prev, dh_in, dhn],
+                        dcn,
+                        di,
+                        df,
+                        dg,
+                        &mut d_o[..h],
+                    );
                 }
                 Cell::Gru => {
                     let s = &saved[at * sw..][..sw];
-                    let (r, z, n, hn) = (&s[..h], &s[h..2 * h], &s[2 * h..3 * h], &s[3 * h..]);
-                    let h_prev = (step > 0).then(|| &hidden[(at - 1) * h..][..h]);
+                    let (r, z, n, hn) = (&s[..h], &s[h..2 * h], &s[2 * h..3 * h], &s[3 * h..4 * h]);
+                    let h_prev = if step > 0 {
+                        &hidden[(at - 1) * h..][..h]
+                    } else {
+                        &zeros[..h]
+                    };
                     let e = &mut dhp[at * g * h..][..g * h];
-                    for j in 0..h {
-                        let dh = dh_in[j] + dhn[j];
-                        let hp = h_prev.map_or(0.0, |x| x[j]);
-                        let dn_pre = dh * (1.0 - z[j]) * (1.0 - n[j] * n[j]);
-                        let dz_pre = dh * (hp - n[j]) * z[j] * (1.0 - z[j]);
-                        let dr_pre = dn_pre * hn[j] * r[j] * (1.0 - r[j]);
-                        d[j] = dr_pre;
-                        d[h + j] = dz_pre;
-                        d[2 * h + j] = dn_pre;
-                        e[j] = dr_pre;
-                        e[h + j] = dz_pre;
-                        e[2 * h + j] = dn_pre * r[j];
-                        // The direct path h₋ → h; the product below adds the gated one.
-                        dhn[j] = dh * z[j];
-                    }
+                    let (dr, rest) = d.split_at_mut(h);
+                    let (dz, dn) = rest.split_at_mut(h);
+                    let (er, rest) = e.split_at_mut(h);
+                    let (ez, en) = rest.split_at_mut(h);
+                    gru_backward_row([r, z, n, hn, h_prev, dh_in], dhn, dr, dz, dn, er, ez, en);
                 }
             }
         }
@@ -695,6 +692,140 @@ fn backward_body(
         dx_tensor.clone()
     };
     (dx_tensor, dhp_tensor)
+}
+
+/// One row of the LSTM's forward step after the gates' activations `i, f, g, o`: the new cell
+/// (kept in `cells` and carried in `c_prev`) and the output. A function of its own for the reason
+/// given at [`lstm_backward_row`].
+#[inline(always)]
+fn lstm_forward_row(
+    [i, f, gg, o]: [&[f32]; 4],
+    c_prev: &mut [f32],
+    cells: &mut [f32],
+    out: &mut [f32],
+) {
+    let h = out.len();
+    let (i, f, gg, o) = (&i[..h], &f[..h], &gg[..h], &o[..h]);
+    let (c_prev, cells) = (&mut c_prev[..h], &mut cells[..h]);
+    for j in 0..h {
+        let c = f[j] * c_prev[j] + i[j] * gg[j];
+        cells[j] = c;
+        c_prev[j] = c;
+        out[j] = o[j] * tanh(c);
+    }
+}
+
+/// One row of the GRU's forward step from the input projections `x`, the input biases `b`, the
+/// hidden projections `hp` and the previous state: the gates `r, z, n`, the kept hidden
+/// projection of the candidate and the output. A function of its own for the reason given at
+/// [`lstm_backward_row`].
+#[inline(always)]
+fn gru_forward_row(
+    [xr, xz, xn, br, bz, bn, hr, hz, hn, h_prev]: [&[f32]; 10],
+    r: &mut [f32],
+    z: &mut [f32],
+    n: &mut [f32],
+    kept_hn: &mut [f32],
+    out: &mut [f32],
+) {
+    let h = out.len();
+    let (xr, xz, xn, br, bz, bn) = (&xr[..h], &xz[..h], &xn[..h], &br[..h], &bz[..h], &bn[..h]);
+    let (hr, hz, hn, h_prev) = (&hr[..h], &hz[..h], &hn[..h], &h_prev[..h]);
+    let (r, z, n, kept_hn) = (&mut r[..h], &mut z[..h], &mut n[..h], &mut kept_hn[..h]);
+    for j in 0..h {
+        r[j] = sigmoid(xr[j] + br[j] + hr[j]);
+        z[j] = sigmoid(xz[j] + bz[j] + hz[j]);
+        n[j] = tanh(xn[j] + bn[j] + r[j] * hn[j]);
+        kept_hn[j] = hn[j];
+        out[j] = (1.0 - z[j]) * n[j] + z[j] * h_prev[j];
+    }
+}
+
+/// One row of the LSTM's backward step: from the gates `i, f, g, o`, the cell `c`, the previous
+/// cell, the incoming and carried hidden gradients, it writes the pre-activation gradients and
+/// carries the cell gradient `dcn` back a step.
+///
+/// A function of its own so that the compiler knows the slices it writes overlap nothing (a
+/// guarantee of every `&mut` argument, kept when it is inlined; not of references inside an array
+/// or struct argument): inside the caller, ten slices of a few buffers needed more run-time
+/// overlap checks than the vectoriser makes, and the loop ran one element at a time. The
+/// arithmetic is the same either way.
+#[inline(always)]
+fn lstm_backward_row(
+    [i, f, gg, o, c, c_prev, dh_in, dhn]: [&[f32]; 8],
+    dcn: &mut [f32],
+    di: &mut [f32],
+    df: &mut [f32],
+    dg: &mut [f32],
+    d_o: &mut [f32],
+) {
+    let h = dcn.len();
+    let (i, f, gg, o, c, c_prev, dh_in, dhn) = (
+        &i[..h],
+        &f[..h],
+        &gg[..h],
+        &o[..h],
+        &c[..h],
+        &c_prev[..h],
+        &dh_in[..h],
+        &dhn[..h],
+    );
+    let (di, df, dg, d_o) = (&mut di[..h], &mut df[..h], &mut dg[..h], &mut d_o[..h]);
+    for j in 0..h {
+        let dh = dh_in[j] + dhn[j];
+        let tc = tanh(c[j]);
+        let dc = dcn[j] + dh * o[j] * (1.0 - tc * tc);
+        dcn[j] = dc * f[j];
+        di[j] = dc * gg[j] * i[j] * (1.0 - i[j]);
+        df[j] = dc * c_prev[j] * f[j] * (1.0 - f[j]);
+        dg[j] = dc * i[j] * (1.0 - gg[j] * gg[j]);
+        d_o[j] = dh * tc * o[j] * (1.0 - o[j]);
+    }
+}
+
+/// One row of the GRU's backward step: from the gates `r, z, n`, the kept hidden projection of
+/// the candidate, the previous hidden state and the incoming hidden gradient plus the carried one
+/// (`dhn`, replaced by the direct path's part of the next carry), it writes the pre-activation
+/// gradients of the input (`d`) and hidden (`e`) projections. A function of its own for the
+/// reason given at [`lstm_backward_row`].
+#[inline(always)]
+#[allow(clippy::too_many_arguments)] // each output its own reference argument: see above
+fn gru_backward_row(
+    [r, z, n, hn, h_prev, dh_in]: [&[f32]; 6],
+    dhn: &mut [f32],
+    dr: &mut [f32],
+    dz: &mut [f32],
+    dn: &mut [f32],
+    er: &mut [f32],
+    ez: &mut [f32],
+    en: &mut [f32],
+) {
+    let h = dhn.len();
+    let (r, z, n, hn, h_prev, dh_in) = (
+        &r[..h],
+        &z[..h],
+        &n[..h],
+        &hn[..h],
+        &h_prev[..h],
+        &dh_in[..h],
+    );
+    let (dr, dz, dn) = (&mut dr[..h], &mut dz[..h], &mut dn[..h]);
+    let (er, ez, en) = (&mut er[..h], &mut ez[..h], &mut en[..h]);
+    for j in 0..h {
+        let dh = dh_in[j] + dhn[j];
+        let hp = h_prev[j];
+        let dn_pre = dh * (1.0 - z[j]) * (1.0 - n[j] * n[j]);
+        let dz_pre = dh * (hp - n[j]) * z[j] * (1.0 - z[j]);
+        let dr_pre = dn_pre * hn[j] * r[j] * (1.0 - r[j]);
+        dr[j] = dr_pre;
+        dz[j] = dz_pre;
+        dn[j] = dn_pre;
+        er[j] = dr_pre;
+        ez[j] = dz_pre;
+        en[j] = dn_pre * r[j];
+        // The direct path h₋ → h; the product after the rows adds the gated one.
+        dhn[j] = dh * z[j];
+    }
 }
 
 /// `x · w (+ b)` (see [`ModelBackend::affine`](super::ModelBackend::affine)): the
