@@ -278,6 +278,45 @@ pub(crate) fn dot<T: Widen>(a: &[f32], b: &[T]) -> f32 {
     acc.iter().sum::<f32>() + tail
 }
 
+/// `Σ term(a[i], b[i])` in eight lanes: lane `i mod 8` adds its terms in index order, and the
+/// lanes are added 0 to 7 at the end, the order of an `acc[i % 8] += …` loop. Written over chunks
+/// of eight so that the accumulator stays in one vector register: the indexed loop kept it in
+/// memory and ran one element at a time. `a` and `b` have the same length.
+#[inline(always)]
+pub(crate) fn lane_sum(a: &[f32], b: &[f32], term: impl Fn(f32, f32) -> f32) -> f32 {
+    debug_assert_eq!(a.len(), b.len());
+    let mut acc = [0.0f32; 8];
+    let (a8, b8) = (a.chunks_exact(8), b.chunks_exact(8));
+    let (a_tail, b_tail) = (a8.remainder(), b8.remainder());
+    for (x, y) in a8.zip(b8) {
+        for k in 0..8 {
+            acc[k] += term(x[k], y[k]);
+        }
+    }
+    for (k, (&x, &y)) in a_tail.iter().zip(b_tail).enumerate() {
+        acc[k] += term(x, y);
+    }
+    acc.iter().sum()
+}
+
+/// The largest of `values` (`-∞` for none; NaNs are skipped, as `f32::max` skips them), in eight
+/// lanes like [`lane_sum`] so that the loop runs in a vector register.
+#[inline(always)]
+pub(crate) fn lane_max(values: &[f32]) -> f32 {
+    let mut maxima = [f32::NEG_INFINITY; 8];
+    let chunks = values.chunks_exact(8);
+    let tail = chunks.remainder();
+    for chunk in chunks {
+        for k in 0..8 {
+            maxima[k] = maxima[k].max(chunk[k]);
+        }
+    }
+    for (k, &x) in tail.iter().enumerate() {
+        maxima[k] = maxima[k].max(x);
+    }
+    maxima.iter().copied().fold(f32::NEG_INFINITY, f32::max)
+}
+
 /// `eˣ` by Cephes' `expf` (range reduction by powers of two and a degree-6 polynomial, within
 /// two ulp of the exact value), branch-free so that the softmax loops vectorise; libm's `expf` is a
 /// scalar call. Below about −87.3 it returns the smallest normal number instead of 0 or a
@@ -330,6 +369,30 @@ pub(crate) use dispatch;
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn lane_sums_add_in_the_order_of_an_indexed_eight_lane_loop() {
+        // Values of very different sizes, so that another order of additions would round
+        // differently: the results must be equal bit for bit, as layer norm and softmax relied on
+        // that order before the chunked form.
+        let values: Vec<f32> = (0..67)
+            .map(|i| ((i * 7919 % 101) as f32 - 50.0) * 10f32.powi(i % 7 - 3))
+            .collect();
+        let others: Vec<f32> = values.iter().rev().map(|v| v * 0.37 + 1.0).collect();
+        for len in 0..values.len() {
+            let (a, b) = (&values[..len], &others[..len]);
+            let mut lanes = [0.0f32; 8];
+            for (i, (&x, &y)) in a.iter().zip(b).enumerate() {
+                lanes[i % 8] += x * y;
+            }
+            let indexed: f32 = lanes.iter().sum();
+            let chunked = super::lane_sum(a, b, |x, y| x * y);
+            assert_eq!(chunked.to_bits(), indexed.to_bits(), "{len} values");
+            let max = a.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+            assert_eq!(super::lane_max(a), max, "{len} values");
+        }
+        assert_eq!(super::lane_max(&[f32::NAN, 2.0, f32::NAN]), 2.0);
+    }
+
     #[test]
     fn the_fast_tanh_is_accurate_everywhere() {
         let mut worst = 0.0f32;

@@ -20,7 +20,7 @@ use burn::tensor::backend::Backend;
 use burn::tensor::ops::FloatTensor;
 use burn::tensor::{Tensor, TensorMetadata};
 
-use crate::cpu::{contiguous, dispatch, tensor, view};
+use crate::cpu::{contiguous, dispatch, lane_sum, tensor, view};
 use crate::ops::{register_gradients, unwrap, wrap, ModelBackend};
 
 /// `(x − μ)/σ · γ + β` over the last dimension of `x` `[rows, width]` (σ² the biased variance
@@ -155,27 +155,14 @@ fn forward_rows(
     let width = gamma.len();
     let rows = x.chunks_exact(width).zip(y.chunks_exact_mut(width));
     for (r, (x, y)) in rows.enumerate() {
-        let mean = sum(x) / width as f32;
-        let mut squares = [0.0f32; 8];
-        for (i, &v) in x.iter().enumerate() {
-            squares[i % 8] += (v - mean) * (v - mean);
-        }
-        let inv_std = 1.0 / (squares.iter().sum::<f32>() / width as f32 + epsilon).sqrt();
+        let mean = lane_sum(x, x, |v, _| v) / width as f32;
+        let squares = lane_sum(x, x, |v, _| (v - mean) * (v - mean));
+        let inv_std = 1.0 / (squares / width as f32 + epsilon).sqrt();
         for (((y, &x), &g), &b) in y.iter_mut().zip(x).zip(gamma).zip(beta) {
             *y = (x - mean) * inv_std * g + b;
         }
         (means[r], inv_stds[r]) = (mean, inv_std);
     }
-}
-
-/// `Σ values` with eight partial sums, so that the loop vectorises.
-#[inline(always)]
-fn sum(values: &[f32]) -> f32 {
-    let mut acc = [0.0f32; 8];
-    for (i, &v) in values.iter().enumerate() {
-        acc[i % 8] += v;
-    }
-    acc.iter().sum()
 }
 
 /// The backward pass on the CPU backend.
@@ -234,12 +221,8 @@ fn backward_rows(
             *h = (x - mean) * inv_std;
             *gi = dy * gm;
         }
-        let g_mean = sum(&g) / width as f32;
-        let mut products = [0.0f32; 8];
-        for (i, (&gi, &h)) in g.iter().zip(&x_hat).enumerate() {
-            products[i % 8] += gi * h;
-        }
-        let gx_mean = products.iter().sum::<f32>() / width as f32;
+        let g_mean = lane_sum(&g, &g, |gi, _| gi) / width as f32;
+        let gx_mean = lane_sum(&g, &x_hat, |gi, h| gi * h) / width as f32;
         for (((dx, &gi), &h), (&dy, (dg, db))) in dx
             .iter_mut()
             .zip(&g)

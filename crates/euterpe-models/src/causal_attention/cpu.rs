@@ -7,7 +7,9 @@ use burn::backend::Flex;
 use burn::tensor::TensorMetadata;
 
 use super::{generic, Attended, HeadLayout, Saved};
-use crate::cpu::{contiguous, dispatch, dot, exp, product, tensor, view, Strided};
+use crate::cpu::{
+    contiguous, dispatch, dot, exp, lane_max, lane_sum, product, tensor, view, Strided,
+};
 
 /// Rows of scores computed at once. A causal block's scores reach only as far right as its last row
 /// (the rest is the future), which skips most of the upper triangle, and `BLOCK × time` floats stay
@@ -172,19 +174,11 @@ fn softmax_causal(row: &mut [f32], seen: usize) -> f32 {
     future.fill(0.0);
     // Eight partial maxima and sums, and the exponentials in a loop of their own: a single
     // running value would keep each loop scalar.
-    let mut maxima = [f32::NEG_INFINITY; 8];
-    for (j, &x) in seen.iter().enumerate() {
-        maxima[j % 8] = maxima[j % 8].max(x);
-    }
-    let max = maxima.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+    let max = lane_max(seen);
     for x in seen.iter_mut() {
         *x = exp(*x - max);
     }
-    let mut sums = [0.0f32; 8];
-    for (j, &x) in seen.iter().enumerate() {
-        sums[j % 8] += x;
-    }
-    let total: f32 = sums.iter().sum();
+    let total = lane_sum(seen, seen, |x, _| x);
     let inverse = 1.0 / total;
     for x in seen.iter_mut() {
         *x *= inverse;
