@@ -11,8 +11,10 @@ The same token language models as euterpe's `TokenLm`, built from stock PyTorch 
 Subcommands (each prints exactly one JSON line on stdout; diagnostics go to stderr):
 
     python bench/speed_ref.py train --cell lstm [--batch 32 --seq 128 --steps 10 --warmup 2]
+        [--device cpu|cuda[:N]]
         Full training steps (forward, mean cross-entropy, backward, Adam lr 1e-3) on fresh
-        seeded random ids and targets; warm-up steps are not timed.
+        seeded random ids and targets; warm-up steps are not timed. On a GPU every step ends
+        with torch.cuda.synchronize(), so that its wall-clock time counts its kernels.
 
     python bench/speed_ref.py sample --cell transformer [--tokens 2000 --warmup 20] [--batch 1]
         [--check]
@@ -153,16 +155,24 @@ def parameter_count(model):
     return sum(p.numel() for p in model.parameters() if p.requires_grad)
 
 
+def synchronize(device):
+    """Waits for the device's queued work (a no-op on the CPU), so that wall-clock times count it."""
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+
+
 def train(args):
-    model = build_model(args, max(args.seq, 16))
+    device = torch.device(args.device)
+    model = build_model(args, max(args.seq, 16)).to(device)
     optimizer = torch.optim.Adam(model.parameters(), lr=LEARNING_RATE)
     forward = torch.compile(model) if args.compile else model
     generator = torch.Generator().manual_seed(args.seed)
     shape = (args.batch, args.seq)
     wall = cpu = loss_sum = 0.0
     for step in range(args.warmup + args.steps):
-        ids = torch.randint(args.vocab, shape, generator=generator)
-        targets = torch.randint(args.vocab, shape, generator=generator)
+        ids = torch.randint(args.vocab, shape, generator=generator).to(device)
+        targets = torch.randint(args.vocab, shape, generator=generator).to(device)
+        synchronize(device)
         t0, c0 = time.perf_counter(), time.process_time()
         logits = forward(ids)
         loss = F.cross_entropy(logits.reshape(-1, args.vocab), targets.reshape(-1))
@@ -170,6 +180,7 @@ def train(args):
         loss.backward()
         optimizer.step()
         optimizer.zero_grad()
+        synchronize(device)
         if step >= args.warmup:
             wall += time.perf_counter() - t0
             cpu += time.process_time() - c0
@@ -178,6 +189,7 @@ def train(args):
     return {
         "tool": "pytorch",
         "cell": args.cell,
+        "device": str(device),
         "batch": args.batch,
         "seq": args.seq,
         "steps": args.steps,
@@ -270,6 +282,7 @@ def parse_args(argv):
     p.add_argument("--steps", type=int, default=10)
     p.add_argument("--warmup", type=int, default=2)
     p.add_argument("--compile", action="store_true", help="wrap the model in torch.compile")
+    p.add_argument("--device", default="cpu", help="cpu (default) or cuda[:N]")
     p = sub.add_parser("sample", parents=[common], help="sampling throughput")
     p.add_argument("--tokens", type=int, default=2000, help="steps (tokens per row)")
     p.add_argument("--batch", type=int, default=1, help="rows sampled side by side")
