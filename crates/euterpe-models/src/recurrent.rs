@@ -107,7 +107,12 @@ impl<B: ModelBackend> RecurrentLayer<B> {
     /// and evaluation): one matrix product for the input projections of every step, then the
     /// fused recurrence, one autodiff node (see [`crate::recurrence`]).
     pub fn forward(&self, x: Tensor<B, 3>) -> Tensor<B, 3> {
-        recurrence(self.cell(), self.project(x), self.params())
+        self.forward_projected(self.project(x))
+    }
+
+    /// [`Self::forward`] from the input projections `[batch, time, gates × hidden]` themselves.
+    fn forward_projected(&self, xp: Tensor<B, 3>) -> Tensor<B, 3> {
+        recurrence(self.cell(), xp, self.params())
     }
 
     /// Runs the layer over `[batch, time, input]` from a carried state (inference), returning the
@@ -179,14 +184,45 @@ impl<B: ModelBackend> RecurrentStack<B> {
 
     /// Runs all layers over a whole sequence `[batch, time, input]` from the zero state.
     pub fn forward(&self, x: Tensor<B, 3>) -> Tensor<B, 3> {
-        let mut x = x;
-        for (i, layer) in self.layers.iter().enumerate() {
-            if i > 0 {
-                x = self.dropout.forward(x);
-            }
-            x = layer.forward(x);
-        }
-        x
+        let Some((first, rest)) = self.layers.split_first() else {
+            return x;
+        };
+        self.forward_rest(first.forward(x), rest)
+    }
+
+    /// [`Self::forward`] over the embeddings of `ids` `[batch, time]`, rows of `table`
+    /// `[vocabulary, input]`, with the first layer's input projection computed once per
+    /// vocabulary entry and gathered per position: `table · w_ih` rows are the same products as
+    /// those of the embedded sequence, and when the vocabulary is smaller than the batch's
+    /// positions the forward and backward passes do that many times fewer of them.
+    pub fn forward_ids(&self, ids: Tensor<B, 2, Int>, table: Tensor<B, 2>) -> Tensor<B, 3> {
+        let [batch, time] = ids.dims();
+        let Some((first, rest)) = self.layers.split_first() else {
+            let width = table.dims()[1];
+            return table
+                .select(0, ids.reshape([batch * time]))
+                .reshape([batch, time, width]);
+        };
+        let projected = first.project(table.unsqueeze_dim::<3>(0));
+        let [_, rows, gates] = projected.dims();
+        let xp = projected
+            .reshape([rows, gates])
+            .select(0, ids.reshape([batch * time]))
+            .reshape([batch, time, gates]);
+        self.forward_rest(first.forward_projected(xp), rest)
+    }
+
+    /// The first layer's input weight `[input, gates × hidden]` (tests of the gathered
+    /// projection compare its gradient).
+    #[cfg(test)]
+    pub(crate) fn first_input_weight(&self) -> &burn::module::Param<Tensor<B, 2>> {
+        &self.layers[0].input.weight
+    }
+
+    /// The layers after the first over its output, with dropout between every two.
+    fn forward_rest(&self, x: Tensor<B, 3>, rest: &[RecurrentLayer<B>]) -> Tensor<B, 3> {
+        rest.iter()
+            .fold(x, |x, layer| layer.forward(self.dropout.forward(x)))
     }
 }
 

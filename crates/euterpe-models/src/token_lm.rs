@@ -75,8 +75,20 @@ impl<B: ModelBackend> TokenLm<B> {
     /// backend's broadcast of the bias is a fast row loop.
     fn logits_2d(&self, ids: Tensor<B, 2, Int>) -> Tensor<B, 2> {
         let [batch, steps] = ids.dims();
-        let h = self.core.forward(self.embedding.forward(ids));
-        let width = h.dims()[2];
+        let h = match &self.core {
+            // Fewer vocabulary entries than positions: the first layer's input projection per
+            // entry, gathered (see `RecurrentStack::forward_ids`).
+            SequenceCore::Recurrent(stack) if 2 * self.vocab <= batch * steps => {
+                stack.forward_ids(ids, self.embedding.weight.val())
+            }
+            core => core.forward(self.embedding.forward(ids)),
+        };
+        self.head_2d(h)
+    }
+
+    /// The head over hidden states `[batch, time, hidden]`: logits `[batch × time, vocab]`.
+    fn head_2d(&self, h: Tensor<B, 3>) -> Tensor<B, 2> {
+        let [batch, steps, width] = h.dims();
         // The head as `affine`, which accepts inference weights too; the same product as
         // `Linear::forward`.
         affine(
@@ -252,6 +264,55 @@ mod tests {
                 let expected = full.clone().narrow(1, t, 1).squeeze_dim::<2>(1);
                 let diff: f32 = (logp - expected).abs().max().into_scalar();
                 assert!(diff < 1e-4, "{cell} step {t}: difference {diff}");
+            }
+        }
+    }
+
+    /// Over more positions than vocabulary entries a recurrent model projects each entry once
+    /// and gathers: the logits and every parameter's gradient are those of embedding first.
+    #[test]
+    fn projecting_the_vocabulary_once_changes_neither_logits_nor_gradients() {
+        use crate::backend::CpuAutodiff;
+        let device = Default::default();
+        for config in tiny(12, 9).into_iter().take(3) {
+            let cell = config.core.cell_name();
+            let model: TokenLm<CpuAutodiff> = config.init(&device);
+            let (batch, steps) = (3, 10);
+            assert!(2 * model.vocab <= batch * steps, "the table path is taken");
+            let ids: Vec<i64> = (0..batch * steps).map(|i| (i * 4 % 9) as i64).collect();
+            let ids = Tensor::<CpuAutodiff, 2, Int>::from_data(
+                TensorData::new(ids, [batch, steps]),
+                &device,
+            );
+            let weights = Tensor::<CpuAutodiff, 3>::random(
+                [batch, steps, 9],
+                burn::tensor::Distribution::Normal(0.0, 1.0),
+                &device,
+            );
+            let gathered = model.forward(ids.clone());
+            let embedded = model
+                .head_2d(model.core.forward(model.embedding.forward(ids)))
+                .reshape([batch, steps, 9]);
+            let diff: f32 = (gathered.clone() - embedded.clone())
+                .abs()
+                .max()
+                .into_scalar();
+            assert!(diff < 1e-5, "{cell}: logits differ by {diff}");
+            let grads_of = |logits: Tensor<CpuAutodiff, 3>| {
+                let grads = (logits * weights.clone()).sum().backward();
+                let SequenceCore::Recurrent(stack) = &model.core else {
+                    unreachable!("recurrent cells only")
+                };
+                [
+                    model.embedding.weight.grad(&grads),
+                    stack.first_input_weight().grad(&grads),
+                    model.head.weight.grad(&grads),
+                ]
+                .map(|g| g.expect("a gradient"))
+            };
+            for (a, b) in grads_of(gathered).into_iter().zip(grads_of(embedded)) {
+                let diff: f32 = (a - b).abs().max().into_scalar();
+                assert!(diff < 1e-4, "{cell}: gradients differ by {diff}");
             }
         }
     }
