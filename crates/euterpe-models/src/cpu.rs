@@ -65,6 +65,67 @@ pub(crate) fn widen(t: FlexTensor) -> FlexTensor {
     }
 }
 
+/// burn's `log_softmax` over the rows of a `[rows, classes]` tensor on the CPU backend, in one
+/// pass and in place when the tensor's storage is its own (the logits of a step are): the same
+/// operations in the same order as burn's five tensor operations (see [`log_softmax_row`]), so
+/// the same bits. Anything but a two-dimensional `f32` tensor goes to burn's.
+pub(crate) fn log_softmax_rows(mut logits: FlexTensor) -> FlexTensor {
+    let shape: Vec<usize> = logits.shape().iter().copied().collect();
+    let &[rows, classes] = shape.as_slice() else {
+        return burn_log_softmax(logits);
+    };
+    if logits.dtype() != DType::F32 || rows == 0 || classes == 0 {
+        return burn_log_softmax(logits);
+    }
+    let whole = logits.layout().contiguous_offsets() == Some((0, rows * classes));
+    if whole {
+        if let Some(values) = logits.try_storage_mut::<f32>() {
+            if values.len() == rows * classes {
+                values.chunks_exact_mut(classes).for_each(log_softmax_row);
+                return logits;
+            }
+        }
+    }
+    let Some(c) = contiguous(&logits) else {
+        return burn_log_softmax(logits);
+    };
+    let mut values = view(&c).to_vec();
+    values.chunks_exact_mut(classes).for_each(log_softmax_row);
+    tensor(values, &shape)
+}
+
+/// burn's own `log_softmax` along the last of two dimensions.
+fn burn_log_softmax(logits: FlexTensor) -> FlexTensor {
+    use burn::tensor::{Tensor, TensorPrimitive};
+    let t: Tensor<Flex, 2> = Tensor::from_primitive(TensorPrimitive::Float(logits));
+    burn::tensor::activation::log_softmax(t, 1)
+        .into_primitive()
+        .tensor()
+}
+
+/// The log-softmax of one row as burn's CPU backend computes it: the maximum by a left-to-right
+/// scan (a NaN wins), `shifted = x − max`, `lse = ln(Σ exp(shifted))` summed left to right, then
+/// `shifted − lse`. Summing in another order would change the last bits, and with them which
+/// token a seeded sampler picks.
+pub(crate) fn log_softmax_row(row: &mut [f32]) {
+    let Some(&first) = row.first() else {
+        return;
+    };
+    let mut max = first;
+    for &v in row.iter() {
+        if v.is_nan() {
+            max = f32::NAN;
+            break;
+        }
+        if v > max {
+            max = v;
+        }
+    }
+    row.iter_mut().for_each(|v| *v -= max);
+    let lse = row.iter().map(|v| v.exp()).sum::<f32>().ln();
+    row.iter_mut().for_each(|v| *v -= lse);
+}
+
 /// A tensor of `values` with `shape`.
 pub(crate) fn tensor(values: Vec<f32>, shape: &[usize]) -> FlexTensor {
     FlexTensor::from_data(TensorData::new(values, shape.to_vec()))
@@ -369,6 +430,72 @@ pub(crate) use dispatch;
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_one_pass_log_softmax_is_burns_bit_for_bit() {
+        use burn::backend::Flex;
+        use burn::tensor::{Distribution, Tensor, TensorPrimitive};
+        // Rows of the widths generation meets (one, a few, a vocabulary), with spreads from
+        // narrow to wide, masked entries (-inf, as grammar masks give) and a NaN row; the fused
+        // form must give burn's bits, in place (a fresh tensor) and from a shared one.
+        let device = Default::default();
+        for (rows, classes) in [(1, 1), (1, 130), (3, 17), (8, 300)] {
+            for scale in [0.1f32, 4.0, 60.0] {
+                let logits: Tensor<Flex, 2> =
+                    Tensor::random([rows, classes], Distribution::Normal(0.0, 1.0), &device)
+                        .mul_scalar(scale);
+                let mut values: Vec<f32> = logits.to_data().to_vec().expect("f32");
+                for (i, v) in values.iter_mut().enumerate() {
+                    if i % 7 == 3 {
+                        *v = f32::NEG_INFINITY;
+                    }
+                }
+                if rows == 3 {
+                    values[classes + 2] = f32::NAN;
+                }
+                let original: Vec<u32> = values.iter().map(|v| v.to_bits()).collect();
+                let logits = Tensor::<Flex, 2>::from_data(
+                    burn::tensor::TensorData::new(values, [rows, classes]),
+                    &device,
+                );
+                let want: Vec<u32> = burn::tensor::activation::log_softmax(logits.clone(), 1)
+                    .into_data()
+                    .to_vec::<f32>()
+                    .expect("f32")
+                    .iter()
+                    .map(|v| v.to_bits())
+                    .collect();
+                let shared = logits.clone().into_primitive().tensor();
+                let fresh = Tensor::<Flex, 2>::from_data(logits.to_data(), &device)
+                    .into_primitive()
+                    .tensor();
+                for (how, t) in [("shared", shared), ("own", fresh)] {
+                    let got: Tensor<Flex, 2> =
+                        Tensor::from_primitive(TensorPrimitive::Float(super::log_softmax_rows(t)));
+                    let got: Vec<u32> = got
+                        .into_data()
+                        .to_vec::<f32>()
+                        .expect("f32")
+                        .iter()
+                        .map(|v| v.to_bits())
+                        .collect();
+                    assert_eq!(got, want, "{rows}×{classes}, scale {scale}, {how}");
+                }
+                // The shared input itself is left as it was.
+                let after: Vec<u32> = logits
+                    .to_data()
+                    .to_vec::<f32>()
+                    .expect("f32")
+                    .iter()
+                    .map(|v| v.to_bits())
+                    .collect();
+                assert_eq!(
+                    after, original,
+                    "{rows}×{classes}: the shared input changed"
+                );
+            }
+        }
+    }
+
     #[test]
     fn lane_sums_add_in_the_order_of_an_indexed_eight_lane_loop() {
         // Values of very different sizes, so that another order of additions would round

@@ -53,6 +53,34 @@ pub trait ModelBackend: Backend {
         recurrence::generic::backward::<Self>(cell, w, trace, grad_hidden)
     }
 
+    /// One inference step of a recurrent layer: the new hidden (and, for the LSTM, cell) state
+    /// after inputs `x` `[batch, input]`, with the input projection `x · input_weight`
+    /// (`[input, gates × hidden]`) and the recurrence from `state`. The same results as
+    /// [`affine`](ModelBackend::affine) followed by
+    /// [`recurrence_forward`](ModelBackend::recurrence_forward) over one step, which is the
+    /// default; the CPU backend runs both over raw buffers, without tensors between them (a
+    /// generation step of a small model is otherwise mostly tensor bookkeeping).
+    fn recurrent_step(
+        cell: Cell,
+        x: FloatTensor<Self>,
+        input_weight: FloatTensor<Self>,
+        params: Params<Self>,
+        state: Initial<Self>,
+    ) -> Initial<Self> {
+        recurrence::generic::step::<Self>(cell, x, input_weight, params, state)
+    }
+
+    /// The log-softmax of every row of `[rows, classes]` logits, for inference steps; the
+    /// default is burn's `log_softmax`. The CPU backend computes it in one pass over the rows, in
+    /// place where it can, with burn's operations in burn's order, so the results are the same
+    /// bit for bit (tested) and generated pieces do not change.
+    fn log_softmax_rows(logits: FloatTensor<Self>) -> FloatTensor<Self> {
+        unwrap(burn::tensor::activation::log_softmax(
+            wrap::<Self, 2>(logits),
+            1,
+        ))
+    }
+
     /// `x · w (+ b)` for `x` `[rows, in]`, `w` `[in, out]`, `b` `[out]`: the projections of
     /// inference steps, where `rows` is the batch (often 1). The CPU backend streams `w` once
     /// instead of packing it for a general matrix product.
@@ -256,6 +284,20 @@ impl ModelBackend for burn::backend::Flex {
         b: Option<FloatTensor<Self>>,
     ) -> FloatTensor<Self> {
         recurrence::cpu::affine(x, w, b)
+    }
+
+    fn recurrent_step(
+        cell: Cell,
+        x: FloatTensor<Self>,
+        input_weight: FloatTensor<Self>,
+        params: Params<Self>,
+        state: Initial<Self>,
+    ) -> Initial<Self> {
+        recurrence::cpu::step(cell, x, input_weight, params, state)
+    }
+
+    fn log_softmax_rows(logits: FloatTensor<Self>) -> FloatTensor<Self> {
+        crate::cpu::log_softmax_rows(logits)
     }
 
     fn affine_backward(

@@ -10,7 +10,7 @@ use burn::tensor::Int;
 
 use crate::config::RecurrentConfig;
 use crate::ops::{affine, inference_weight, ModelBackend};
-use crate::recurrence::{recurrence, recurrence_from, Cell, RecurrenceParams};
+use crate::recurrence::{recurrence, unwrap, wrap, Cell, Initial, RecurrenceParams};
 use crate::step::Stepwise;
 
 /// The carried state of one recurrent layer.
@@ -115,21 +115,24 @@ impl<B: ModelBackend> RecurrentLayer<B> {
         recurrence(self.cell(), xp, self.params())
     }
 
-    /// Runs the layer over `[batch, time, input]` from a carried state (inference), returning the
-    /// hidden states `[batch, time, hidden]` and the state after the last step.
-    pub fn forward_from(
-        &self,
-        x: Tensor<B, 3>,
-        state: LayerState<B>,
-    ) -> (Tensor<B, 3>, LayerState<B>) {
-        let [batch, time, width] = x.dims();
-        let w = self.input.weight.val();
-        let gates = w.dims()[1];
-        // Few rows: the streaming product; the input bias is added inside the recurrence.
-        let xp = affine(x.reshape([batch * time, width]), w, None).reshape([batch, time, gates]);
-        let (hs, hidden, cell) =
-            recurrence_from(self.cell(), xp, self.params(), state.hidden, state.cell);
-        (hs, LayerState { hidden, cell })
+    /// One inference step from a carried state: inputs `[batch, input]`, the new state (see
+    /// [`ModelBackend::recurrent_step`]).
+    pub fn step(&self, x: Tensor<B, 2>, state: LayerState<B>) -> LayerState<B> {
+        let initial = Initial {
+            hidden: unwrap(state.hidden),
+            cell: state.cell.map(unwrap),
+        };
+        let next = B::recurrent_step(
+            self.cell(),
+            unwrap(x),
+            unwrap(self.input.weight.val()),
+            self.params().into_primitives(),
+            initial,
+        );
+        LayerState {
+            hidden: wrap(next.hidden),
+            cell: next.cell.map(wrap),
+        }
     }
 }
 
@@ -240,16 +243,14 @@ impl<B: ModelBackend> Stepwise<B> for RecurrentStack<B> {
 
     /// One step of all layers: `[batch, input]` → `[batch, hidden]` (inference; no dropout).
     fn step(&self, x: Tensor<B, 2>, states: Self::State) -> (Tensor<B, 2>, Self::State) {
-        let [batch, width] = x.dims();
-        let mut x = x.reshape([batch, 1, width]);
+        let mut x = x;
         let mut out_states = Vec::with_capacity(self.layers.len());
         for (layer, state) in self.layers.iter().zip(states) {
-            let (y, s) = layer.forward_from(x, state);
-            x = y;
-            out_states.push(s);
+            let next = layer.step(x, state);
+            x = next.hidden.clone();
+            out_states.push(next);
         }
-        let hidden = x.dims()[2];
-        (x.reshape([batch, hidden]), out_states)
+        (x, out_states)
     }
 
     fn select_state(&self, states: Self::State, indices: Tensor<B, 1, Int>) -> Self::State {

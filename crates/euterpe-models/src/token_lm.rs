@@ -8,7 +8,7 @@ use burn::tensor::{Int, Tensor, TensorData};
 
 use crate::config::TokenLmConfig;
 use crate::core::{CoreState, SequenceCore};
-use crate::ops::{affine, inference_weight, ModelBackend};
+use crate::ops::{affine, inference_weight, unwrap, wrap, ModelBackend};
 use crate::step::Stepwise;
 
 /// A next-token model.
@@ -138,10 +138,9 @@ impl<B: ModelBackend> Stepwise<B> for TokenLm<B> {
 
     /// Log-probabilities of the next token `[batch, vocab]` after feeding `ids` `[batch]`.
     fn step(&self, ids: Tensor<B, 1, Int>, state: CoreState<B>) -> (Tensor<B, 2>, CoreState<B>) {
-        let x = self
-            .embedding
-            .forward(ids.unsqueeze_dim::<2>(1))
-            .squeeze_dim::<2>(1);
+        // The embedding rows themselves, `[batch, embedding]` (what `Embedding::forward` gathers,
+        // without its reshapes).
+        let x = self.embedding.weight.val().select(0, ids);
         self.step_embedded(x, state)
     }
 }
@@ -175,7 +174,7 @@ impl<B: ModelBackend> TokenLm<B> {
             self.head.weight.val(),
             self.head.bias.as_ref().map(|b| b.val()),
         );
-        (log_softmax(logits, 1), state)
+        (wrap(B::log_softmax_rows(unwrap(logits))), state)
     }
 }
 

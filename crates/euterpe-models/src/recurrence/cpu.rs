@@ -419,123 +419,287 @@ fn forward_body(
     let shape = t.xp.shape();
     let (batch, time) = (shape[0], shape[1]);
     let h = t.w.shape()[0];
-    let g = cell.gates();
     assert_eq!(
         shape[2],
-        g * h,
-        "input projections of {g} gates × {h} units"
+        cell.gates() * h,
+        "input projections of {} gates × {h} units",
+        cell.gates()
     );
-    let w_half = half_view(&t.w);
-    let (xp, bi) = (view(&t.xp), view(&t.input_bias));
-    let w = if w_half.is_some() {
-        &[][..]
-    } else {
-        view(&t.w)
+    let run = Run {
+        cell,
+        batch,
+        time,
+        hidden: h,
+        xp: view(&t.xp),
+        input_bias: view(&t.input_bias),
+        hidden_bias: t.hidden_bias.as_ref().map(view),
+        w: weight_of(&t.w),
     };
-    let bh = t.hidden_bias.as_ref().map(view);
     let sw = cell.saved_width() * h;
     let mut hidden = vec![0.0f32; batch * time * h];
     let mut saved = vec![0.0f32; batch * time * sw];
-    // The state before the current step, `[batch, hidden]`; while it is the zero state its matrix
-    // product is skipped.
-    let started = t.h0.is_some();
     let mut h_last =
         t.h0.as_ref()
             .map_or_else(|| vec![0.0; batch * h], |x| view(x).to_vec());
     let mut c_last =
         t.c0.as_ref()
             .map_or_else(|| vec![0.0; batch * h], |x| view(x).to_vec());
-    // The pre-activations of one step: input plus hidden projection, except for the GRU, whose
-    // reset gate multiplies the hidden projection alone.
-    let mut pre = vec![0.0f32; batch * g * h];
-    let rows = Rows {
-        offset: 0,
-        stride: g * h,
-    };
-    let last = Rows {
-        offset: 0,
-        stride: h,
-    };
-    for step in 0..time {
-        for (b, p) in pre.chunks_exact_mut(g * h).enumerate() {
-            match (cell, bh) {
-                (Cell::Gru, Some(bh)) => p.copy_from_slice(bh),
-                (Cell::Gru, None) => p.fill(0.0),
-                _ => {
-                    let x = &xp[(b * time + step) * g * h..][..g * h];
-                    for ((p, &x), &bias) in p.iter_mut().zip(x).zip(bi) {
-                        *p = x + bias;
-                    }
-                }
-            }
-        }
-        if started || step > 0 {
-            match w_half {
-                Some(w) => few_rows_half((batch, g * h, h), &mut pre, rows, &h_last, last, w),
-                None => matmul(
-                    (batch, g * h, h),
-                    &mut pre,
-                    rows,
-                    true,
-                    &h_last,
-                    last,
-                    w,
-                    false,
-                ),
-            }
-        }
-        for b in 0..batch {
-            let at = b * time + step;
-            let p = &pre[b * g * h..][..g * h];
-            let out = &mut hidden[at * h..][..h];
-            let keep = &mut saved[at * sw..][..sw];
-            let h_prev = &mut h_last[b * h..][..h];
-            match cell {
-                Cell::Rnn => {
-                    for (o, &p) in out.iter_mut().zip(p) {
-                        *o = tanh(p);
-                    }
-                }
-                Cell::Lstm => {
-                    let c_prev = &mut c_last[b * h..][..h];
-                    let (gates, cells) = keep.split_at_mut(4 * h);
-                    for (k, gate) in gates.chunks_exact_mut(h).enumerate() {
-                        let pk = &p[k * h..][..h];
-                        if k == 2 {
-                            gate.iter_mut().zip(pk).for_each(|(o, &x)| *o = tanh(x));
-                        } else {
-                            gate.iter_mut().zip(pk).for_each(|(o, &x)| *o = sigmoid(x));
-                        }
-                    }
-                    let (i, rest) = gates.split_at(h);
-                    let (f, rest) = rest.split_at(h);
-                    let (gg, o) = rest.split_at(h);
-                    lstm_forward_row([i, f, gg, o], c_prev, cells, out);
-                }
-                Cell::Gru => {
-                    let x = &xp[at * 3 * h..][..3 * h];
-                    let (xr, xz, xn) = (&x[..h], &x[h..2 * h], &x[2 * h..]);
-                    let (br, bz, bn) = (&bi[..h], &bi[h..2 * h], &bi[2 * h..]);
-                    let (hr, hz, hn) = (&p[..h], &p[h..2 * h], &p[2 * h..]);
-                    let (r, rest) = keep.split_at_mut(h);
-                    let (z, rest) = rest.split_at_mut(h);
-                    let (n, kept_hn) = rest.split_at_mut(h);
-                    gru_forward_row(
-                        [xr, xz, xn, br, bz, bn, hr, hz, hn, h_prev],
-                        r,
-                        z,
-                        n,
-                        kept_hn,
-                        out,
-                    );
-                }
-            }
-            h_prev.copy_from_slice(out);
-        }
-    }
+    run.steps(
+        t.h0.is_some(),
+        RunState {
+            h_last: &mut h_last,
+            c_last: &mut c_last,
+            hidden: &mut hidden,
+            saved: &mut saved,
+        },
+    );
     Trace {
         hidden: tensor(hidden, &[batch, time, h]),
         saved: (sw > 0).then(|| tensor(saved, &[batch, time, sw])),
+    }
+}
+
+/// The recurrent weight as the step loops read it: half precision (inference weights, few rows)
+/// or `f32`.
+#[derive(Clone, Copy)]
+enum Weight<'a> {
+    Half(&'a [f16]),
+    Full(&'a [f32]),
+}
+
+/// The weight of a contiguous tensor that is either in half precision or `f32`.
+fn weight_of(w: &FlexTensor) -> Weight<'_> {
+    match half_view(w) {
+        Some(half) => Weight::Half(half),
+        None => Weight::Full(view(w)),
+    }
+}
+
+/// What a forward run over raw buffers reads: the input projections `[batch, time, gates ×
+/// hidden]` (without their bias), the biases and the recurrent weight `[hidden, gates × hidden]`.
+#[derive(Clone, Copy)]
+struct Run<'a> {
+    cell: Cell,
+    batch: usize,
+    time: usize,
+    hidden: usize,
+    xp: &'a [f32],
+    input_bias: &'a [f32],
+    hidden_bias: Option<&'a [f32]>,
+    w: Weight<'a>,
+}
+
+/// What a forward run writes: the carried state (`[batch, hidden]` each, the state before the
+/// first step on entry and after the last on return), the hidden states of every step and the
+/// activations kept for the backward pass (see [`Cell::saved_width`]).
+struct RunState<'a> {
+    h_last: &'a mut [f32],
+    c_last: &'a mut [f32],
+    hidden: &'a mut [f32],
+    saved: &'a mut [f32],
+}
+
+impl Run<'_> {
+    /// Every step, from the carried state; while that is the zero state (`started` false, the
+    /// first step of training) its matrix product is skipped.
+    #[inline(always)]
+    fn steps(&self, started: bool, state: RunState<'_>) {
+        let RunState {
+            h_last,
+            c_last,
+            hidden,
+            saved,
+        } = state;
+        let (cell, batch, time, h) = (self.cell, self.batch, self.time, self.hidden);
+        let (xp, bi, bh) = (self.xp, self.input_bias, self.hidden_bias);
+        let g = cell.gates();
+        let sw = cell.saved_width() * h;
+        // The pre-activations of one step: input plus hidden projection, except for the GRU,
+        // whose reset gate multiplies the hidden projection alone.
+        let mut pre = vec![0.0f32; batch * g * h];
+        let rows = Rows {
+            offset: 0,
+            stride: g * h,
+        };
+        let last = Rows {
+            offset: 0,
+            stride: h,
+        };
+        for step in 0..time {
+            for (b, p) in pre.chunks_exact_mut(g * h).enumerate() {
+                match (cell, bh) {
+                    (Cell::Gru, Some(bh)) => p.copy_from_slice(bh),
+                    (Cell::Gru, None) => p.fill(0.0),
+                    _ => {
+                        let x = &xp[(b * time + step) * g * h..][..g * h];
+                        for ((p, &x), &bias) in p.iter_mut().zip(x).zip(bi) {
+                            *p = x + bias;
+                        }
+                    }
+                }
+            }
+            if started || step > 0 {
+                match self.w {
+                    Weight::Half(w) => {
+                        few_rows_half((batch, g * h, h), &mut pre, rows, h_last, last, w)
+                    }
+                    Weight::Full(w) => matmul(
+                        (batch, g * h, h),
+                        &mut pre,
+                        rows,
+                        true,
+                        h_last,
+                        last,
+                        w,
+                        false,
+                    ),
+                }
+            }
+            for b in 0..batch {
+                let at = b * time + step;
+                let p = &pre[b * g * h..][..g * h];
+                let out = &mut hidden[at * h..][..h];
+                let keep = &mut saved[at * sw..][..sw];
+                let h_prev = &mut h_last[b * h..][..h];
+                match cell {
+                    Cell::Rnn => {
+                        for (o, &p) in out.iter_mut().zip(p) {
+                            *o = tanh(p);
+                        }
+                    }
+                    Cell::Lstm => {
+                        let c_prev = &mut c_last[b * h..][..h];
+                        let (gates, cells) = keep.split_at_mut(4 * h);
+                        for (k, gate) in gates.chunks_exact_mut(h).enumerate() {
+                            let pk = &p[k * h..][..h];
+                            if k == 2 {
+                                gate.iter_mut().zip(pk).for_each(|(o, &x)| *o = tanh(x));
+                            } else {
+                                gate.iter_mut().zip(pk).for_each(|(o, &x)| *o = sigmoid(x));
+                            }
+                        }
+                        let (i, rest) = gates.split_at(h);
+                        let (f, rest) = rest.split_at(h);
+                        let (gg, o) = rest.split_at(h);
+                        lstm_forward_row([i, f, gg, o], c_prev, cells, out);
+                    }
+                    Cell::Gru => {
+                        let x = &xp[at * 3 * h..][..3 * h];
+                        let (xr, xz, xn) = (&x[..h], &x[h..2 * h], &x[2 * h..]);
+                        let (br, bz, bn) = (&bi[..h], &bi[h..2 * h], &bi[2 * h..]);
+                        let (hr, hz, hn) = (&p[..h], &p[h..2 * h], &p[2 * h..]);
+                        let (r, rest) = keep.split_at_mut(h);
+                        let (z, rest) = rest.split_at_mut(h);
+                        let (n, kept_hn) = rest.split_at_mut(h);
+                        gru_forward_row(
+                            [xr, xz, xn, br, bz, bn, hr, hz, hn, h_prev],
+                            r,
+                            z,
+                            n,
+                            kept_hn,
+                            out,
+                        );
+                    }
+                }
+                h_prev.copy_from_slice(out);
+            }
+        }
+    }
+}
+
+/// One inference step of a layer for a few rows (see
+/// [`ModelBackend::recurrent_step`](crate::ModelBackend::recurrent_step)): the input projection
+/// and the recurrence over raw buffers, the same arithmetic in the same order as
+/// [`affine`] followed by [`forward`] over one step, without the tensors between them. Anything
+/// but `f32` inputs of at most [`HALF_ROWS`] rows goes to [`generic::step`].
+pub fn step(
+    cell: Cell,
+    x: FlexTensor,
+    input_weight: FlexTensor,
+    params: Params<Flex>,
+    state: Initial<Flex>,
+) -> Initial<Flex> {
+    let rows = x.shape()[0];
+    let fits = rows > 0 && rows <= HALF_ROWS && x.dtype() == DType::F32;
+    let weights_ok = [&input_weight, &params.w]
+        .iter()
+        .all(|w| half_view(w).is_some() || (w.dtype() == DType::F32 && w.is_contiguous()));
+    if !(fits && weights_ok) {
+        return generic::step::<Flex>(cell, x, input_weight, params, state);
+    }
+    dispatch!(step_body(cell, x, input_weight, params, state))
+}
+
+#[inline(always)]
+fn step_body(
+    cell: Cell,
+    x: FlexTensor,
+    input_weight: FlexTensor,
+    params: Params<Flex>,
+    state: Initial<Flex>,
+) -> Initial<Flex> {
+    let (Some(x_c), Some(t)) = (contiguous(&x), inputs(&x, &params, &Some(state.clone()))) else {
+        return generic::step::<Flex>(cell, x, input_weight, params, state);
+    };
+    let (rows, width) = (x_c.shape()[0], x_c.shape()[1]);
+    let h = t.w.shape()[0];
+    let g = cell.gates();
+    let n = g * h;
+    // `x · w_ih` into rows that start at zero, as `affine` computes it without a bias.
+    let mut xp = vec![0.0f32; rows * n];
+    let out_rows = Rows {
+        offset: 0,
+        stride: n,
+    };
+    let in_rows = Rows {
+        offset: 0,
+        stride: width,
+    };
+    match weight_of(&input_weight) {
+        Weight::Half(w) => {
+            few_rows_half((rows, n, width), &mut xp, out_rows, view(&x_c), in_rows, w)
+        }
+        Weight::Full(w) => matmul(
+            (rows, n, width),
+            &mut xp,
+            out_rows,
+            true,
+            view(&x_c),
+            in_rows,
+            w,
+            false,
+        ),
+    }
+    let run = Run {
+        cell,
+        batch: rows,
+        time: 1,
+        hidden: h,
+        xp: &xp,
+        input_bias: view(&t.input_bias),
+        hidden_bias: t.hidden_bias.as_ref().map(view),
+        w: weight_of(&t.w),
+    };
+    let mut hidden = vec![0.0f32; rows * h];
+    let mut saved = vec![0.0f32; rows * cell.saved_width() * h];
+    let carried = |state: &Option<FlexTensor>| {
+        state
+            .as_ref()
+            .map_or_else(|| vec![0.0; rows * h], |s| view(s).to_vec())
+    };
+    let (mut h_last, mut c_last) = (carried(&t.h0), carried(&t.c0));
+    run.steps(
+        true,
+        RunState {
+            h_last: &mut h_last,
+            c_last: &mut c_last,
+            hidden: &mut hidden,
+            saved: &mut saved,
+        },
+    );
+    Initial {
+        hidden: tensor(hidden, &[rows, h]),
+        cell: (cell == Cell::Lstm).then(|| tensor(c_last, &[rows, h])),
     }
 }
 

@@ -20,6 +20,7 @@ use burn::tensor::ops::FloatTensor;
 use burn::tensor::Tensor;
 
 use super::{unwrap, wrap, Cell, Initial, Params, RecurrenceParams, Trace};
+use crate::ops::ModelBackend;
 
 /// Step `t` of a `[batch, time, width]` tensor, as `[batch, width]`.
 fn at<B: Backend>(x: &Tensor<B, 3>, t: usize) -> Tensor<B, 2> {
@@ -123,6 +124,36 @@ pub fn forward<B: Backend>(
     Trace {
         hidden: unwrap(hidden),
         saved: saved.map(unwrap),
+    }
+}
+
+/// [`ModelBackend::recurrent_step`](crate::ModelBackend::recurrent_step) from the backend's own
+/// operations: the input projection `x · w_ih` ([`ModelBackend::affine`]), then the
+/// recurrence over one step from `state` ([`ModelBackend::recurrence_forward`]).
+pub fn step<B: ModelBackend>(
+    cell: Cell,
+    x: FloatTensor<B>,
+    input_weight: FloatTensor<B>,
+    params: Params<B>,
+    state: Initial<B>,
+) -> Initial<B> {
+    let xp: Tensor<B, 2> = wrap(B::affine(x, input_weight, None));
+    let [batch, gates] = xp.dims();
+    let h = gates / cell.gates();
+    let trace = B::recurrence_forward(
+        cell,
+        unwrap(xp.reshape([batch, 1, gates])),
+        params,
+        Some(state),
+    );
+    let last =
+        |t: FloatTensor<B>, at: usize| unwrap(wrap::<B, 3>(t).narrow(2, at, h).reshape([batch, h]));
+    Initial {
+        hidden: last(trace.hidden, 0),
+        cell: match (cell, trace.saved) {
+            (Cell::Lstm, Some(saved)) => Some(last(saved, 4 * h)),
+            _ => None,
+        },
     }
 }
 

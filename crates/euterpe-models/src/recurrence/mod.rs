@@ -113,7 +113,7 @@ impl<B: Backend> RecurrenceParams<B> {
         self.w.dims()[0]
     }
 
-    fn into_primitives(self) -> Params<B> {
+    pub(crate) fn into_primitives(self) -> Params<B> {
         Params {
             input_bias: unwrap(self.input_bias),
             w: unwrap(self.w),
