@@ -47,6 +47,76 @@ pub(crate) fn to_half(t: FlexTensor) -> FlexTensor {
     }
 }
 
+/// Rows per block of the blocked copy (see [`to_inference_half`]).
+pub(crate) const BLOCK_ROWS: usize = 4;
+/// Columns per block of the blocked copy: one vector of eight `f32`.
+pub(crate) const BLOCK_COLS: usize = 8;
+/// What follows the blocked copy in the storage, so that a tensor that merely has a longer
+/// storage (a narrowed one) is never read as carrying the copy.
+// "euterpe blocked", two ASCII bytes per value.
+const BLOCKED_TAG: [u16; 8] = [
+    0x7565, 0x6574, 0x7072, 0x2065, 0x6c62, 0x636f, 0x656b, 0x0064,
+];
+
+/// A weight matrix `[k, n]` in its CPU inference form: half precision, and, when `k` is a
+/// multiple of [`BLOCK_ROWS`] and `n` of [`BLOCK_COLS`], a second copy of the same values laid
+/// out for the one-row loop of generation steps (see [`blocked_view`]).
+///
+/// The tensor is an ordinary `[k, n]` half-precision tensor to everything else: the second copy
+/// lies in its storage past the values its layout covers (burn's CPU tensors allow a storage
+/// longer than their view, as a narrowed tensor has), so burn's operations, `half_view` and
+/// the multi-row loops read the row-major values and never see it.
+///
+/// Why a second layout: a step's product streams every weight once, four rows at a time. Read
+/// row-major, that is four streams 2 KB apart for a 1024-wide matrix; in blocks (four rows'
+/// first eight values, then their next eight, …) it is one sequential stream, which the
+/// hardware prefetchers keep ahead of: 27 → 35–40 G weights/s on an AMD EPYC for matrices
+/// read from L3. The arithmetic is the same, in the same order.
+pub(crate) fn to_inference_half(t: FlexTensor) -> FlexTensor {
+    let half = to_half(t);
+    let shape: Vec<usize> = half.shape().iter().copied().collect();
+    let &[k, n] = shape.as_slice() else {
+        return half;
+    };
+    let blockable = k > 0 && n > 0 && k % BLOCK_ROWS == 0 && n % BLOCK_COLS == 0;
+    let Some(rows) = half_view(&half).filter(|_| blockable) else {
+        return half;
+    };
+    let mut storage: Vec<f16> = Vec::with_capacity(2 * k * n + BLOCKED_TAG.len());
+    storage.extend_from_slice(rows);
+    for block in rows.chunks_exact(BLOCK_ROWS * n) {
+        for col in (0..n).step_by(BLOCK_COLS) {
+            for row in block.chunks_exact(n) {
+                storage.extend_from_slice(&row[col..col + BLOCK_COLS]);
+            }
+        }
+    }
+    storage.extend(BLOCKED_TAG.map(f16::from_bits));
+    FlexTensor::new(
+        burn::tensor::Bytes::from_elems(storage),
+        burn::backend::flex::Layout::contiguous(burn::tensor::Shape::from(shape)),
+        DType::F16,
+    )
+}
+
+/// The blocked copy of a tensor made by [`to_inference_half`], if it carries one: for every
+/// [`BLOCK_ROWS`] rows of `[k, n]`, for every [`BLOCK_COLS`] columns, those rows' values.
+pub(crate) fn blocked_view(t: &FlexTensor) -> Option<&[f16]> {
+    let values = half_view(t)?;
+    let storage = t.storage::<f16>();
+    let len = values.len();
+    if t.layout().contiguous_offsets() != Some((0, len))
+        || storage.len() != 2 * len + BLOCKED_TAG.len()
+        || storage[2 * len..]
+            .iter()
+            .zip(BLOCKED_TAG)
+            .any(|(v, tag)| v.to_bits() != tag)
+    {
+        return None;
+    }
+    Some(&storage[len..2 * len])
+}
+
 /// `t` widened to `f32` if it is in half precision, for the operations that have no
 /// half-precision loop. Products of many rows widen the inference weights on every step, so the
 /// common (contiguous) case converts the slice with F16C vectors rather than value by value.

@@ -340,7 +340,7 @@ impl ModelBackend for burn::backend::Flex {
     }
 
     fn inference_weight(w: FloatTensor<Self>) -> FloatTensor<Self> {
-        crate::cpu::to_half(w)
+        crate::cpu::to_inference_half(w)
     }
 
     fn cache_write(

@@ -8,7 +8,10 @@ use burn::backend::Flex;
 use burn::tensor::{f16, DType, TensorMetadata};
 
 use super::{generic, Cell, Initial, Params, Trace};
-use crate::cpu::{contiguous, dispatch, half_view, sigmoid, tanh, tensor, view, widen};
+use crate::cpu::{
+    blocked_view, contiguous, dispatch, half_view, sigmoid, tanh, tensor, view, widen, BLOCK_COLS,
+    BLOCK_ROWS,
+};
 
 /// The most rows for which products stream the weights row by row (generation steps); more rows
 /// go to `gemm`. Half-precision weights are widened to `f32` beyond it.
@@ -112,23 +115,49 @@ fn matmul(
 /// a batch of outputs or beams); beyond it they are widened to `f32` for `gemm`.
 const HALF_ROWS: usize = 32;
 
-/// `dst[m×n] += a[m×k] · w` for up to [`HALF_ROWS`] rows, with `w` `[k, n]` row-major in half
-/// precision (inference weights): half the bytes of `f32` weights to stream per generation step,
-/// so that a model of a few MiB stays in the core's cache instead of being read from L3 for every
-/// token.
+/// Half-precision weights `[k, n]` as the few-row loops read them: row-major, and the blocked
+/// copy that [`to_inference_half`](crate::cpu::to_inference_half) adds, which the one-row loop
+/// reads instead when it is there.
+#[derive(Clone, Copy)]
+struct HalfWeight<'a> {
+    rows: &'a [f16],
+    blocked: Option<&'a [f16]>,
+}
+
+impl<'a> HalfWeight<'a> {
+    /// The weights of a contiguous half-precision tensor, or `None` for another element type.
+    fn of(t: &'a FlexTensor) -> Option<Self> {
+        Some(HalfWeight {
+            rows: half_view(t)?,
+            blocked: blocked_view(t),
+        })
+    }
+}
+
+/// `dst[m×n] += a[m×k] · w` for up to [`HALF_ROWS`] rows, with `w` `[k, n]` in half precision
+/// (inference weights): half the bytes of `f32` weights to stream per generation step, so that
+/// a model of a few MiB stays in the core's cache instead of being read from L3 for every token.
 fn few_rows_half(
     (m, n, k): (usize, usize, usize),
     dst: &mut [f32],
     d: Rows,
     a: &[f32],
     ar: Rows,
-    w: &[f16],
+    w: HalfWeight<'_>,
 ) {
     // The bounds that keep the raw-pointer loops below inside the slices.
     assert!(m > 0 && m <= HALF_ROWS && n > 0 && k > 0);
     assert!(d.offset + (m - 1) * d.stride + n <= dst.len() && d.stride >= n);
     assert!(ar.offset + (m - 1) * ar.stride + k <= a.len() && ar.stride >= k);
-    assert!(w.len() >= k * n);
+    assert!(w.rows.len() >= k * n);
+    // A blocked copy is read only where it describes exactly these `[k, n]` weights.
+    let blocked = w
+        .blocked
+        .filter(|b| b.len() == k * n && k % BLOCK_ROWS == 0 && n % BLOCK_COLS == 0);
+    let w = HalfWeight {
+        rows: w.rows,
+        blocked,
+    };
     #[cfg(target_arch = "x86_64")]
     if std::is_x86_feature_detected!("avx2")
         && std::is_x86_feature_detected!("fma")
@@ -143,7 +172,7 @@ fn few_rows_half(
         let x = &a[ar.offset + r * ar.stride..][..k];
         let out = &mut dst[d.offset + r * d.stride..][..n];
         for (kk, &coef) in x.iter().enumerate() {
-            for (o, &wv) in out.iter_mut().zip(&w[kk * n..][..n]) {
+            for (o, &wv) in out.iter_mut().zip(&w.rows[kk * n..][..n]) {
                 *o += coef * wv.to_f32();
             }
         }
@@ -164,10 +193,11 @@ unsafe fn few_rows_half_f16c(
     d: Rows,
     a: &[f32],
     ar: Rows,
-    w: &[f16],
+    w: HalfWeight<'_>,
 ) {
     use std::arch::x86_64::*;
-    let wp = w.as_ptr().cast::<u16>();
+    let wp = w.rows.as_ptr().cast::<u16>();
+    let bp = w.blocked.map(|b| b.as_ptr().cast::<u16>());
     // SAFETY: only called with pointers into `w` that the bounds below keep in range.
     let half = |p: *const u16| f16::from_bits(unsafe { *p }).to_f32();
     let base = dst.as_mut_ptr();
@@ -181,15 +211,15 @@ unsafe fn few_rows_half_f16c(
     if m > 1 && std::is_x86_feature_detected!("avx512f") {
         // SAFETY: AVX-512F was detected; the rows lie inside `dst` and `a` as checked by
         // `few_rows_half`.
-        unsafe { few_rows_half_avx512((m, n, k), &out_row, &coef_row, wp) };
+        unsafe { few_rows_half_avx512((m, n, k), &out_row, &coef_row, wp, bp) };
         return;
     }
     if m <= FEW_ROWS {
         // One row at a time, its coefficients in registers: the fastest form for a batch of one;
         // the weights (in L2) are read once per row.
         for r in 0..m {
-            // SAFETY: the bounds of row r as checked by `few_rows_half`.
-            unsafe { one_row_half_f16c(n, k, out_row(r), coef_row(r), wp) };
+            // SAFETY: the bounds of row r as checked by `few_rows_half`, and of the blocked copy.
+            unsafe { one_row(n, k, out_row(r), coef_row(r), wp, bp) };
         }
         return;
     }
@@ -257,6 +287,7 @@ unsafe fn few_rows_half_avx512<'a>(
     out_row: &dyn Fn(usize) -> *mut f32,
     coef_row: &dyn Fn(usize) -> &'a [f32],
     wp: *const u16,
+    bp: Option<*const u16>,
 ) {
     use super::row_avx512::rows_half;
     use std::array::from_fn;
@@ -267,7 +298,7 @@ unsafe fn few_rows_half_avx512<'a>(
         // caller guarantees, as it does the CPU features.
         unsafe {
             match left {
-                1 => one_row_half_f16c(n, k, out_row(r), coef_row(r), wp),
+                1 => one_row(n, k, out_row(r), coef_row(r), wp, bp),
                 2 => rows_half::<2>(
                     n,
                     k,
@@ -292,6 +323,63 @@ unsafe fn few_rows_half_avx512<'a>(
             }
         }
         r += left.min(4);
+    }
+}
+
+/// `out[n] += x[k] · w` for one row: from the blocked copy at `bp` where there is one
+/// ([`one_row_blocked_f16c`]), else from the row-major weights at `wp`.
+///
+/// # Safety
+/// As for [`one_row_half_f16c`]; a blocked copy at `bp` must hold `k × n` values, with `k` a
+/// multiple of [`BLOCK_ROWS`] and `n` of [`BLOCK_COLS`].
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+unsafe fn one_row(
+    n: usize,
+    k: usize,
+    out: *mut f32,
+    x: &[f32],
+    wp: *const u16,
+    bp: Option<*const u16>,
+) {
+    // SAFETY: the caller's guarantees, passed on.
+    unsafe {
+        match bp {
+            Some(bp) => one_row_blocked_f16c(n, k, out, x, bp),
+            None => one_row_half_f16c(n, k, out, x, wp),
+        }
+    }
+}
+
+/// [`one_row_half_f16c`] over the blocked copy of the weights (see
+/// [`to_inference_half`](crate::cpu::to_inference_half)): the same multiply-adds in the same
+/// order, so the same results bit for bit, with the weights read as one sequential stream
+/// instead of four.
+///
+/// # Safety
+/// The CPU must have AVX2, FMA and F16C; `out` must hold `n` values, `bp` the `k × n` blocked
+/// values, `k` a multiple of [`BLOCK_ROWS`] (four) and `n` of [`BLOCK_COLS`] (eight).
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma,f16c")]
+unsafe fn one_row_blocked_f16c(n: usize, k: usize, out: *mut f32, x: &[f32], bp: *const u16) {
+    use std::arch::x86_64::*;
+    const { assert!(BLOCK_ROWS == 4, "the loop below takes four coefficients") };
+    let mut block = bp;
+    for c in x[..k].chunks_exact(BLOCK_ROWS) {
+        let cv = [c[0], c[1], c[2], c[3]].map(|c| _mm256_set1_ps(c));
+        for j in (0..n).step_by(BLOCK_COLS) {
+            // SAFETY: outputs j..j + 8 are in bounds (n is a multiple of eight), and `block`
+            // walks the k × n blocked values once, 32 at a time.
+            unsafe {
+                let mut acc = _mm256_loadu_ps(out.add(j));
+                for (q, c) in cv.iter().enumerate() {
+                    let wv = _mm256_cvtph_ps(_mm_loadu_si128(block.add(q * BLOCK_COLS).cast()));
+                    acc = _mm256_fmadd_ps(*c, wv, acc);
+                }
+                _mm256_storeu_ps(out.add(j), acc);
+                block = block.add(BLOCK_ROWS * BLOCK_COLS);
+            }
+        }
     }
 }
 
@@ -463,16 +551,13 @@ fn forward_body(
 /// or `f32`.
 #[derive(Clone, Copy)]
 enum Weight<'a> {
-    Half(&'a [f16]),
+    Half(HalfWeight<'a>),
     Full(&'a [f32]),
 }
 
 /// The weight of a contiguous tensor that is either in half precision or `f32`.
 fn weight_of(w: &FlexTensor) -> Weight<'_> {
-    match half_view(w) {
-        Some(half) => Weight::Half(half),
-        None => Weight::Full(view(w)),
-    }
+    HalfWeight::of(w).map_or_else(|| Weight::Full(view(w)), Weight::Half)
 }
 
 /// What a forward run over raw buffers reads: the input projections `[batch, time, gates ×
@@ -1008,7 +1093,7 @@ pub fn affine(x: FlexTensor, w: FlexTensor, b: Option<FlexTensor>) -> FlexTensor
         return generic::affine::<Flex>(x, widen(w), b);
     };
     if rows <= HALF_ROWS {
-        if let Some(half) = half_view(&w) {
+        if let Some(half) = HalfWeight::of(&w) {
             let n = w.shape()[1];
             return affine_rows(&x, n, b.as_ref(), |dims, out, d, a, ar| {
                 few_rows_half(dims, out, d, a, ar, half)
@@ -1109,6 +1194,7 @@ pub fn cache_write(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use burn::tensor::{Distribution, Tensor};
 
     /// The half-precision product equals the `f32` one on weights that half precision represents
     /// exactly, for shapes with remainders in both loops and strided rows.
@@ -1140,12 +1226,65 @@ mod tests {
             let start: Vec<f32> = (0..2 + m * (n + 1)).map(|i| (i % 5) as f32).collect();
             let (mut want, mut got) = (start.clone(), start);
             matmul((m, n, k), &mut want, d, true, &a, ar, &w, false);
-            few_rows_half((m, n, k), &mut got, d, &a, ar, &w16);
+            let rows = HalfWeight {
+                rows: &w16,
+                blocked: None,
+            };
+            few_rows_half((m, n, k), &mut got, d, &a, ar, rows);
             for (i, (g, w)) in got.iter().zip(&want).enumerate() {
                 assert!(
                     (g - w).abs() < 1e-4 * w.abs().max(1.0),
                     "{m}x{n}x{k} at {i}: {g} vs {w}"
                 );
+            }
+        }
+    }
+
+    #[test]
+    fn the_blocked_copy_gives_the_row_major_results_bit_for_bit() {
+        // Inference weights carry a blocked copy for the one-row loop; every product read from
+        // it must equal the row-major one exactly, for one row (the blocked loop) and several
+        // (which read the rows), and the tensor must look like its plain half-precision self to
+        // burn. Shapes that cannot be blocked carry no copy.
+        let device = Default::default();
+        for (k, n, blocked) in [
+            (8, 16, true),
+            (64, 1024, true),
+            (256, 136, true),
+            (6, 16, false),
+            (8, 130, false),
+        ] {
+            let w = Tensor::<Flex, 2>::random([k, n], Distribution::Uniform(-1.0, 1.0), &device);
+            let plain = crate::cpu::to_half(w.clone().into_primitive().tensor());
+            let inference = crate::cpu::to_inference_half(w.into_primitive().tensor());
+            assert_eq!(
+                crate::cpu::blocked_view(&inference).is_some(),
+                blocked,
+                "{k}x{n}"
+            );
+            assert!(crate::cpu::blocked_view(&plain).is_none());
+            let as_data = |t: &FlexTensor| t.clone().into_data().to_vec::<f16>().expect("f16");
+            assert_eq!(as_data(&inference), as_data(&plain), "{k}x{n}: burn's view");
+            assert_eq!(inference.shape().dims::<2>(), [k, n]);
+            for m in [1, 2, 5] {
+                let a: Vec<f32> = (0..m * k)
+                    .map(|i| ((i * 7 % 23) as f32 - 11.0) / 9.0)
+                    .collect();
+                let rows = |t: &FlexTensor| -> Vec<u32> {
+                    let mut out: Vec<f32> = (0..m * n).map(|i| (i % 3) as f32 * 0.5).collect();
+                    let d = Rows {
+                        offset: 0,
+                        stride: n,
+                    };
+                    let ar = Rows {
+                        offset: 0,
+                        stride: k,
+                    };
+                    let w = HalfWeight::of(t).expect("half precision");
+                    few_rows_half((m, n, k), &mut out, d, &a, ar, w);
+                    out.iter().map(|v| v.to_bits()).collect()
+                };
+                assert_eq!(rows(&inference), rows(&plain), "{m}x{n}x{k}");
             }
         }
     }
