@@ -51,16 +51,24 @@ pub(crate) fn to_half(t: FlexTensor) -> FlexTensor {
 pub(crate) const BLOCK_ROWS: usize = 4;
 /// Columns per block of the blocked copy: one vector of eight `f32`.
 pub(crate) const BLOCK_COLS: usize = 8;
-/// What follows the blocked copy in the storage, so that a tensor that merely has a longer
-/// storage (a narrowed one) is never read as carrying the copy.
-// "euterpe blocked", two ASCII bytes per value.
-const BLOCKED_TAG: [u16; 8] = [
-    0x7565, 0x6574, 0x7072, 0x2065, 0x6c62, 0x636f, 0x656b, 0x0064,
-];
+/// What follows the blocked copy in the storage: a tag, then the shape `[k, n]` it was made for
+/// (see [`blocked_tail`]), so that a tensor that merely has a longer storage (a narrowed one), or
+/// a reshaped view of one that carries the copy, is never read as carrying it.
+// "eutb", two ASCII bytes per value.
+const BLOCKED_TAG: [u16; 2] = [0x7565, 0x6274];
+
+/// The values that follow a blocked copy for weights `[k, n]`: the tag and both sizes as two
+/// 16-bit halves each.
+fn blocked_tail(k: usize, n: usize) -> [u16; 6] {
+    let halves = |v: usize| [(v & 0xffff) as u16, ((v >> 16) & 0xffff) as u16];
+    let ([k0, k1], [n0, n1]) = (halves(k), halves(n));
+    [BLOCKED_TAG[0], BLOCKED_TAG[1], k0, k1, n0, n1]
+}
 
 /// A weight matrix `[k, n]` in its CPU inference form: half precision, and, when `k` is a
-/// multiple of [`BLOCK_ROWS`] and `n` of [`BLOCK_COLS`], a second copy of the same values laid
-/// out for the one-row loop of generation steps (see [`blocked_view`]).
+/// multiple of [`BLOCK_ROWS`] and `n` at least [`BLOCK_COLS`], a second copy of the values of
+/// its first `n / 8 × 8` columns laid out for the one-row loop of generation steps (see
+/// [`blocked_view`]).
 ///
 /// The tensor is an ordinary `[k, n]` half-precision tensor to everything else: the second copy
 /// lies in its storage past the values its layout covers (burn's CPU tensors allow a storage
@@ -78,20 +86,23 @@ pub(crate) fn to_inference_half(t: FlexTensor) -> FlexTensor {
     let &[k, n] = shape.as_slice() else {
         return half;
     };
-    let blockable = k > 0 && n > 0 && k % BLOCK_ROWS == 0 && n % BLOCK_COLS == 0;
+    // The columns that fill vectors of eight; the one-row loop reads any others row-major.
+    let wide = n / BLOCK_COLS * BLOCK_COLS;
+    let blockable = k > 0 && wide > 0 && k % BLOCK_ROWS == 0 && k < 1 << 32 && n < 1 << 32;
     let Some(rows) = half_view(&half).filter(|_| blockable) else {
         return half;
     };
-    let mut storage: Vec<f16> = Vec::with_capacity(2 * k * n + BLOCKED_TAG.len());
+    let tail = blocked_tail(k, n);
+    let mut storage: Vec<f16> = Vec::with_capacity(k * (n + wide) + tail.len());
     storage.extend_from_slice(rows);
     for block in rows.chunks_exact(BLOCK_ROWS * n) {
-        for col in (0..n).step_by(BLOCK_COLS) {
+        for col in (0..wide).step_by(BLOCK_COLS) {
             for row in block.chunks_exact(n) {
                 storage.extend_from_slice(&row[col..col + BLOCK_COLS]);
             }
         }
     }
-    storage.extend(BLOCKED_TAG.map(f16::from_bits));
+    storage.extend(tail.map(f16::from_bits));
     FlexTensor::new(
         burn::tensor::Bytes::from_elems(storage),
         burn::backend::flex::Layout::contiguous(burn::tensor::Shape::from(shape)),
@@ -100,21 +111,25 @@ pub(crate) fn to_inference_half(t: FlexTensor) -> FlexTensor {
 }
 
 /// The blocked copy of a tensor made by [`to_inference_half`], if it carries one: for every
-/// [`BLOCK_ROWS`] rows of `[k, n]`, for every [`BLOCK_COLS`] columns, those rows' values.
+/// [`BLOCK_ROWS`] rows of `[k, n]`, for every [`BLOCK_COLS`] of its first `n / 8 × 8` columns,
+/// those rows' values.
 pub(crate) fn blocked_view(t: &FlexTensor) -> Option<&[f16]> {
     let values = half_view(t)?;
+    let shape = t.shape();
+    let &[k, n] = shape.as_slice() else {
+        return None;
+    };
+    let tail = blocked_tail(k, n);
     let storage = t.storage::<f16>();
     let len = values.len();
-    if t.layout().contiguous_offsets() != Some((0, len))
-        || storage.len() != 2 * len + BLOCKED_TAG.len()
-        || storage[2 * len..]
+    let end = len + k * (n / BLOCK_COLS * BLOCK_COLS);
+    let carries = t.layout().contiguous_offsets() == Some((0, len))
+        && storage.len() == end + tail.len()
+        && storage[end..]
             .iter()
-            .zip(BLOCKED_TAG)
-            .any(|(v, tag)| v.to_bits() != tag)
-    {
-        return None;
-    }
-    Some(&storage[len..2 * len])
+            .zip(tail)
+            .all(|(v, expected)| v.to_bits() == expected);
+    carries.then(|| &storage[len..end])
 }
 
 /// `t` widened to `f32` if it is in half precision, for the operations that have no

@@ -153,7 +153,7 @@ fn few_rows_half(
     // A blocked copy is read only where it describes exactly these `[k, n]` weights.
     let blocked = w
         .blocked
-        .filter(|b| b.len() == k * n && k % BLOCK_ROWS == 0 && n % BLOCK_COLS == 0);
+        .filter(|b| b.len() == k * (n / BLOCK_COLS * BLOCK_COLS) && k % BLOCK_ROWS == 0);
     let w = HalfWeight {
         rows: w.rows,
         blocked,
@@ -330,8 +330,9 @@ unsafe fn few_rows_half_avx512<'a>(
 /// ([`one_row_blocked_f16c`]), else from the row-major weights at `wp`.
 ///
 /// # Safety
-/// As for [`one_row_half_f16c`]; a blocked copy at `bp` must hold `k × n` values, with `k` a
-/// multiple of [`BLOCK_ROWS`] and `n` of [`BLOCK_COLS`].
+/// As for [`one_row_half_f16c`]; a blocked copy at `bp` must hold the blocked values of the
+/// first `n / 8 × 8` columns (see [`one_row_blocked_f16c`]), with `k` a multiple of
+/// [`BLOCK_ROWS`].
 #[cfg(target_arch = "x86_64")]
 #[inline(always)]
 unsafe fn one_row(
@@ -345,7 +346,7 @@ unsafe fn one_row(
     // SAFETY: the caller's guarantees, passed on.
     unsafe {
         match bp {
-            Some(bp) => one_row_blocked_f16c(n, k, out, x, bp),
+            Some(bp) => one_row_blocked_f16c(n, k, out, x, bp, wp),
             None => one_row_half_f16c(n, k, out, x, wp),
         }
     }
@@ -354,22 +355,35 @@ unsafe fn one_row(
 /// [`one_row_half_f16c`] over the blocked copy of the weights (see
 /// [`to_inference_half`](crate::cpu::to_inference_half)): the same multiply-adds in the same
 /// order, so the same results bit for bit, with the weights read as one sequential stream
-/// instead of four.
+/// instead of four. The copy holds the columns that fill vectors of eight; the others (the
+/// vocabulary of an output layer is seldom a multiple of eight) come from the row-major weights
+/// at `wp`, as in the row-major loop.
 ///
 /// # Safety
-/// The CPU must have AVX2, FMA and F16C; `out` must hold `n` values, `bp` the `k × n` blocked
-/// values, `k` a multiple of [`BLOCK_ROWS`] (four) and `n` of [`BLOCK_COLS`] (eight).
+/// The CPU must have AVX2, FMA and F16C; `out` must hold `n` values, `wp` the `k × n` row-major
+/// values and `bp` the blocked values of their first `n / 8 × 8` columns; `k` must be a multiple
+/// of [`BLOCK_ROWS`] (four).
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma,f16c")]
-unsafe fn one_row_blocked_f16c(n: usize, k: usize, out: *mut f32, x: &[f32], bp: *const u16) {
+unsafe fn one_row_blocked_f16c(
+    n: usize,
+    k: usize,
+    out: *mut f32,
+    x: &[f32],
+    bp: *const u16,
+    wp: *const u16,
+) {
     use std::arch::x86_64::*;
     const { assert!(BLOCK_ROWS == 4, "the loop below takes four coefficients") };
+    // SAFETY: only called with pointers into the `k × n` row-major weights at `wp`.
+    let half = |p: *const u16| f16::from_bits(unsafe { *p }).to_f32();
+    let wide_n = n / BLOCK_COLS * BLOCK_COLS;
     let mut block = bp;
-    for c in x[..k].chunks_exact(BLOCK_ROWS) {
+    for (b, c) in x[..k].chunks_exact(BLOCK_ROWS).enumerate() {
         let cv = [c[0], c[1], c[2], c[3]].map(|c| _mm256_set1_ps(c));
-        for j in (0..n).step_by(BLOCK_COLS) {
-            // SAFETY: outputs j..j + 8 are in bounds (n is a multiple of eight), and `block`
-            // walks the k × n blocked values once, 32 at a time.
+        for j in (0..wide_n).step_by(BLOCK_COLS) {
+            // SAFETY: outputs j..j + 8 are in bounds (j + 8 ≤ wide_n ≤ n), and `block` walks
+            // the k × wide_n blocked values once, 32 at a time.
             unsafe {
                 let mut acc = _mm256_loadu_ps(out.add(j));
                 for (q, c) in cv.iter().enumerate() {
@@ -378,6 +392,16 @@ unsafe fn one_row_blocked_f16c(n: usize, k: usize, out: *mut f32, x: &[f32], bp:
                 }
                 _mm256_storeu_ps(out.add(j), acc);
                 block = block.add(BLOCK_ROWS * BLOCK_COLS);
+            }
+        }
+        for j in wide_n..n {
+            // SAFETY: output j < n and rows 4b..4b + 4 of the row-major weights are in bounds.
+            unsafe {
+                let mut o = *out.add(j);
+                for (q, &c) in c.iter().enumerate() {
+                    o += c * half(wp.add((b * BLOCK_ROWS + q) * n + j));
+                }
+                *out.add(j) = o;
             }
         }
     }
@@ -705,31 +729,36 @@ pub fn step(
     state: Initial<Flex>,
 ) -> Initial<Flex> {
     let rows = x.shape()[0];
-    let fits = rows > 0 && rows <= HALF_ROWS && x.dtype() == DType::F32;
-    let weights_ok = [&input_weight, &params.w]
-        .iter()
-        .all(|w| half_view(w).is_some() || (w.dtype() == DType::F32 && w.is_contiguous()));
-    if !(fits && weights_ok) {
+    // Everything read as a slice where it lies, without copies or clones of the tensors.
+    let flat =
+        |t: &FlexTensor| t.dtype() == DType::F32 && t.layout().contiguous_offsets().is_some();
+    let weight = |w: &FlexTensor| half_view(w).is_some() || flat(w);
+    let ready = rows > 0
+        && rows <= HALF_ROWS
+        && flat(&x)
+        && flat(&params.input_bias)
+        && params.hidden_bias.as_ref().is_none_or(flat)
+        && flat(&state.hidden)
+        && state.cell.as_ref().is_none_or(flat)
+        && weight(&input_weight)
+        && weight(&params.w);
+    if !ready {
         return generic::step::<Flex>(cell, x, input_weight, params, state);
     }
-    dispatch!(step_body(cell, x, input_weight, params, state))
+    dispatch!(step_body(cell, &x, &input_weight, &params, &state))
 }
 
 #[inline(always)]
 fn step_body(
     cell: Cell,
-    x: FlexTensor,
-    input_weight: FlexTensor,
-    params: Params<Flex>,
-    state: Initial<Flex>,
+    x: &FlexTensor,
+    input_weight: &FlexTensor,
+    params: &Params<Flex>,
+    state: &Initial<Flex>,
 ) -> Initial<Flex> {
-    let (Some(x_c), Some(t)) = (contiguous(&x), inputs(&x, &params, &Some(state.clone()))) else {
-        return generic::step::<Flex>(cell, x, input_weight, params, state);
-    };
-    let (rows, width) = (x_c.shape()[0], x_c.shape()[1]);
-    let h = t.w.shape()[0];
-    let g = cell.gates();
-    let n = g * h;
+    let (rows, width) = (x.shape()[0], x.shape()[1]);
+    let h = params.w.shape()[0];
+    let n = cell.gates() * h;
     // `x · w_ih` into rows that start at zero, as `affine` computes it without a bias.
     let mut xp = vec![0.0f32; rows * n];
     let out_rows = Rows {
@@ -740,16 +769,14 @@ fn step_body(
         offset: 0,
         stride: width,
     };
-    match weight_of(&input_weight) {
-        Weight::Half(w) => {
-            few_rows_half((rows, n, width), &mut xp, out_rows, view(&x_c), in_rows, w)
-        }
+    match weight_of(input_weight) {
+        Weight::Half(w) => few_rows_half((rows, n, width), &mut xp, out_rows, view(x), in_rows, w),
         Weight::Full(w) => matmul(
             (rows, n, width),
             &mut xp,
             out_rows,
             true,
-            view(&x_c),
+            view(x),
             in_rows,
             w,
             false,
@@ -761,18 +788,20 @@ fn step_body(
         time: 1,
         hidden: h,
         xp: &xp,
-        input_bias: view(&t.input_bias),
-        hidden_bias: t.hidden_bias.as_ref().map(view),
-        w: weight_of(&t.w),
+        input_bias: view(&params.input_bias),
+        hidden_bias: params.hidden_bias.as_ref().map(view),
+        w: weight_of(&params.w),
     };
     let mut hidden = vec![0.0f32; rows * h];
     let mut saved = vec![0.0f32; rows * cell.saved_width() * h];
-    let carried = |state: &Option<FlexTensor>| {
-        state
-            .as_ref()
-            .map_or_else(|| vec![0.0; rows * h], |s| view(s).to_vec())
+    let mut h_last = view(&state.hidden).to_vec();
+    assert_eq!(h_last.len(), rows * h, "a hidden state of {rows} × {h}");
+    // Only the LSTM reads a cell state.
+    let mut c_last = match (cell, &state.cell) {
+        (Cell::Lstm, Some(c)) => view(c).to_vec(),
+        (Cell::Lstm, None) => vec![0.0; rows * h],
+        _ => Vec::new(),
     };
-    let (mut h_last, mut c_last) = (carried(&t.h0), carried(&t.c0));
     run.steps(
         true,
         RunState {
@@ -1245,14 +1274,16 @@ mod tests {
         // Inference weights carry a blocked copy for the one-row loop; every product read from
         // it must equal the row-major one exactly, for one row (the blocked loop) and several
         // (which read the rows), and the tensor must look like its plain half-precision self to
-        // burn. Shapes that cannot be blocked carry no copy.
+        // burn. Columns past the last eight come from the rows; shapes that cannot be blocked
+        // carry no copy.
         let device = Default::default();
         for (k, n, blocked) in [
             (8, 16, true),
             (64, 1024, true),
             (256, 136, true),
             (6, 16, false),
-            (8, 130, false),
+            (8, 130, true),
+            (8, 5, false),
         ] {
             let w = Tensor::<Flex, 2>::random([k, n], Distribution::Uniform(-1.0, 1.0), &device);
             let plain = crate::cpu::to_half(w.clone().into_primitive().tensor());
@@ -1266,6 +1297,15 @@ mod tests {
             let as_data = |t: &FlexTensor| t.clone().into_data().to_vec::<f16>().expect("f16");
             assert_eq!(as_data(&inference), as_data(&plain), "{k}x{n}: burn's view");
             assert_eq!(inference.shape().dims::<2>(), [k, n]);
+            // A reshaped view shares the storage but not the shape the copy was laid out for.
+            let matrix: Tensor<Flex, 2> =
+                Tensor::from_primitive(burn::tensor::TensorPrimitive::Float(inference.clone()));
+            let reshaped = matrix.reshape([n, k]);
+            let reshaped = reshaped.into_primitive().tensor();
+            assert!(
+                crate::cpu::blocked_view(&reshaped).is_none(),
+                "{k}x{n} as {n}x{k}"
+            );
             for m in [1, 2, 5] {
                 let a: Vec<f32> = (0..m * k)
                     .map(|i| ((i * 7 % 23) as f32 - 11.0) / 9.0)
