@@ -134,32 +134,37 @@ pub fn sample(
     if let Some(k) = config.top_k {
         candidates.truncate(k.max(1));
     }
-    // Softmax over the survivors, stable against large magnitudes.
+    // Softmax over the survivors, stable against large magnitudes; each candidate's score
+    // becomes its probability.
     let max = candidates[0].1;
-    let mut weights: Vec<f64> = candidates.iter().map(|c| (c.1 - max).exp()).collect();
-    let total: f64 = weights.iter().sum();
-    weights.iter_mut().for_each(|w| *w /= total);
+    candidates.iter_mut().for_each(|c| c.1 = (c.1 - max).exp());
+    normalise(&mut candidates);
     if let Some(p) = config.top_p.filter(|&p| p < 1.0) {
         let mut mass = 0.0;
-        let keep = weights
+        let keep = candidates
             .iter()
-            .position(|w| {
-                mass += w;
+            .position(|c| {
+                mass += c.1;
                 mass >= p
             })
-            .map_or(weights.len(), |i| i + 1);
-        weights.truncate(keep);
-        let total: f64 = weights.iter().sum();
-        weights.iter_mut().for_each(|w| *w /= total);
+            .map_or(candidates.len(), |i| i + 1);
+        candidates.truncate(keep);
+        normalise(&mut candidates);
     }
     let mut draw = rng.unit();
-    for (i, w) in weights.iter().enumerate() {
-        if draw < *w {
-            return Some(candidates[i].0);
+    for &(id, w) in &candidates {
+        if draw < w {
+            return Some(id);
         }
         draw -= w;
     }
-    Some(candidates[weights.len() - 1].0)
+    candidates.last().map(|&(id, _)| id)
+}
+
+/// Divides the candidates' weights by their sum (taken in their order).
+fn normalise(candidates: &mut [(u32, f64)]) {
+    let total: f64 = candidates.iter().map(|c| c.1).sum();
+    candidates.iter_mut().for_each(|c| c.1 /= total);
 }
 
 /// Sorts `(id, score)` candidates by descending score, ties by ascending id: the order of
