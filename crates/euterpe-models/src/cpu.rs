@@ -523,6 +523,10 @@ mod tests {
         // narrow to wide, masked entries (-inf, as grammar masks give) and a NaN row; the fused
         // form must give burn's bits, in place (a fresh tensor) and from a shared one.
         let device = Default::default();
+        let bits = |t: Tensor<Flex, 2>| -> Vec<u32> {
+            let values = t.into_data().to_vec::<f32>().expect("f32");
+            values.iter().map(|v| v.to_bits()).collect()
+        };
         for (rows, classes) in [(1, 1), (1, 130), (3, 17), (8, 300)] {
             for scale in [0.1f32, 4.0, 60.0] {
                 let logits: Tensor<Flex, 2> =
@@ -542,37 +546,19 @@ mod tests {
                     burn::tensor::TensorData::new(values, [rows, classes]),
                     &device,
                 );
-                let want: Vec<u32> = burn::tensor::activation::log_softmax(logits.clone(), 1)
-                    .into_data()
-                    .to_vec::<f32>()
-                    .expect("f32")
-                    .iter()
-                    .map(|v| v.to_bits())
-                    .collect();
+                let want = bits(burn::tensor::activation::log_softmax(logits.clone(), 1));
                 let shared = logits.clone().into_primitive().tensor();
                 let fresh = Tensor::<Flex, 2>::from_data(logits.to_data(), &device)
                     .into_primitive()
                     .tensor();
                 for (how, t) in [("shared", shared), ("own", fresh)] {
-                    let got: Tensor<Flex, 2> =
-                        Tensor::from_primitive(TensorPrimitive::Float(super::log_softmax_rows(t)));
-                    let got: Vec<u32> = got
-                        .into_data()
-                        .to_vec::<f32>()
-                        .expect("f32")
-                        .iter()
-                        .map(|v| v.to_bits())
-                        .collect();
+                    let got = bits(Tensor::from_primitive(TensorPrimitive::Float(
+                        super::log_softmax_rows(t),
+                    )));
                     assert_eq!(got, want, "{rows}×{classes}, scale {scale}, {how}");
                 }
                 // The shared input itself is left as it was.
-                let after: Vec<u32> = logits
-                    .to_data()
-                    .to_vec::<f32>()
-                    .expect("f32")
-                    .iter()
-                    .map(|v| v.to_bits())
-                    .collect();
+                let after = bits(logits);
                 assert_eq!(
                     after, original,
                     "{rows}×{classes}: the shared input changed"

@@ -759,29 +759,18 @@ fn step_body(
     let (rows, width) = (x.shape()[0], x.shape()[1]);
     let h = params.w.shape()[0];
     let n = cell.gates() * h;
-    // `x · w_ih` into rows that start at zero, as `affine` computes it without a bias.
-    let mut xp = vec![0.0f32; rows * n];
-    let out_rows = Rows {
-        offset: 0,
-        stride: n,
-    };
-    let in_rows = Rows {
-        offset: 0,
-        stride: width,
-    };
-    match weight_of(input_weight) {
-        Weight::Half(w) => few_rows_half((rows, n, width), &mut xp, out_rows, view(x), in_rows, w),
-        Weight::Full(w) => matmul(
-            (rows, n, width),
-            &mut xp,
-            out_rows,
-            true,
-            view(x),
-            in_rows,
-            w,
-            false,
-        ),
-    }
+    // `x · w_ih`, as `affine` computes it without a bias.
+    let w_ih = weight_of(input_weight);
+    let xp = affine_values(
+        view(x),
+        (rows, width),
+        n,
+        None,
+        |dims, out, d, a, ar| match w_ih {
+            Weight::Half(w) => few_rows_half(dims, out, d, a, ar, w),
+            Weight::Full(w) => matmul(dims, out, d, true, a, ar, w, false),
+        },
+    );
     let run = Run {
         cell,
         batch: rows,
@@ -1158,9 +1147,22 @@ fn affine_rows(
     product: impl FnOnce((usize, usize, usize), &mut [f32], Rows, &[f32], Rows),
 ) -> FlexTensor {
     let (rows, k) = (x.shape()[0], x.shape()[1]);
-    // Rows that start as the bias (copied, not zeroed first), or zeros.
+    let out = affine_values(view(x), (rows, k), n, b.map(view), product);
+    tensor(out, &[rows, n])
+}
+
+/// `x · w (+ b)` for `x` `[rows, k]` as values `[rows, n]`: rows that start as the bias (copied,
+/// not zeroed first) or at zero, then `product` adds `x · w`.
+#[inline(always)]
+fn affine_values(
+    x: &[f32],
+    (rows, k): (usize, usize),
+    n: usize,
+    b: Option<&[f32]>,
+    product: impl FnOnce((usize, usize, usize), &mut [f32], Rows, &[f32], Rows),
+) -> Vec<f32> {
     let mut out = match b {
-        Some(b) => view(b).repeat(rows),
+        Some(b) => b.repeat(rows),
         None => vec![0.0f32; rows * n],
     };
     let d = Rows {
@@ -1171,8 +1173,8 @@ fn affine_rows(
         offset: 0,
         stride: k,
     };
-    product((rows, n, k), &mut out, d, view(x), a);
-    tensor(out, &[rows, n])
+    product((rows, n, k), &mut out, d, x, a);
+    out
 }
 
 /// Writes `value` `[batch, heads, 1, d_k]` into position `at` of `cache` `[batch, heads,
