@@ -157,10 +157,10 @@ pub(crate) fn widen(t: FlexTensor) -> FlexTensor {
 pub(crate) fn log_softmax_rows(mut logits: FlexTensor) -> FlexTensor {
     let shape: Vec<usize> = logits.shape().iter().copied().collect();
     let &[rows, classes] = shape.as_slice() else {
-        return burn_log_softmax(logits);
+        return crate::ops::burn_log_softmax_rows::<Flex>(logits);
     };
     if logits.dtype() != DType::F32 || rows == 0 || classes == 0 {
-        return burn_log_softmax(logits);
+        return crate::ops::burn_log_softmax_rows::<Flex>(logits);
     }
     let whole = logits.layout().contiguous_offsets() == Some((0, rows * classes));
     if whole {
@@ -172,20 +172,11 @@ pub(crate) fn log_softmax_rows(mut logits: FlexTensor) -> FlexTensor {
         }
     }
     let Some(c) = contiguous(&logits) else {
-        return burn_log_softmax(logits);
+        return crate::ops::burn_log_softmax_rows::<Flex>(logits);
     };
     let mut values = view(&c).to_vec();
     values.chunks_exact_mut(classes).for_each(log_softmax_row);
     tensor(values, &shape)
-}
-
-/// burn's own `log_softmax` along the last of two dimensions.
-fn burn_log_softmax(logits: FlexTensor) -> FlexTensor {
-    use burn::tensor::{Tensor, TensorPrimitive};
-    let t: Tensor<Flex, 2> = Tensor::from_primitive(TensorPrimitive::Float(logits));
-    burn::tensor::activation::log_softmax(t, 1)
-        .into_primitive()
-        .tensor()
 }
 
 /// The log-softmax of one row as burn's CPU backend computes it: the maximum by a left-to-right

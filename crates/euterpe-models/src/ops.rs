@@ -75,10 +75,7 @@ pub trait ModelBackend: Backend {
     /// place where it can, with burn's operations in burn's order, so the results are the same
     /// bit for bit (tested) and generated pieces do not change.
     fn log_softmax_rows(logits: FloatTensor<Self>) -> FloatTensor<Self> {
-        unwrap(burn::tensor::activation::log_softmax(
-            wrap::<Self, 2>(logits),
-            1,
-        ))
+        burn_log_softmax_rows::<Self>(logits)
     }
 
     /// `x · w (+ b)` for `x` `[rows, in]`, `w` `[in, out]`, `b` `[out]`: the projections of
@@ -472,6 +469,15 @@ impl<B: ModelBackend, C: CheckpointStrategy> ModelBackend for Autodiff<B, C> {
     ) -> FloatTensor<Self> {
         crate::layer_norm::autodiff::<B, C>(x, gamma, beta, epsilon)
     }
+}
+
+/// burn's own `log_softmax` over the rows of `[rows, classes]` logits: the default of
+/// [`ModelBackend::log_softmax_rows`], and the CPU backend's fallback.
+pub(crate) fn burn_log_softmax_rows<B: Backend>(logits: FloatTensor<B>) -> FloatTensor<B> {
+    unwrap(burn::tensor::activation::log_softmax(
+        wrap::<B, 2>(logits),
+        1,
+    ))
 }
 
 /// `w` in its inference form (see [`ModelBackend::inference_weight`]).

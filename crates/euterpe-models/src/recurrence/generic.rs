@@ -128,8 +128,8 @@ pub fn forward<B: Backend>(
 }
 
 /// [`ModelBackend::recurrent_step`](crate::ModelBackend::recurrent_step) from the backend's own
-/// operations: the input projection `x · w_ih` ([`ModelBackend::affine`]), then the
-/// recurrence over one step from `state` ([`ModelBackend::recurrence_forward`]).
+/// operations: the input projection `x · w_ih` ([`ModelBackend::affine`]), then
+/// [`recurrence_from`](super::recurrence_from) over that one step.
 pub fn step<B: ModelBackend>(
     cell: Cell,
     x: FloatTensor<B>,
@@ -139,21 +139,21 @@ pub fn step<B: ModelBackend>(
 ) -> Initial<B> {
     let xp: Tensor<B, 2> = wrap(B::affine(x, input_weight, None));
     let [batch, gates] = xp.dims();
-    let h = gates / cell.gates();
-    let trace = B::recurrence_forward(
+    let params = RecurrenceParams {
+        input_bias: wrap(params.input_bias),
+        w: wrap(params.w),
+        hidden_bias: params.hidden_bias.map(wrap),
+    };
+    let (_, hidden, cell_state) = super::recurrence_from(
         cell,
-        unwrap(xp.reshape([batch, 1, gates])),
+        xp.reshape([batch, 1, gates]),
         params,
-        Some(state),
+        wrap(state.hidden),
+        state.cell.map(wrap),
     );
-    let last =
-        |t: FloatTensor<B>, at: usize| unwrap(wrap::<B, 3>(t).narrow(2, at, h).reshape([batch, h]));
     Initial {
-        hidden: last(trace.hidden, 0),
-        cell: match (cell, trace.saved) {
-            (Cell::Lstm, Some(saved)) => Some(last(saved, 4 * h)),
-            _ => None,
-        },
+        hidden: unwrap(hidden),
+        cell: cell_state.map(unwrap),
     }
 }
 
